@@ -194,6 +194,20 @@ pub trait Backend: Send + Sync {
 
     /// In-place NTTs of `data.len() / size` consecutive vectors of `size` elements each.
     fn ntt_batch(&self, data: &mut [Fr], size: usize, op: NttOp) -> DeviceResult<()>;
+
+    /// Compile (or load from cache) every kernel now and report how long each took. GPU backends
+    /// otherwise compile lazily on first use; `gloam devices --verbose` calls this.
+    fn warm_up(&self) -> DeviceResult<Vec<KernelCompileReport>> {
+        Ok(Vec::new())
+    }
+}
+
+/// How one kernel module became ready: compiled now or loaded from the on-disk cache.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct KernelCompileReport {
+    pub kernel: String,
+    pub millis: f64,
+    pub from_cache: bool,
 }
 
 impl fmt::Debug for dyn Backend {
