@@ -60,7 +60,10 @@ fn main() {
     let reps = args.get(2).copied().unwrap_or(5);
     let seed = 0x5eed_u64;
     println!("seed={seed} rayon threads={} (noisy shared VM: compare ratios only)", rayon::current_num_threads());
-    println!("{:>6} {:>10} {:>10} {:>10} {:>9} {:>9}", "log n", "gloam ms", "blst ms", "ark ms", "g/blst", "g/ark");
+    println!(
+        "{:>6} {:>10} {:>10} {:>10} {:>9} {:>9} {:>13}",
+        "log n", "gloam ms", "blst ms", "ark ms", "g/blst", "g/ark", "g/no-mulx"
+    );
     for log_n in lo..=hi {
         let n = 1usize << log_n;
         let bases = points(n, seed + log_n as u64);
@@ -74,7 +77,25 @@ fn main() {
                 limbs.iter().flat_map(|l| l.to_le_bytes()).collect::<Vec<u8>>()
             })
             .collect();
-        let (mut tg, mut tb, mut ta) = (Vec::new(), Vec::new(), Vec::new());
+        if std::env::var("SWEEP").is_ok() {
+            let plan = gloam_cpu::msm::MsmPlan::choose(n, rayon::current_num_threads());
+            print!("2^{log_n} chosen {plan:?}; ms per c:");
+            for c in 6..=17 {
+                for chunks in [1, 2] {
+                    let plan = gloam_cpu::msm::MsmPlan { c, chunks, affine: true };
+                    let mut ts = Vec::new();
+                    for _ in 0..reps {
+                        let t = Instant::now();
+                        std::hint::black_box(gloam_cpu::msm::msm_with_plan(&bases, &scalars, plan));
+                        ts.push(t.elapsed().as_secs_f64() * 1e3);
+                    }
+                    print!(" c{c}/{chunks}={:.1}", median(&mut ts));
+                }
+            }
+            println!();
+            continue;
+        }
+        let (mut tg, mut tb, mut ta, mut tp) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
         for rep in 0..reps {
             let t = Instant::now();
             let g = gloam_cpu::msm::msm(&bases, &scalars);
@@ -82,6 +103,12 @@ fn main() {
             let t = Instant::now();
             let b = blst::MultiPoint::mult(bb.as_slice(), &sb, 255);
             tb.push(t.elapsed().as_secs_f64() * 1e3);
+            gloam_cpu::msm::PORTABLE_ONLY.store(true, std::sync::atomic::Ordering::Relaxed);
+            let t = Instant::now();
+            let p = gloam_cpu::msm::msm(&bases, &scalars);
+            tp.push(t.elapsed().as_secs_f64() * 1e3);
+            gloam_cpu::msm::PORTABLE_ONLY.store(false, std::sync::atomic::Ordering::Relaxed);
+            assert_eq!(ark_bytes(&p), ark_bytes(&g));
             let t = Instant::now();
             let a = G1Projective::msm_unchecked(&bases, &scalars);
             ta.push(t.elapsed().as_secs_f64() * 1e3);
@@ -90,7 +117,7 @@ fn main() {
                 assert_eq!(ark_bytes(&g), blst_bytes(&b), "gloam != blst at n=2^{log_n}");
             }
         }
-        let (g, b, a) = (median(&mut tg), median(&mut tb), median(&mut ta));
-        println!("{:>6} {:>10.2} {:>10.2} {:>10.2} {:>9.3} {:>9.3}", log_n, g, b, a, g / b, g / a);
+        let (g, b, a, p) = (median(&mut tg), median(&mut tb), median(&mut ta), median(&mut tp));
+        println!("{:>6} {:>10.2} {:>10.2} {:>10.2} {:>9.3} {:>9.3} {:>13.3}", log_n, g, b, a, g / b, g / a, g / p);
     }
 }

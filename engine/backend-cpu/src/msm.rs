@@ -139,6 +139,7 @@ const CANCEL: u8 = 2;
 
 /// Reduces every bucket `b` (points `pts[start[b] .. start[b] + len[b]]`) to at most one point,
 /// updating `len`. Pairs (0,1), (2,3), … of every bucket are added in one batch per round.
+#[inline(always)]
 fn reduce_buckets(pts: &mut [Pt], start: &[u32], len: &mut [u32], scratch: &mut Scratch) {
     let mut active: Vec<u32> = (0..len.len() as u32).filter(|&b| len[b as usize] >= 2).collect();
     while !active.is_empty() {
@@ -222,6 +223,7 @@ fn reduce_buckets(pts: &mut [Pt], start: &[u32], len: &mut [u32], scratch: &mut 
 
 /// Σ_b b·B_b for buckets b = 1..=nb (bucket b at `pts[start[b]]` when `len[b] == 1`), by the
 /// running-sum method.
+#[inline(always)]
 fn running_sum(pts: &[Pt], start: &[u32], len: &[u32]) -> G1Projective {
     let mut running = G1Projective::zero();
     let mut total = G1Projective::zero();
@@ -242,6 +244,46 @@ fn running_sum(pts: &[Pt], start: &[u32], len: &[u32]) -> G1Projective {
 /// returns Σ digit·point. `digit(i)` is entry i's signed digit (0 skips it, which is also how
 /// identity points are skipped); `point(i)` its point, read only for non-zero digits.
 fn bucket_pass<D, P>(count: usize, c: usize, digit: D, point: P) -> G1Projective
+where
+    D: Fn(usize) -> i32,
+    P: Fn(usize) -> Pt,
+{
+    #[cfg(target_arch = "x86_64")]
+    if has_mulx() {
+        // SAFETY: the CPU supports BMI2 and ADX (checked at run time).
+        return unsafe { bucket_pass_mulx(count, c, digit, point) };
+    }
+    bucket_pass_generic(count, c, digit, point)
+}
+
+/// Benchmarks set this to compare against the portable build of the same code.
+#[doc(hidden)]
+pub static PORTABLE_ONLY: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// Whether the CPU has MULX/ADX. arkworks only uses its assembly multiplier when the whole build
+/// targets those features, which ours does not; compiling the hot loop for them lets LLVM pick
+/// flag-free `mulx` for arkworks' portable multiplier.
+#[cfg(target_arch = "x86_64")]
+fn has_mulx() -> bool {
+    if PORTABLE_ONLY.load(std::sync::atomic::Ordering::Relaxed) {
+        return false;
+    }
+    static HAS: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+    *HAS.get_or_init(|| std::is_x86_feature_detected!("bmi2") && std::is_x86_feature_detected!("adx"))
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "bmi2,adx")]
+unsafe fn bucket_pass_mulx<D, P>(count: usize, c: usize, digit: D, point: P) -> G1Projective
+where
+    D: Fn(usize) -> i32,
+    P: Fn(usize) -> Pt,
+{
+    bucket_pass_generic(count, c, digit, point)
+}
+
+#[inline(always)]
+fn bucket_pass_generic<D, P>(count: usize, c: usize, digit: D, point: P) -> G1Projective
 where
     D: Fn(usize) -> i32,
     P: Fn(usize) -> Pt,
