@@ -85,10 +85,11 @@ GLOAM_HD void ntt_bitrev_scale_thread(Fr *data, uint32_t log_n, const Fr *consts
     Fr a = v[i], b = v[r];
     if (flags) {
         b = b * ntt_factor(consts, flags, i);
-        if (i != r) a = a * ntt_factor(consts, flags, r);
+        a = a * ntt_factor(consts, flags, r);
     }
-    v[i] = b;
+    // For a fixed point (i == r) a and b are the same element, scaled identically.
     v[r] = a;
+    v[i] = b;
 }
 
 // Coset pre-scaling for the forward transform: coefficient i times g^i (consts as above).
