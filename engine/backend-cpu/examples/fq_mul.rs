@@ -42,6 +42,14 @@ fn main() {
         }
         let ark_inv = t.elapsed().as_secs_f64() * 1e9 / 1000.0;
 
+        let t = Instant::now();
+        let ours = unsafe { chain_mulx(a, b, iters) };
+        let our_lat = t.elapsed().as_secs_f64() * 1e9 / iters as f64;
+        let t = Instant::now();
+        let ours2 = chain(a, b, iters);
+        let our_lat2 = t.elapsed().as_secs_f64() * 1e9 / iters as f64;
+        assert_eq!(ours, ours2);
+        print!("gloam fq::mul mulx {our_lat:.1} ns, portable {our_lat2:.1} ns | ");
         let mut bx = blst::blst_fp::default();
         let mut bb = blst::blst_fp::default();
         unsafe {
@@ -63,4 +71,18 @@ fn main() {
             (x0 + x1 + x2 + x3 + x + y + z).is_zero() as u8 + bx.l[0] as u8
         );
     }
+}
+
+#[target_feature(enable = "bmi2,adx")]
+unsafe fn chain_mulx(a: Fq, b: Fq, iters: u32) -> Fq {
+    chain(a, b, iters)
+}
+
+#[inline(always)]
+fn chain(a: Fq, b: Fq, iters: u32) -> Fq {
+    let mut x = a;
+    for _ in 0..iters {
+        x = gloam_cpu::fq::mul(&x, &b);
+    }
+    x
 }

@@ -4,6 +4,8 @@
 //! MSM and NTT results are bit-identical to arkworks (`VariableBaseMSM::msm`,
 //! `Radix2EvaluationDomain`), which the tests pin.
 
+#[doc(hidden)]
+pub mod fq;
 pub mod msm;
 pub mod ntt;
 

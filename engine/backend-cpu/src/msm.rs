@@ -26,6 +26,7 @@
 
 use ark_ec::{AffineRepr, CurveGroup};
 use ark_ff::{AdditiveGroup, BigInt, BigInteger, Field, One, PrimeField, Zero};
+use crate::fq;
 use gloam_engine_core::{DeviceResult, FixedBaseMsm, Fq, Fr, G1Affine, G1Projective};
 use rayon::prelude::*;
 
@@ -155,17 +156,17 @@ fn reduce_buckets(pts: &mut [Pt], start: &[u32], len: &mut [u32], scratch: &mut 
             for k in 0..l / 2 {
                 let p = &pts[s + 2 * k];
                 let q = &pts[s + 2 * k + 1];
-                let (d, t) = if p.x != q.x {
-                    (q.x - p.x, ADD)
-                } else if p.y == q.y && !p.y.is_zero() {
-                    (p.y.double(), DOUBLE)
+                let (d, t) = if !fq::eq(&p.x, &q.x) {
+                    (fq::sub(&q.x, &p.x), ADD)
+                } else if fq::eq(&p.y, &q.y) && !fq::is_zero(&p.y) {
+                    (fq::double(&p.y), DOUBLE)
                 } else {
                     // P + (−P), or doubling a 2-torsion point: the identity. The denominator is
                     // kept out of the batch so it cannot zero the shared product.
                     (Fq::one(), CANCEL)
                 };
                 pre.push(acc);
-                acc *= d;
+                acc = fq::mul(&acc, &d);
                 den.push(d);
                 kind.push(t);
             }
@@ -179,8 +180,8 @@ fn reduce_buckets(pts: &mut [Pt], start: &[u32], len: &mut [u32], scratch: &mut 
             let l = len[b as usize] as usize;
             for k in (0..l / 2).rev() {
                 idx -= 1;
-                let inv_k = inv * pre[idx];
-                inv *= den[idx];
+                let inv_k = fq::mul(&inv, &pre[idx]);
+                inv = fq::mul(&inv, &den[idx]);
                 let t = kind[idx];
                 if t == CANCEL {
                     continue;
@@ -188,13 +189,13 @@ fn reduce_buckets(pts: &mut [Pt], start: &[u32], len: &mut [u32], scratch: &mut 
                 let p = pts[s + 2 * k];
                 let q = pts[s + 2 * k + 1];
                 let lambda = if t == ADD {
-                    (q.y - p.y) * inv_k
+                    fq::mul(&fq::sub(&q.y, &p.y), &inv_k)
                 } else {
-                    let xx = p.x.square();
-                    (xx.double() + xx) * inv_k
+                    let xx = fq::sqr(&p.x);
+                    fq::mul(&fq::add(&fq::double(&xx), &xx), &inv_k)
                 };
-                let x3 = lambda.square() - p.x - q.x;
-                let y3 = lambda * (p.x - x3) - p.y;
+                let x3 = fq::sub(&fq::sub(&fq::sqr(&lambda), &p.x), &q.x);
+                let y3 = fq::sub(&fq::mul(&lambda, &fq::sub(&p.x, &x3)), &p.y);
                 pts[s + 2 * k] = Pt { x: x3, y: y3 };
             }
         }
@@ -222,22 +223,149 @@ fn reduce_buckets(pts: &mut [Pt], start: &[u32], len: &mut [u32], scratch: &mut 
 }
 
 /// Σ_b b·B_b for buckets b = 1..=nb (bucket b at `pts[start[b]]` when `len[b] == 1`), by the
-/// running-sum method.
+/// running-sum method in XYZZ coordinates.
 #[inline(always)]
 fn running_sum(pts: &[Pt], start: &[u32], len: &[u32]) -> G1Projective {
-    let mut running = G1Projective::zero();
-    let mut total = G1Projective::zero();
-    let mut seen = false;
+    let mut running = Xyzz::ZERO;
+    let mut total = Xyzz::ZERO;
     for b in (1..len.len()).rev() {
         if len[b] == 1 {
-            running += pts[start[b] as usize].to_affine();
-            seen = true;
+            running.add_affine(&pts[start[b] as usize]);
         }
-        if seen {
-            total += &running;
-        }
+        total.add(&running);
     }
-    total
+    total.to_projective()
+}
+
+/// Extended Jacobian ("XYZZ") coordinates: x = X/ZZ, y = Y/ZZZ, identity when ZZ = 0.
+/// Formulas from the Explicit-Formulas Database (Bernstein–Lange), short Weierstrass a = 0:
+/// madd-2008-s, add-2008-s, dbl-2008-s-1, mdbl-2008-s-1. Every exceptional case (identity,
+/// P + P, P + (−P)) is branched on explicitly.
+#[derive(Clone, Copy, Debug)]
+struct Xyzz {
+    x: Fq,
+    y: Fq,
+    zz: Fq,
+    zzz: Fq,
+}
+
+impl Xyzz {
+    const ZERO: Xyzz = Xyzz { x: Fq::ONE, y: Fq::ONE, zz: Fq::ZERO, zzz: Fq::ZERO };
+
+    #[inline(always)]
+    fn is_zero(&self) -> bool {
+        fq::is_zero(&self.zz)
+    }
+
+    #[inline(always)]
+    fn add_affine(&mut self, p: &Pt) {
+        if self.is_zero() {
+            *self = Xyzz { x: p.x, y: p.y, zz: Fq::ONE, zzz: Fq::ONE };
+            return;
+        }
+        let u2 = fq::mul(&p.x, &self.zz);
+        let s2 = fq::mul(&p.y, &self.zzz);
+        let pd = fq::sub(&u2, &self.x);
+        let r = fq::sub(&s2, &self.y);
+        if fq::is_zero(&pd) {
+            if fq::is_zero(&r) {
+                self.double_affine(p);
+            } else {
+                *self = Xyzz::ZERO;
+            }
+            return;
+        }
+        let pp = fq::sqr(&pd);
+        let ppp = fq::mul(&pd, &pp);
+        let q = fq::mul(&self.x, &pp);
+        let x3 = fq::sub(&fq::sub(&fq::sqr(&r), &ppp), &fq::double(&q));
+        let y3 = fq::sub(&fq::mul(&r, &fq::sub(&q, &x3)), &fq::mul(&self.y, &ppp));
+        self.zz = fq::mul(&self.zz, &pp);
+        self.zzz = fq::mul(&self.zzz, &ppp);
+        self.x = x3;
+        self.y = y3;
+    }
+
+    /// 2·p for affine p (y = 0 gives ZZ = 0, the identity).
+    #[inline(always)]
+    fn double_affine(&mut self, p: &Pt) {
+        let u = fq::double(&p.y);
+        let v = fq::sqr(&u);
+        let w = fq::mul(&u, &v);
+        let s = fq::mul(&p.x, &v);
+        let xx = fq::sqr(&p.x);
+        let m = fq::add(&fq::double(&xx), &xx);
+        let x3 = fq::sub(&fq::sqr(&m), &fq::double(&s));
+        let y3 = fq::sub(&fq::mul(&m, &fq::sub(&s, &x3)), &fq::mul(&w, &p.y));
+        *self = Xyzz { x: x3, y: y3, zz: v, zzz: w };
+    }
+
+    #[inline(always)]
+    fn double_in_place(&mut self) {
+        if self.is_zero() {
+            return;
+        }
+        let u = fq::double(&self.y);
+        let v = fq::sqr(&u);
+        let w = fq::mul(&u, &v);
+        let s = fq::mul(&self.x, &v);
+        let xx = fq::sqr(&self.x);
+        let m = fq::add(&fq::double(&xx), &xx);
+        let x3 = fq::sub(&fq::sqr(&m), &fq::double(&s));
+        let y3 = fq::sub(&fq::mul(&m, &fq::sub(&s, &x3)), &fq::mul(&w, &self.y));
+        self.zz = fq::mul(&v, &self.zz);
+        self.zzz = fq::mul(&w, &self.zzz);
+        self.x = x3;
+        self.y = y3;
+    }
+
+    #[inline(always)]
+    fn add(&mut self, o: &Xyzz) {
+        if o.is_zero() {
+            return;
+        }
+        if self.is_zero() {
+            *self = *o;
+            return;
+        }
+        let u1 = fq::mul(&self.x, &o.zz);
+        let u2 = fq::mul(&o.x, &self.zz);
+        let s1 = fq::mul(&self.y, &o.zzz);
+        let s2 = fq::mul(&o.y, &self.zzz);
+        let pd = fq::sub(&u2, &u1);
+        let r = fq::sub(&s2, &s1);
+        if fq::is_zero(&pd) {
+            if fq::is_zero(&r) {
+                self.double_in_place();
+            } else {
+                *self = Xyzz::ZERO;
+            }
+            return;
+        }
+        let pp = fq::sqr(&pd);
+        let ppp = fq::mul(&pd, &pp);
+        let q = fq::mul(&u1, &pp);
+        let x3 = fq::sub(&fq::sub(&fq::sqr(&r), &ppp), &fq::double(&q));
+        let y3 = fq::sub(&fq::mul(&r, &fq::sub(&q, &x3)), &fq::mul(&s1, &ppp));
+        self.zz = fq::mul(&fq::mul(&self.zz, &o.zz), &pp);
+        self.zzz = fq::mul(&fq::mul(&self.zzz, &o.zzz), &ppp);
+        self.x = x3;
+        self.y = y3;
+    }
+
+    /// Jacobian with Z = ZZ·ZZZ: X = X·ZZ·ZZZ², Y = Y·ZZ³·ZZZ² (no inversion, and no
+    /// assumption that ZZ³ = ZZZ²).
+    fn to_projective(&self) -> G1Projective {
+        if self.is_zero() {
+            return G1Projective::zero();
+        }
+        let zzz2 = fq::sqr(&self.zzz);
+        let z = fq::mul(&self.zz, &self.zzz);
+        let x = fq::mul(&fq::mul(&self.x, &self.zz), &zzz2);
+        let zz3 = fq::mul(&fq::sqr(&self.zz), &self.zz);
+        let y = fq::mul(&fq::mul(&self.y, &zz3), &zzz2);
+        G1Projective::new_unchecked(x, y, z)
+    }
 }
 
 /// One bucket pass over entries `0..count`: sorts the points by bucket, reduces each bucket,
@@ -259,6 +387,11 @@ where
 /// Benchmarks set this to compare against the portable build of the same code.
 #[doc(hidden)]
 pub static PORTABLE_ONLY: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// Picks the field multiplier for the next MSM (assembly unless a benchmark forbids it).
+fn select_arith() {
+    fq::set_adx(!PORTABLE_ONLY.load(std::sync::atomic::Ordering::Relaxed));
+}
 
 /// Whether the CPU has MULX/ADX. arkworks only uses its assembly multiplier when the whole build
 /// targets those features, which ours does not; compiling the hot loop for them lets LLVM pick
@@ -314,7 +447,7 @@ where
         }
         let p = point(i);
         let b = d.unsigned_abs() as usize;
-        pts[fill[b] as usize] = if d < 0 { Pt { x: p.x, y: -p.y } } else { p };
+        pts[fill[b] as usize] = if d < 0 { Pt { x: p.x, y: fq::neg(&p.y) } } else { p };
         fill[b] += 1;
     }
     let mut scratch = Scratch::default();
@@ -445,6 +578,7 @@ pub fn msm_with_plan(bases: &[G1Affine], scalars: &[Fr], plan: MsmPlan) -> G1Pro
     if n == 0 {
         return G1Projective::zero();
     }
+    select_arith();
     let c = plan.c.clamp(2, MAX_WINDOW);
     let chunks = plan.chunks.clamp(1, n);
     let rec = Recoded::new(&scalars[..n], c);
@@ -580,6 +714,7 @@ impl FixedBase {
         if n == 0 {
             return G1Projective::zero();
         }
+        select_arith();
         let rec = Recoded::new(&scalars[..n], self.c);
         let total = n * self.windows;
         let chunks = chunks.clamp(1, total);
