@@ -62,6 +62,7 @@ struct BenchArgs {
 }
 
 fn main() -> ExitCode {
+    ensure_runtime_dir();
     let cli = Cli::parse();
     tracing_subscriber::fmt()
         .with_env_filter(
@@ -75,6 +76,24 @@ fn main() -> ExitCode {
             eprintln!("error: {e}");
             ExitCode::from(2)
         }
+    }
+}
+
+/// Mesa's Vulkan drivers print an error on every adapter enumeration when `XDG_RUNTIME_DIR` is
+/// unset (common under sudo, cron, containers). Give them a private directory; runs before any
+/// thread starts.
+fn ensure_runtime_dir() {
+    if std::env::var_os("XDG_RUNTIME_DIR").is_some() {
+        return;
+    }
+    let dir = std::env::temp_dir().join(format!("gloam-runtime-{}", std::process::id()));
+    if std::fs::create_dir_all(&dir).is_ok() {
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let _ = std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o700));
+        }
+        std::env::set_var("XDG_RUNTIME_DIR", &dir);
     }
 }
 

@@ -58,7 +58,6 @@ pub fn run(opts: &BenchOptions, engines: &Engines) -> Result<Vec<Record>, BenchE
 
         // Fixed base: gloam's resident tables against blst's wbits tables (c-kzg's method).
         if k <= 16 {
-            let mut il = Interleaved::default();
             let mut tables = Vec::new();
             for (kind, e, _) in &engines.list {
                 let t = e.prepare_fixed_base(&bases).expect("valid");
@@ -68,13 +67,14 @@ pub fn run(opts: &BenchOptions, engines: &Engines) -> Result<Vec<Record>, BenchE
                 }
                 tables.push((*kind, t));
             }
+            let fixed = opts.peers.then(|| BlstFixed::new(&bases, &scalars, 8));
+            let mut il = Interleaved::default();
             for (kind, t) in &tables {
                 let s = &scalars;
                 il.add(format!("gloam/{kind}"), move || {
                     std::hint::black_box(t.msm(s).unwrap());
                 });
             }
-            let fixed = opts.peers.then(|| BlstFixed::new(&bases, &scalars, 8));
             if let Some(f) = &fixed {
                 assert_eq!(blst_compressed(&f.mult()), expected, "blst wbits disagrees");
                 il.add("blst/cpu", move || {

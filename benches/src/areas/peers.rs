@@ -32,9 +32,7 @@ impl BlstMsm {
 
     /// `p1s_mult_pippenger` through blst's Rust API, which runs on blst's own thread pool.
     pub fn mult_threaded(&self) -> blst::blst_p1 {
-        let p = self.affines.mult(&self.scalars, 255);
-        // p1 wrapper → raw point
-        unsafe { std::mem::transmute::<blst::p1, blst::blst_p1>(p) }
+        self.affines.mult(&self.scalars, 255)
     }
 
     /// `blst_p1s_mult_pippenger` from the C API: single-threaded by design.
