@@ -1,0 +1,308 @@
+//! Host driver of the MSM kernels (`kernels/cuda/msm.cu`, pipeline described in
+//! `kernels/cuda/msm/msm.cuh`): digits and bucket counts on the device, the bucket plan on the
+//! host (a prefix sum and the chunking of crowded buckets), accumulation and reduction on the
+//! device, and the final Horner step over window sums on the host.
+
+use std::sync::Arc;
+
+use ark_ec::{AffineRepr, CurveGroup};
+use ark_ff::{AdditiveGroup, BigInt, Zero};
+use cudarc::driver::{CudaSlice, PushKernelArg};
+use gloam_engine_core::{layout, DeviceError, DeviceResult, FixedBaseMsm, Fq, Fr, G1Affine, G1Projective};
+
+use crate::backend::{grid, Inner};
+use crate::cu;
+
+const BLOCK: u32 = 128;
+/// Buckets per segment in the window reduction (each thread: ~2 x this additions plus a
+/// 32-step small multiplication).
+const SEG_LEN: u32 = 64;
+/// Point indices carry the sign in bit 31.
+const MAX_POINTS: usize = 1 << 31;
+
+/// Window width for `n` points: large enough that buckets are not mostly empty, bounded by
+/// the bucket memory (2^(c-1) buckets per window).
+pub fn window_bits(n: usize) -> u32 {
+    let log = usize::BITS - n.max(1).leading_zeros();
+    log.saturating_sub(3).clamp(4, 16)
+}
+
+pub fn windows_for(c: u32) -> u32 {
+    256u32.div_ceil(c)
+}
+
+/// The host part of the bucket sort: where each bucket's entries start, and chunks of at most
+/// ~sqrt(count) entries so a crowded bucket is summed by many threads.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BucketPlan {
+    /// Exclusive prefix sum of the counts (`counts.len()` entries): the scatter cursors.
+    pub offsets: Vec<u32>,
+    /// (start, len) pairs, flattened.
+    pub chunks: Vec<u32>,
+    /// Bucket b's chunks are `chunk_off[b]..chunk_off[b+1]`.
+    pub chunk_off: Vec<u32>,
+}
+
+pub fn plan_buckets(counts: &[u32]) -> BucketPlan {
+    let mut offsets = Vec::with_capacity(counts.len());
+    let mut chunks = Vec::new();
+    let mut chunk_off = Vec::with_capacity(counts.len() + 1);
+    chunk_off.push(0u32);
+    let mut acc = 0u32;
+    for &c in counts {
+        offsets.push(acc);
+        let cs = ((c as f64).sqrt().ceil() as u32).max(8);
+        let mut s = 0;
+        while s < c {
+            let len = cs.min(c - s);
+            chunks.push(acc + s);
+            chunks.push(len);
+            s += len;
+        }
+        chunk_off.push((chunks.len() / 2) as u32);
+        acc += c;
+    }
+    BucketPlan { offsets, chunks, chunk_off }
+}
+
+fn affine_limbs(points: &[G1Affine]) -> Vec<u64> {
+    let mut v = Vec::with_capacity(points.len() * 12);
+    for p in points {
+        match p.xy() {
+            Some((x, y)) => {
+                v.extend_from_slice(&(x.0).0);
+                v.extend_from_slice(&(y.0).0);
+            }
+            None => v.extend_from_slice(&[0u64; 12]),
+        }
+    }
+    v
+}
+
+fn scalar_words(scalars: &[Fr], pad_to: usize) -> Vec<u32> {
+    let mut v = layout::frs_to_canonical_words(scalars);
+    v.resize(pad_to.max(scalars.len()) * 8, 0);
+    v
+}
+
+fn fq(l: &[u64]) -> Fq {
+    Fq::new_unchecked(BigInt([l[0], l[1], l[2], l[3], l[4], l[5]]))
+}
+
+/// XYZZ -> Jacobian without an inversion: Z' = ZZ*ZZZ, X' = X*ZZ*ZZZ^2, Y' = Y*ZZ^3*ZZZ^2 give
+/// X'/Z'^2 = X/ZZ and Y'/Z'^3 = Y/ZZZ.
+pub fn xyzz_to_projective(l: &[u64]) -> G1Projective {
+    let (x, y, zz, zzz) = (fq(&l[0..6]), fq(&l[6..12]), fq(&l[12..18]), fq(&l[18..24]));
+    if zz.is_zero() || zzz.is_zero() {
+        return G1Projective::zero();
+    }
+    let zzz2 = zzz * zzz;
+    let z = zz * zzz;
+    G1Projective::new_unchecked(x * zz * zzz2, y * zz * zz * zz * zzz2, z)
+}
+
+/// Runs the pipeline over `n` scalars against `points` (n points, or a fixed-base table of
+/// windows*n); returns one XYZZ window sum per set.
+fn pipeline(inner: &Inner, points: &CudaSlice<u64>, scalars: &[u32], n: usize, c: u32, fixed: bool) -> DeviceResult<Vec<G1Projective>> {
+    let module = inner.module("msm")?;
+    let windows = windows_for(c);
+    let per_set = 1u32 << (c - 1);
+    let sets = if fixed { 1 } else { windows };
+    let nb = (per_set * sets) as usize;
+    let stream = &inner.stream;
+    let n32 = n as u32;
+    let fixed32 = fixed as u32;
+
+    let sc = inner.upload(scalars)?;
+    let mut digits = inner.zeros_i32(n * windows as usize)?;
+    let mut counts = inner.zeros_u32(nb)?;
+    let f = module.func("msm_digits")?;
+    unsafe {
+        cu!(stream.launch_builder(f).arg(&sc).arg(&n32).arg(&c).arg(&windows).arg(&fixed32).arg(&mut digits).arg(&mut counts).launch(grid(n as u64, BLOCK)?))?
+    };
+    let host_counts = inner.download(&counts, nb)?;
+    let plan = plan_buckets(&host_counts);
+    let total: usize = host_counts.iter().map(|&c| c as usize).sum();
+
+    let mut cursor = inner.upload(&plan.offsets)?;
+    let mut entries = inner.zeros_u32(total)?;
+    let f = module.func("msm_scatter")?;
+    unsafe {
+        cu!(stream.launch_builder(f).arg(&digits).arg(&n32).arg(&c).arg(&windows).arg(&fixed32).arg(&mut cursor).arg(&mut entries).launch(grid(n as u64, BLOCK)?))?
+    };
+
+    let num_chunks = (plan.chunks.len() / 2) as u32;
+    let chunks = inner.upload(&plan.chunks)?;
+    let mut partial = inner.zeros_u64(num_chunks as usize * 24)?;
+    if num_chunks > 0 {
+        let f = module.func("msm_accumulate_chunks")?;
+        unsafe {
+            cu!(stream.launch_builder(f).arg(points).arg(&entries).arg(&chunks).arg(&num_chunks).arg(&mut partial).launch(grid(num_chunks as u64, BLOCK)?))?
+        };
+    }
+    let chunk_off = inner.upload(&plan.chunk_off)?;
+    let mut buckets = inner.zeros_u64(nb * 24)?;
+    let nb32 = nb as u32;
+    let f = module.func("msm_reduce_buckets")?;
+    unsafe { cu!(stream.launch_builder(f).arg(&partial).arg(&chunk_off).arg(&nb32).arg(&mut buckets).launch(grid(nb as u64, BLOCK)?))? };
+
+    let segs = per_set.div_ceil(SEG_LEN);
+    let mut seg_out = inner.zeros_u64((segs * sets) as usize * 24)?;
+    let f = module.func("msm_window_segments")?;
+    unsafe {
+        cu!(stream
+            .launch_builder(f)
+            .arg(&buckets)
+            .arg(&per_set)
+            .arg(&sets)
+            .arg(&SEG_LEN)
+            .arg(&segs)
+            .arg(&mut seg_out)
+            .launch(grid((segs * sets) as u64, BLOCK)?))?
+    };
+    let mut window_out = inner.zeros_u64(sets as usize * 24)?;
+    let f = module.func("msm_window_sums")?;
+    unsafe { cu!(stream.launch_builder(f).arg(&seg_out).arg(&segs).arg(&sets).arg(&mut window_out).launch(grid(sets as u64, 32)?))? };
+    let out = inner.download(&window_out, sets as usize * 24)?;
+    inner.sync()?;
+    Ok(out.chunks_exact(24).map(xyzz_to_projective).collect())
+}
+
+fn horner(window_sums: &[G1Projective], c: u32) -> G1Projective {
+    let mut acc = G1Projective::zero();
+    for w in window_sums.iter().rev() {
+        for _ in 0..c {
+            acc.double_in_place();
+        }
+        acc += w;
+    }
+    acc
+}
+
+pub(crate) fn msm(inner: &Inner, bases: &[G1Affine], scalars: &[Fr]) -> DeviceResult<G1Projective> {
+    let n = bases.len().min(scalars.len());
+    if n == 0 {
+        return Ok(G1Projective::zero());
+    }
+    if n >= MAX_POINTS / 32 {
+        return Err(DeviceError::Unsupported(format!("MSM of {n} points exceeds the 32-bit entry index")));
+    }
+    let c = window_bits(n);
+    let _guard = inner.work.lock();
+    let points = inner.upload(&affine_limbs(&bases[..n]))?;
+    let sums = pipeline(inner, &points, &scalar_words(&scalars[..n], n), n, c, false)?;
+    Ok(horner(&sums, c))
+}
+
+/// Fixed bases with `2^(c*w) * P_i` for every window w resident on the device, so all windows
+/// share one bucket set and the window combination disappears.
+pub struct CudaFixedBase {
+    inner: Arc<Inner>,
+    table: CudaSlice<u64>,
+    n: usize,
+    c: u32,
+}
+
+impl CudaFixedBase {
+    pub(crate) fn new(inner: Arc<Inner>, bases: &[G1Affine]) -> DeviceResult<Self> {
+        let n = bases.len();
+        let c = window_bits(n.max(1) * 16);
+        let windows = windows_for(c) as usize;
+        if n * windows >= MAX_POINTS / 2 {
+            return Err(DeviceError::Unsupported(format!("fixed-base table of {n} x {windows} points is too large")));
+        }
+        let mut cur: Vec<G1Projective> = bases.iter().map(|p| p.into_group()).collect();
+        let mut table = Vec::with_capacity(n * windows * 12);
+        for w in 0..windows {
+            table.extend(affine_limbs(&G1Projective::normalize_batch(&cur)));
+            if w + 1 < windows {
+                for p in cur.iter_mut() {
+                    for _ in 0..c {
+                        p.double_in_place();
+                    }
+                }
+            }
+        }
+        let dev = {
+            let _g = inner.work.lock();
+            inner.upload(&table)?
+        };
+        Ok(CudaFixedBase { inner, table: dev, n, c })
+    }
+}
+
+impl FixedBaseMsm for CudaFixedBase {
+    fn len(&self) -> usize {
+        self.n
+    }
+    fn table_bytes(&self) -> u64 {
+        (self.table.len() * 8) as u64
+    }
+    fn msm(&self, scalars: &[Fr]) -> DeviceResult<G1Projective> {
+        if scalars.len() > self.n {
+            return Err(DeviceError::Unsupported(format!("{} scalars for {} fixed bases", scalars.len(), self.n)));
+        }
+        if scalars.is_empty() {
+            return Ok(G1Projective::zero());
+        }
+        let _guard = self.inner.work.lock();
+        // Missing scalars are zero digits, which the scatter skips; the table stride stays n.
+        let sums = pipeline(&self.inner, &self.table, &scalar_words(scalars, self.n), self.n, self.c, true)?;
+        Ok(sums[0])
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ark_ec::PrimeGroup;
+    use ark_ff::{Field, UniformRand};
+    use rand::SeedableRng;
+
+    #[test]
+    fn plan_covers_every_entry_once() {
+        let counts = [0u32, 1, 7, 8, 9, 100, 0, 4096, 3];
+        let p = plan_buckets(&counts);
+        let mut pos = 0u32;
+        for (b, &c) in counts.iter().enumerate() {
+            assert_eq!(p.offsets[b], pos);
+            let (lo, hi) = (p.chunk_off[b] as usize, p.chunk_off[b + 1] as usize);
+            let mut covered = 0;
+            for k in lo..hi {
+                assert_eq!(p.chunks[2 * k], pos + covered);
+                covered += p.chunks[2 * k + 1];
+            }
+            assert_eq!(covered, c, "bucket {b}");
+            pos += c;
+        }
+        // A crowded bucket is split into ~sqrt(count) chunks.
+        assert_eq!(p.chunk_off[8] - p.chunk_off[7], 64);
+    }
+
+    #[test]
+    fn xyzz_conversion_matches_layout_decoder() {
+        let seed = 0x5eed;
+        let mut r = rand_chacha::ChaCha20Rng::seed_from_u64(seed);
+        for _ in 0..20 {
+            let p = (G1Projective::generator() * Fr::rand(&mut r)).into_affine();
+            let z = Fq::rand(&mut r);
+            let (x, y) = p.xy().unwrap();
+            let (zz, zzz) = (z.square(), z.square() * z);
+            let mut l = Vec::new();
+            for v in [x * zz, y * zzz, zz, zzz] {
+                l.extend_from_slice(&(v.0).0);
+            }
+            assert_eq!(xyzz_to_projective(&l).into_affine(), p, "seed={seed}");
+        }
+        assert!(xyzz_to_projective(&[0u64; 24]).is_zero());
+    }
+
+    #[test]
+    fn window_choice_is_bounded() {
+        for n in [0usize, 1, 2, 100, 1 << 12, 1 << 20, 1 << 26] {
+            let c = window_bits(n);
+            assert!((4..=16).contains(&c));
+            assert!(windows_for(c) * c >= 256);
+        }
+    }
+}
