@@ -1,1 +1,46 @@
-//! placeholder
+//! gloam's KZG: the full EIP-4844 and EIP-7594 API (c-kzg-4844's functions, names and byte
+//! formats) on the gloam engine, so every MSM and NTT can run on a GPU backend.
+//!
+//! Design choices:
+//! * **Spec semantics, c-kzg bytes.** Each function follows consensus-specs
+//!   (deneb/polynomial-commitments.md, fulu/polynomial-commitments-sampling.md); where c-kzg
+//!   defines behaviour the spec leaves open (recovery of inconsistent cells, ascending cell
+//!   indices), c-kzg's choice is taken. The official vectors ([`run_test_vectors`]) and a
+//!   randomized differential test against the `c-kzg` crate pin this.
+//! * **Heavy work through the engine.** Commitments and blob proofs use a fixed-base table of the
+//!   4096 Lagrange points built with [`gloam_engine::Engine::prepare_fixed_base`] (resident on
+//!   the backend); verification MSMs, FK20's column products, and every NTT go through
+//!   [`gloam_engine::Engine`]. Pairings and small field work use arkworks directly.
+//! * **FK20 for cell proofs** ([`fk20`]): 128 proofs from 64 size-128 NTTs, one batch of 128
+//!   64-point MSMs and two size-128 G1 FFTs, with the setup side transformed once (lazily).
+//! * **Typed errors, never a panic** on bad input ([`KzgError`]); every batch entry point returns
+//!   per-item results.
+//! * **Fast setup load**: points are decompressed in parallel without per-point subgroup checks;
+//!   the setup's consistency is instead checked with pseudo-random linear combinations (a few
+//!   MSMs and two pairing equations), as c-kzg does with one pairing.
+
+pub mod codec;
+mod eip4844;
+mod eip7594;
+pub mod error;
+pub mod fk20;
+#[doc(hidden)]
+pub mod fuzzing;
+mod setup;
+pub mod types;
+pub mod vectors;
+
+pub use eip4844::{compute_challenge, FIAT_SHAMIR_PROTOCOL_DOMAIN, RANDOM_CHALLENGE_KZG_BATCH_DOMAIN};
+pub use eip7594::{compute_verify_cell_kzg_proof_batch_challenge, CellsAndProofs, RANDOM_CHALLENGE_KZG_CELL_BATCH_DOMAIN};
+pub use error::{KzgError, PointError};
+pub use setup::{KzgSettings, SetupOptions, SetupStats, MAINNET_TRUSTED_SETUP, MAINNET_TRUSTED_SETUP_SHA256};
+pub use types::*;
+pub use vectors::{run_test_vectors, FunctionReport, VectorReport};
+
+/// The versioned hash of a commitment: 0x01 ‖ sha256(commitment)[1..].
+pub fn kzg_to_versioned_hash(commitment: &KzgCommitment) -> Bytes32 {
+    use sha2::{Digest, Sha256};
+    let mut h: [u8; 32] = Sha256::digest(commitment.0).into();
+    h[0] = 0x01;
+    Bytes32(h)
+}
