@@ -250,8 +250,17 @@ impl Engine {
         f(self.cpu.as_ref()).expect("the CPU backend does not fail on validated input")
     }
 
+    /// `choose`, except that a forced device which left the rotation (lost mid-run) degrades to
+    /// the CPU — counted as a fallback — instead of failing the call: a node must not stall
+    /// because its GPU died. A forced backend that never existed is still an error.
     fn pick(&self, op: Op, size: usize) -> Result<BackendKind, (BackendKind, String)> {
-        self.choose(op, size)
+        match self.choose(op, size) {
+            Err((k, _)) if self.slot(k).is_some() => {
+                self.stats.fell_back(k, op);
+                Ok(BackendKind::Cpu)
+            }
+            other => other,
+        }
     }
 
     // ---------------------------------------------------------------- MSM
