@@ -128,12 +128,21 @@ impl Inner {
         let src = ksrc::flatten(spec.entry).map_err(compile_err)?;
         let hash = gloam_kernels::content_hash(&[&src]);
         let path = self.cache_dir.as_ref().map(|d| compile::cache_path(d, spec.name, hash, &self.arch, self.nvrtc));
+        let key = compile::cache_key(spec.name, hash, &self.arch, self.nvrtc);
+        // Memory first (another Engine in this process built it), then disk; a corrupt or
+        // foreign file only means compiling again.
         let mut from_cache = false;
         let mut loaded = None;
-        if let Some(p) = &path {
+        if let Some(bin) = compile::memo_get(&key) {
+            if let Ok(m) = self.ctx.load_module(Ptx::from_binary(bin)) {
+                loaded = Some(m);
+                from_cache = true;
+            }
+        }
+        if let (None, Some(p)) = (&loaded, &path) {
             if let Ok(bytes) = std::fs::read(p) {
-                // A corrupt or foreign file just means compiling again.
-                if let Ok(m) = self.ctx.load_module(Ptx::from_binary(bytes)) {
+                if let Ok(m) = self.ctx.load_module(Ptx::from_binary(bytes.clone())) {
+                    compile::memo_put(&key, &bytes);
                     loaded = Some(m);
                     from_cache = true;
                 }
@@ -143,6 +152,7 @@ impl Inner {
             Some(m) => m,
             None => {
                 let bin = compile::compile_cubin(&src, &format!("{}.cu", spec.name), &self.arch).map_err(compile_err)?;
+                compile::memo_put(&key, &bin);
                 if let Some(p) = &path {
                     if let Err(e) = compile::store(p, &bin) {
                         eprintln!("gloam-cuda: cannot write kernel cache {}: {e}", p.display());

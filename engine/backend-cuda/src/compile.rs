@@ -60,9 +60,29 @@ unsafe fn cubin(prog: sys::nvrtcProgram) -> Result<Vec<u8>, String> {
     Ok(buf)
 }
 
+/// Cubins built in this process, by cache key: every `Engine` probes its own backend (tests
+/// build dozens), and without a disk cache each would otherwise pay NVRTC again.
+pub fn memo_get(key: &str) -> Option<Vec<u8>> {
+    memo().lock().get(key).cloned()
+}
+
+pub fn memo_put(key: &str, cubin: &[u8]) {
+    memo().lock().insert(key.to_string(), cubin.to_vec());
+}
+
+fn memo() -> &'static parking_lot::Mutex<std::collections::HashMap<String, Vec<u8>>> {
+    static M: std::sync::OnceLock<parking_lot::Mutex<std::collections::HashMap<String, Vec<u8>>>> = std::sync::OnceLock::new();
+    M.get_or_init(Default::default)
+}
+
+/// Key of one module build: source hash, arch and NVRTC version.
+pub fn cache_key(module: &str, hash: u64, arch: &str, nvrtc: (i32, i32)) -> String {
+    format!("{module}-{hash:016x}-{arch}-nvrtc{}.{}", nvrtc.0, nvrtc.1)
+}
+
 /// Cache file of one module build.
 pub fn cache_path(dir: &Path, module: &str, hash: u64, arch: &str, nvrtc: (i32, i32)) -> PathBuf {
-    dir.join(format!("{module}-{hash:016x}-{arch}-nvrtc{}.{}.cubin", nvrtc.0, nvrtc.1))
+    dir.join(format!("{}.cubin", cache_key(module, hash, arch, nvrtc)))
 }
 
 /// Writes through a temporary file and a rename, so a reader never sees half a cubin.
@@ -73,4 +93,52 @@ pub fn store(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     let tmp = path.with_extension(format!("tmp{}", std::process::id()));
     std::fs::write(&tmp, bytes)?;
     std::fs::rename(&tmp, path)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn nvrtc() -> bool {
+        let ok = unsafe { sys::is_culib_present() };
+        if !ok {
+            if std::env::var("CI").is_ok_and(|v| v == "true") {
+                panic!("CI=true but libnvrtc.so.13 is not on the library path");
+            }
+            eprintln!("\n*** SKIPPED: NVRTC not found (put libnvrtc.so.13 on LD_LIBRARY_PATH) ***\n");
+        }
+        ok
+    }
+
+    #[test]
+    fn modules_compile_and_round_trip_through_the_disk_cache() {
+        if !nvrtc() {
+            return;
+        }
+        let v = nvrtc_version().unwrap();
+        assert!(supported_archs().unwrap().contains(&90), "this NVRTC cannot target sm_90");
+        let dir = std::env::temp_dir().join(format!("gloam-cuda-cache-test-{}", std::process::id()));
+        for m in gloam_kernels::cuda::MODULES {
+            let src = gloam_kernels::cuda::flatten(m.entry).unwrap();
+            let bin = compile_cubin(&src, m.name, "sm_90").unwrap();
+            assert_eq!(&bin[..4], b"\x7fELF");
+            let hash = gloam_kernels::content_hash(&[&src]);
+            let p = cache_path(&dir, m.name, hash, "sm_90", v);
+            store(&p, &bin).unwrap();
+            assert_eq!(std::fs::read(&p).unwrap(), bin);
+            // Another arch or NVRTC version is another file.
+            assert_ne!(p, cache_path(&dir, m.name, hash, "sm_80", v));
+            assert_ne!(p, cache_path(&dir, m.name, hash, "sm_90", (v.0, v.1 + 1)));
+        }
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn compile_errors_carry_the_log() {
+        if !nvrtc() {
+            return;
+        }
+        let err = compile_cubin("extern \"C\" __global__ void k() { nope(); }", "bad", "sm_90").unwrap_err();
+        assert!(err.contains("nope"), "{err}");
+    }
 }
