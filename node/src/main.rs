@@ -5,6 +5,7 @@
 //! (wrong result, failed vector), 2 bad usage or configuration.
 
 mod devices;
+mod kzg;
 
 use std::process::ExitCode;
 
@@ -32,13 +33,15 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
-    /// Benchmark gloam against peer libraries in the same run (areas: msm, ntt).
+    /// Benchmark gloam against peer libraries in the same run (areas: msm, ntt, kzg).
     Bench(BenchArgs),
+    /// KZG commitments and proofs (EIP-4844 / EIP-7594) with c-kzg's byte formats.
+    Kzg(kzg::KzgArgs),
 }
 
 #[derive(Args, Debug)]
 struct BenchArgs {
-    /// Area to measure: msm, ntt.
+    /// Area to measure: msm, ntt, kzg (for kzg, `--sizes 6` means batches of 2^6 = 64 blobs).
     area: String,
     /// Sizes as log2 values, comma separated (e.g. `12,14,16`); area defaults otherwise.
     #[arg(long, value_delimiter = ',')]
@@ -109,6 +112,7 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
     match cli.command {
         Command::Devices { verbose, json } => devices::run(engine_config(&cli.backend)?, verbose, json),
         Command::Bench(a) => bench(a),
+        Command::Kzg(a) => kzg::run(engine_config(&cli.backend)?, a),
     }
 }
 

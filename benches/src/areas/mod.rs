@@ -1,5 +1,6 @@
 //! One module per bench area. Each returns records; the CLI prints them.
 
+pub mod kzg;
 pub mod msm;
 pub mod ntt;
 pub(crate) mod peers;
@@ -11,7 +12,7 @@ use gloam_engine::{BackendKind, Engine, EngineConfig, Selection};
 use crate::{BenchError, BenchOptions, Record};
 
 /// Areas `gloam bench` knows, with the peer each table divides by.
-pub const AREAS: &[(&str, &str)] = &[("msm", "blst/cpu"), ("ntt", "arkworks/cpu")];
+pub const AREAS: &[(&str, &str)] = &[("msm", "blst/cpu"), ("ntt", "arkworks/cpu"), ("kzg", "c-kzg/cpu")];
 
 /// The reference label for an area's ratio column.
 pub fn reference_for(area: &str) -> &'static str {
@@ -25,6 +26,7 @@ pub fn run(area: &str, opts: &BenchOptions) -> Result<Vec<Record>, BenchError> {
     pool.install(|| match area {
         "msm" => msm::run(opts, &engines),
         "ntt" => ntt::run(opts, &engines),
+        "kzg" => kzg::run(opts, &engines),
         other => Err(BenchError::UnknownArea(
             other.to_string(),
             AREAS.iter().map(|(a, _)| *a).collect::<Vec<_>>().join(", "),
