@@ -27,10 +27,22 @@ fn seed(default: u64) -> u64 {
 fn harness() -> Option<&'static PathBuf> {
     static BIN: OnceLock<Result<PathBuf, String>> = OnceLock::new();
     let r = BIN.get_or_init(|| {
-        let manifest = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+        // The binary may run from a copied tree (ci/gpu-check.sh ships test binaries to a GPU
+        // machine): fall back from the build-time paths to $GLOAM_REPO_ROOT, then the cwd.
+        let manifest = [
+            Some(PathBuf::from(env!("CARGO_MANIFEST_DIR"))),
+            std::env::var_os("GLOAM_REPO_ROOT").map(|r| PathBuf::from(r).join("engine/backend-cuda")),
+            Some(PathBuf::from("engine/backend-cuda")),
+        ]
+        .into_iter()
+        .flatten()
+        .find(|p| p.join("tests/host/harness.cpp").exists())
+        .ok_or_else(|| "tests/host/harness.cpp not found (set GLOAM_REPO_ROOT)".to_string())?;
         let kernels = manifest.join("../../kernels/cuda");
         let src = manifest.join("tests/host/harness.cpp");
-        let out = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("gloam_cuda_host_harness");
+        let tmp = PathBuf::from(env!("CARGO_TARGET_TMPDIR"));
+        let tmp = if tmp.is_dir() { tmp } else { std::env::temp_dir() };
+        let out = tmp.join(format!("gloam_cuda_host_harness_{}", std::process::id()));
         let cxx = std::env::var("CXX").unwrap_or_else(|_| "g++".into());
         let o = Command::new(&cxx)
             .args(["-O2", "-std=c++17", "-Wall", "-Wextra", "-Wno-unused-result", "-Werror"])

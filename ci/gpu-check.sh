@@ -1,0 +1,133 @@
+#!/usr/bin/env bash
+# GPU check for the CUDA backend: build here (no GPU needed), run on a GPU machine (no Rust needed).
+#
+#   bash ci/gpu-check.sh                          # here: build, then pack everything into .gpu/
+#   GPU_CHECK_SKIP_GLOAM=1 bash ci/gpu-check.sh   # same, without the release `gloam` binary
+#   bash .gpu/run.sh                              # there, from the root of the same tree
+#
+# What is packed (.gpu/ is git-ignored):
+#   * test binaries found with `cargo test --no-run --message-format json`: gloam-engine's
+#     `differential` test, gloam-cuda's unit and host-emulation tests, gloam-kernels' unit and
+#     `cuda_compile` tests; debug info stripped, gzipped into .gpu/bins.tar.gz;
+#   * the release `gloam` binary (for `gloam devices --verbose`: probe + kernel warm-up times);
+#   * .gpu/run.sh, the runner.
+#
+# run.sh needs an NVIDIA driver (libcuda) and NVRTC 13 (libnvrtc.so.13: from the CUDA toolkit, or
+# Python's nvidia-cuda-nvrtc wheel; it looks in ldconfig, /usr/local/cuda*, and Python's
+# site-packages). It runs every suite with GLOAM_REQUIRE_CUDA=1 CI=true GLOAM_TEST_MAX_LOG=20
+# (each overridable from the environment), so a missing device is a failure, not a skip;
+# kernels are cached under .gpu/kernel-cache. It prints a summary and exits non-zero when any
+# suite failed. Logs go to $OUT (the device tool's output folder) when set, else .gpu/logs.
+#
+# With this workplace's device tool: run(command="bash .gpu/run.sh", carry=[".gpu"]).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+GPU=.gpu
+rm -rf "$GPU"
+mkdir -p "$GPU/bin"
+
+section() { echo; echo "=== $*"; }
+
+# Prints "name<TAB>path" for every test executable in cargo's JSON messages on stdin.
+executables() {
+  python3 -c '
+import json, sys
+for line in sys.stdin:
+    try:
+        m = json.loads(line)
+    except ValueError:
+        continue
+    if m.get("reason") == "compiler-artifact" and m.get("executable") and m.get("profile", {}).get("test"):
+        t = m["target"]
+        kind = t["kind"][0]
+        name = t["name"] + ("-unit" if kind in ("lib", "bin") else "")
+        print(name + "\t" + m["executable"])
+'
+}
+
+build_tests() {
+  section "cargo test --no-run $*"
+  cargo test --no-run --message-format json "$@" 2>"$GPU/build.log" | executables | while IFS=$'\t' read -r name exe; do
+    cp "$exe" "$GPU/bin/$name"
+    strip --strip-debug "$GPU/bin/$name" 2>/dev/null || true
+    echo "  $name <- $exe"
+  done || { cat "$GPU/build.log"; exit 1; }
+}
+
+build_tests -p gloam-engine --test differential
+build_tests -p gloam-cuda
+build_tests -p gloam-kernels --lib --test cuda_compile
+
+if [ "${GPU_CHECK_SKIP_GLOAM:-0}" != 1 ]; then
+  section "cargo build --release -p gloam"
+  cargo build --release -p gloam
+  cp target/release/gloam "$GPU/bin/gloam"
+  strip --strip-debug "$GPU/bin/gloam" 2>/dev/null || true
+fi
+
+tar -czf "$GPU/bins.tar.gz" -C "$GPU" bin
+rm -rf "$GPU/bin"
+
+cat > "$GPU/run.sh" <<'RUNEOF'
+#!/usr/bin/env bash
+# Runs the packed CUDA checks on a GPU machine (see ci/gpu-check.sh). From the tree's root.
+set -uo pipefail
+ROOT=$(pwd)
+GPU="$ROOT/.gpu"
+WORK=$(mktemp -d)
+tar -xzf "$GPU/bins.tar.gz" -C "$WORK"
+BIN="$WORK/bin"
+LOGS="${OUT:-$GPU/logs}"
+mkdir -p "$LOGS"
+
+export GLOAM_REQUIRE_CUDA="${GLOAM_REQUIRE_CUDA:-1}" CI="${CI:-true}" GLOAM_TEST_MAX_LOG="${GLOAM_TEST_MAX_LOG:-20}"
+export GLOAM_REPO_ROOT="$ROOT" RUST_BACKTRACE=1
+export GLOAM_KERNEL_CACHE="${GLOAM_KERNEL_CACHE:-$GPU/kernel-cache}"
+
+if ! ldconfig -p 2>/dev/null | grep -q 'libnvrtc.so.13'; then
+  for d in /usr/local/cuda/lib64 /usr/local/cuda-13*/lib64 /usr/local/cuda/targets/x86_64-linux/lib \
+           $(python3 -c 'import sys, glob, os
+for b in sys.path:
+    for h in glob.glob(os.path.join(b, "nvidia", "*", "lib", "libnvrtc.so.13")): print(os.path.dirname(h))' 2>/dev/null); do
+    if [ -e "$d/libnvrtc.so.13" ]; then export LD_LIBRARY_PATH="$d${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"; break; fi
+  done
+fi
+echo "LD_LIBRARY_PATH=${LD_LIBRARY_PATH:-}"
+nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader 2>/dev/null || echo "nvidia-smi: not available"
+
+declare -a SUMMARY
+FAILED=0
+suite() {  # suite NAME BINARY [test args...]
+  local name=$1 bin=$2; shift 2
+  if [ ! -x "$BIN/$bin" ]; then SUMMARY+=("MISSING  $name"); FAILED=1; return; fi
+  local t0=$(date +%s)
+  echo; echo "=== $name"
+  "$BIN/$bin" "$@" 2>&1 | tee "$LOGS/$name.log"
+  local rc=${PIPESTATUS[0]}
+  local line=$(grep -E '^test result' "$LOGS/$name.log" | tail -1)
+  if [ "$rc" = 0 ]; then SUMMARY+=("ok       $name ($(( $(date +%s) - t0 ))s) $line"); else SUMMARY+=("FAILED   $name (rc $rc) $line"); FAILED=1; fi
+}
+
+if [ -x "$BIN/gloam" ]; then
+  echo; echo "=== gloam devices --verbose"
+  "$BIN/gloam" devices --verbose 2>&1 | tee "$LOGS/devices.log" || true
+fi
+suite cuda-unit gloam_cuda-unit --test-threads=1
+suite kernels-nvrtc cuda_compile
+suite kernels-unit gloam_kernels-unit cuda::
+if command -v "${CXX:-g++}" >/dev/null; then
+  suite host-emulation host_emulation
+else
+  SUMMARY+=("skipped  host-emulation (no C++ compiler here; it runs wherever ci/test.sh runs)")
+fi
+suite differential-cuda differential cuda:: --test-threads=1
+
+echo; echo "=== summary (GLOAM_TEST_MAX_LOG=$GLOAM_TEST_MAX_LOG)"
+printf '%s\n' "${SUMMARY[@]}"
+rm -rf "$WORK"
+exit $FAILED
+RUNEOF
+chmod +x "$GPU/run.sh"
+section "packed"
+ls -la "$GPU"
+echo "on the GPU machine, from the tree's root: bash .gpu/run.sh"
