@@ -4,7 +4,7 @@
 
 #define MSM_TID() ((uint32_t)(blockIdx.x * blockDim.x + threadIdx.x))
 
-extern "C" __global__ void msm_digits(const uint32_t *scalars, uint32_t n, uint32_t c, uint32_t windows,
+extern "C" __global__ void msm_digits(const Fr *scalars, uint32_t n, uint32_t c, uint32_t windows,
                                       uint32_t fixed_base, int32_t *digits, uint32_t *counts) {
     uint32_t i = MSM_TID();
     if (i >= n) return;

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use ark_ec::{AffineRepr, CurveGroup};
 use ark_ff::{AdditiveGroup, BigInt, Zero};
 use cudarc::driver::{CudaSlice, PushKernelArg};
-use gloam_engine_core::{layout, DeviceError, DeviceResult, FixedBaseMsm, Fq, Fr, G1Affine, G1Projective};
+use gloam_engine_core::{DeviceError, DeviceResult, FixedBaseMsm, Fq, Fr, G1Affine, G1Projective};
 
 use crate::backend::{grid, Inner};
 use crate::cu;
@@ -79,9 +79,14 @@ fn affine_limbs(points: &[G1Affine]) -> Vec<u64> {
     v
 }
 
-fn scalar_words(scalars: &[Fr], pad_to: usize) -> Vec<u32> {
-    let mut v = layout::frs_to_canonical_words(scalars);
-    v.resize(pad_to.max(scalars.len()) * 8, 0);
+/// Montgomery limbs as arkworks stores them (the digit kernel converts); zero-padded, since a
+/// zero scalar contributes no digit.
+fn scalar_limbs(scalars: &[Fr], pad_to: usize) -> Vec<u64> {
+    let mut v = Vec::with_capacity(pad_to.max(scalars.len()) * 4);
+    for s in scalars {
+        v.extend_from_slice(&(s.0).0);
+    }
+    v.resize(pad_to.max(scalars.len()) * 4, 0);
     v
 }
 
@@ -103,7 +108,7 @@ pub fn xyzz_to_projective(l: &[u64]) -> G1Projective {
 
 /// Runs the pipeline over `n` scalars against `points` (n points, or a fixed-base table of
 /// windows*n); returns one XYZZ window sum per set.
-fn pipeline(inner: &Inner, points: &CudaSlice<u64>, scalars: &[u32], n: usize, c: u32, fixed: bool) -> DeviceResult<Vec<G1Projective>> {
+fn pipeline(inner: &Inner, points: &CudaSlice<u64>, scalars: &[u64], n: usize, c: u32, fixed: bool) -> DeviceResult<Vec<G1Projective>> {
     let module = inner.module("msm")?;
     let windows = windows_for(c);
     let per_set = 1u32 << (c - 1);
@@ -190,7 +195,7 @@ pub(crate) fn msm(inner: &Inner, bases: &[G1Affine], scalars: &[Fr]) -> DeviceRe
     let c = window_bits(n);
     let _guard = inner.work.lock();
     let points = inner.upload(&affine_limbs(&bases[..n]))?;
-    let sums = pipeline(inner, &points, &scalar_words(&scalars[..n], n), n, c, false)?;
+    let sums = pipeline(inner, &points, &scalar_limbs(&scalars[..n], n), n, c, false)?;
     Ok(horner(&sums, c))
 }
 
@@ -247,7 +252,7 @@ impl FixedBaseMsm for CudaFixedBase {
         }
         let _guard = self.inner.work.lock();
         // Missing scalars are zero digits, which the scatter skips; the table stride stays n.
-        let sums = pipeline(&self.inner, &self.table, &scalar_words(scalars, self.n), self.n, self.c, true)?;
+        let sums = pipeline(&self.inner, &self.table, &scalar_limbs(scalars, self.n), self.n, self.c, true)?;
         Ok(sums[0])
     }
 }

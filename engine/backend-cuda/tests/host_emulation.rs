@@ -438,9 +438,7 @@ fn msm_cmd(points: &[G1Affine], scalars: &[Fr], c: u32, windows: u32, fixed: boo
         }
     }
     for x in scalars {
-        for w in canonical_words(x) {
-            s += &format!("{w:x} ");
-        }
+        s += &fr_hex(x);
     }
     s + "\n"
 }

@@ -1,7 +1,7 @@
 // Pippenger MSM over BLS12-381 G1 with signed window digits, bucketed by counting sort.
 //
 // Pipeline (one GPU pass per step; engine/backend-cuda/src/msm.rs drives it):
-//  1. digits:     each scalar (canonical words) -> `windows` signed c-bit digits in
+//  1. digits:     each scalar (Montgomery limbs, converted in the thread) -> `windows` signed c-bit digits in
 //                 [-2^(c-1), 2^(c-1)]; a count per bucket (bucket = window, |digit|-1).
 //  2. host:       prefix sum of the counts; buckets are cut into chunks of about sqrt(count)
 //                 entries so one crowded bucket (a constant blob puts every point in one)
@@ -22,6 +22,7 @@
 // window's digit lands in the same buckets.
 #pragma once
 #include "../curve/g1.cuh"
+#include "../ff/fr.cuh"
 
 #define MSM_NEG_BIT 0x80000000u
 
@@ -61,11 +62,25 @@ GLOAM_HD uint32_t msm_bucket(uint32_t w, int32_t d, uint32_t c, uint32_t fixed_b
     return (set << (c - 1)) + mag - 1;
 }
 
-// Step 1 for point i. digits is [windows][n].
-GLOAM_HD void msm_digits_thread(const uint32_t *scalars, uint32_t n, uint32_t c, uint32_t windows,
+// Montgomery form (what arkworks stores and the host uploads unchanged) to the integer the
+// digits are read from: a Montgomery product with a plain 1 multiplies by R^-1.
+GLOAM_HD void msm_scalar_words(const Fr &mont, uint32_t *s) {
+    Fr raw_one = Fr::zero();
+    raw_one.l[0] = 1;
+    Fr v = mont * raw_one;
+    for (int k = 0; k < 4; k++) {
+        s[2 * k] = (uint32_t)v.l[k];
+        s[2 * k + 1] = (uint32_t)(v.l[k] >> 32);
+    }
+}
+
+// Step 1 for point i (scalars in Montgomery form). digits is [windows][n].
+GLOAM_HD void msm_digits_thread(const Fr *scalars, uint32_t n, uint32_t c, uint32_t windows,
                                 uint32_t fixed_base, int32_t *digits, uint32_t *counts, uint32_t i) {
     int32_t d[64];
-    msm_signed_digits(scalars + 8ull * i, c, windows, d);
+    uint32_t s[8];
+    msm_scalar_words(scalars[i], s);
+    msm_signed_digits(s, c, windows, d);
     for (uint32_t w = 0; w < windows; w++) {
         digits[(uint64_t)w * n + i] = d[w];
         if (d[w] != 0) gloam_atomic_add(&counts[msm_bucket(w, d[w], c, fixed_base)], 1);

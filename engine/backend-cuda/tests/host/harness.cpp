@@ -136,13 +136,13 @@ int main() {
             }
             for (auto &x : v) wrf(x);
         } else if (c == "msm") {
-            // msm c windows fixed_base n  points(fixed ? windows*n : n)  scalars(n x 8 words)
+            // msm c windows fixed_base n  points(fixed ? windows*n : n)  scalars(n, Montgomery limbs)
             uint32_t cw = (uint32_t)rd(), windows = (uint32_t)rd(), fixed = (uint32_t)rd(), n = (uint32_t)rd();
             uint32_t np = fixed ? windows * n : n;
             std::vector<G1Affine> pts(np);
             for (auto &p : pts) p = rda();
-            std::vector<uint32_t> sc(8ull * n);
-            for (auto &w : sc) w = (uint32_t)rd();
+            std::vector<Fr> sc(n);
+            for (auto &x : sc) x = rdf<Fr>();
             uint32_t per_set = 1u << (cw - 1), sets = fixed ? 1 : windows, nb = per_set * sets;
             std::vector<int32_t> digits((uint64_t)windows * n);
             std::vector<uint32_t> counts(nb, 0);
