@@ -1,7 +1,7 @@
 //! EIP-4844 (consensus-specs deneb/polynomial-commitments.md): commitments, opening proofs at a
 //! point and at the Fiat–Shamir challenge, single and batched verification.
 
-use ark_bls12_381::{Bls12_381, Fr, G1Affine, G1Projective, G2Affine};
+use ark_bls12_381::{Bls12_381, Fr, G1Affine, G1Projective};
 use ark_ec::{pairing::Pairing, AffineRepr, CurveGroup, PrimeGroup};
 use ark_ff::{batch_inversion, Field, One, Zero};
 use gloam_engine::MsmJob;
@@ -10,7 +10,7 @@ use sha2::{Digest, Sha256};
 
 use crate::codec::*;
 use crate::error::KzgError;
-use crate::setup::KzgSettings;
+use crate::setup::{G2Prepared, KzgSettings};
 use crate::types::*;
 
 pub const FIAT_SHAMIR_PROTOCOL_DOMAIN: &[u8; 16] = b"FSBLOBVERIFY_V1_";
@@ -31,9 +31,9 @@ pub(crate) fn challenge_fr(blob: &Blob, commitment: &Bytes48) -> Fr {
     fr_from_hash(&h.finalize().into())
 }
 
-/// Sign-flipped pairing check e(a₁, b₁)·e(a₂, b₂) = 1.
-pub(crate) fn pairing_check(a1: G1Affine, b1: G2Affine, a2: G1Affine, b2: G2Affine) -> bool {
-    Bls12_381::multi_pairing([a1, a2], [b1, b2]).is_zero()
+/// e(a₁, b₁)·e(a₂, b₂) = 1, with the G2 sides already prepared.
+pub(crate) fn pairing_check(a1: G1Affine, b1: &G2Prepared, a2: G1Affine, b2: &G2Prepared) -> bool {
+    Bls12_381::multi_pairing([a1, a2], [b1.clone(), b2.clone()]).is_zero()
 }
 
 impl KzgSettings {
@@ -104,12 +104,12 @@ impl KzgSettings {
         Ok(self.verify_kzg_proof_impl(c, z, y, pi))
     }
 
-    /// e(C − [y], −[1]) · e(π, [τ] − [z]) = 1
+    /// The spec's e(C − [y], −[1]) · e(π, [τ] − [z]) = 1, rearranged as
+    /// e(C − [y] + z·π, −[1]) · e(π, [τ]) = 1 so both G2 sides are fixed (prepared once) and
+    /// the scalar multiplications happen in G1.
     pub(crate) fn verify_kzg_proof_impl(&self, c: G1Affine, z: Fr, y: Fr, pi: G1Affine) -> bool {
-        let g2 = &self.g2_monomial;
-        let x_minus_z = (g2[1].into_group() - g2[0] * z).into_affine();
-        let p_minus_y = (c.into_group() - G1Projective::generator() * y).into_affine();
-        pairing_check(p_minus_y, -g2[0], pi, x_minus_z)
+        let lhs = (c.into_group() - G1Projective::generator() * y + pi * z).into_affine();
+        pairing_check(lhs, &self.g2_prepared.neg_one, pi, &self.g2_prepared.tau)
     }
 
     /// `verify_blob_kzg_proof`.
@@ -184,8 +184,7 @@ impl KzgSettings {
         ])?;
         let proof_lincomb = out[0].into_affine();
         let rhs = (out[1] - G1Projective::generator() * y_sum).into_affine();
-        let g2 = &self.g2_monomial;
-        Ok(pairing_check(proof_lincomb, -g2[1], rhs, g2[0]))
+        Ok(pairing_check(proof_lincomb, &self.g2_prepared.neg_tau, rhs, &self.g2_prepared.one))
     }
 
     /// Verifies a batch and says which items fail: the batch check first, and only if it fails

@@ -123,7 +123,7 @@ impl KzgSettings {
         let mut poly = blob_to_polynomial(blob)?;
         self.blobs_to_coeffs(&mut poly)?;
         let cells = evals_to_cells(&self.coeffs_to_ext_brp(&poly)?);
-        let proofs = self.fk20_table().cell_proofs(&self.engine, &poly)?;
+        let proofs = self.fk20_table()?.cell_proofs(&self.engine, &poly)?;
         Ok((cells, proofs_to_bytes(&proofs)))
     }
 
@@ -150,7 +150,7 @@ impl KzgSettings {
             let cells: Vec<Vec<Cell>> = ext.par_chunks(FIELD_ELEMENTS_PER_EXT_BLOB).map(evals_to_cells).collect();
             let proofs = if with_proofs {
                 let refs: Vec<&[Fr]> = flat.chunks(FIELD_ELEMENTS_PER_BLOB).collect();
-                self.fk20_table().cell_proofs_batch(&self.engine, &refs)?.iter().map(|p| proofs_to_bytes(p)).collect()
+                self.fk20_table()?.cell_proofs_batch(&self.engine, &refs)?.iter().map(|p| proofs_to_bytes(p)).collect()
             } else {
                 Vec::new()
             };
@@ -209,7 +209,7 @@ impl KzgSettings {
             bit_reverse_permute(&mut evals);
             (evals_to_cells(&evals), coeffs)
         };
-        let proofs = self.fk20_table().cell_proofs(&self.engine, &coeffs[..FIELD_ELEMENTS_PER_BLOB])?;
+        let proofs = self.fk20_table()?.cell_proofs(&self.engine, &coeffs[..FIELD_ELEMENTS_PER_BLOB])?;
         Ok((out_cells, proofs_to_bytes(&proofs)))
     }
 
@@ -357,7 +357,6 @@ impl KzgSettings {
         let out = self.engine.msm_batch(&[MsmJob { bases: &proof_points, scalars: &r_pows }, MsmJob { bases: &bases, scalars: &scalars }])?;
         let ll = out[0].into_affine();
         let rl = out[1].into_affine();
-        let g2 = &self.g2_monomial;
-        Ok(pairing_check(ll, g2[FIELD_ELEMENTS_PER_CELL], rl, -g2[0]))
+        Ok(pairing_check(ll, &self.g2_prepared.tau_cell, rl, &self.g2_prepared.neg_one))
     }
 }

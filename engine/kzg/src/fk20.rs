@@ -8,12 +8,15 @@
 //! matrix–vector product; splitting m = 64u + k turns it into 64 cyclic convolutions of length 128
 //! (one per offset k), which the FFT diagonalises. The setup side of each convolution is a
 //! constant G1 vector, transformed once here; per blob we need 64 scalar NTTs of size 128
-//! (engine), 128 MSMs of 64 points (engine, one batch), and two G1 FFTs of size 128.
+//! (engine), 128 fixed-base MSMs of 64 points (engine tables, one per frequency; a batch of
+//! blobs shares each table), and two G1 FFTs of size 128.
 
 use ark_bls12_381::{Fr, G1Affine, G1Projective};
 use ark_ec::CurveGroup;
 use ark_ff::{Field, One, Zero};
-use gloam_engine::{domain, Engine, MsmJob, NttOp};
+use std::sync::Arc;
+
+use gloam_engine::{domain, Engine, FixedBase, NttOp};
 use rayon::prelude::*;
 
 use crate::codec::reverse_bits;
@@ -28,11 +31,14 @@ const BLOCKS: usize = FIELD_ELEMENTS_PER_BLOB / L; // 64
 /// Bₖ[127 − u] = [τ^(64u+k)] for u = 0…62. Scaling by 1/128 here folds the inverse FFT's
 /// normalisation into precomputation.
 pub struct Fk20Table {
-    points: Vec<G1Affine>,
+    /// Row i (frequency i) as a fixed-base table on the engine: every blob multiplies the same
+    /// 64 points, so each product is a table lookup rather than a variable-base MSM.
+    rows: Vec<FixedBase>,
+    points: usize,
 }
 
 impl Fk20Table {
-    pub fn new(g1_monomial: &[G1Affine]) -> Fk20Table {
+    pub fn new(engine: &Arc<Engine>, g1_monomial: &[G1Affine]) -> Result<Fk20Table, KzgError> {
         let inv_n = Fr::from(N2 as u64).inverse().expect("nonzero");
         let omega = domain::root_of_unity(7);
         let columns: Vec<Vec<G1Projective>> = (0..L)
@@ -52,11 +58,14 @@ impl Fk20Table {
                 flat[i * L + k] = *p;
             }
         }
-        Fk20Table { points: G1Projective::normalize_batch(&flat) }
+        let points = G1Projective::normalize_batch(&flat);
+        let rows = points.chunks(L).map(|row| engine.prepare_fixed_base(row)).collect::<Result<Vec<_>, _>>()?;
+        Ok(Fk20Table { rows, points: points.len() })
     }
 
+    /// Bytes of the per-row tables plus the transformed points themselves.
     pub fn table_bytes(&self) -> u64 {
-        (self.points.len() * std::mem::size_of::<G1Affine>()) as u64
+        self.rows.iter().map(|r| r.table_bytes()).sum::<u64>() + (self.points * std::mem::size_of::<G1Affine>()) as u64
     }
 
     /// The 128 cell proofs (cell order) of the polynomial with these 4096 coefficients.
@@ -89,13 +98,20 @@ impl Fk20Table {
                 }
             }
         }
-        let jobs: Vec<MsmJob<'_>> = (0..polys.len() * N2)
-            .map(|j| {
-                let i = j % N2;
-                MsmJob { bases: &self.points[i * L..(i + 1) * L], scalars: &scalars[j * L..(j + 1) * L] }
+        let np = polys.len();
+        let by_row: Vec<Vec<G1Projective>> = (0..N2)
+            .into_par_iter()
+            .map(|i| {
+                let s: Vec<&[Fr]> = (0..np).map(|p| &scalars[(p * N2 + i) * L..][..L]).collect();
+                self.rows[i].msm_batch(&s)
             })
-            .collect();
-        let m = engine.msm_batch(&jobs)?;
+            .collect::<Result<_, _>>()?;
+        let mut m = vec![G1Projective::zero(); np * N2];
+        for (i, row) in by_row.iter().enumerate() {
+            for (p, v) in row.iter().enumerate() {
+                m[p * N2 + i] = *v;
+            }
+        }
         let omega = domain::root_of_unity(7);
         let omega_inv = omega.inverse().expect("unit");
         let out = m

@@ -71,6 +71,18 @@ impl std::fmt::Display for SetupStats {
     }
 }
 
+pub(crate) type G2Prepared = <Bls12_381 as Pairing>::G2Prepared;
+
+/// G2 points in prepared form: the Miller loop's line coefficients depend only on the G2 side,
+/// and verification always pairs against the same few setup points.
+pub(crate) struct G2Points {
+    pub neg_one: G2Prepared,
+    pub tau: G2Prepared,
+    pub neg_tau: G2Prepared,
+    pub one: G2Prepared,
+    pub tau_cell: G2Prepared,
+}
+
 /// Trusted setup plus every precomputed table the KZG functions use.
 pub struct KzgSettings {
     pub(crate) engine: Arc<Engine>,
@@ -80,8 +92,11 @@ pub struct KzgSettings {
     pub(crate) g2_monomial: Vec<G2Affine>,
     /// The 4096th roots of unity in bit-reversed order: blob element i is p(roots_brp[i]).
     pub(crate) roots_brp: Vec<Fr>,
+    /// Miller-loop-ready G2 points used by every verification: −[1], [τ], −[τ], [1], [τ⁶⁴].
+    pub(crate) g2_prepared: G2Points,
     commit_table: Option<FixedBase>,
     fk20: OnceLock<(Fk20Table, f64)>,
+    fk20_build: std::sync::Mutex<()>,
     stats: SetupStats,
 }
 
@@ -166,7 +181,16 @@ impl KzgSettings {
         bit_reverse_permute(&mut roots_brp);
         let mut stats = SetupStats { parse_ms: ms(t0), ..Default::default() };
 
+        let g2 = &g2_monomial;
+        let g2_prepared = G2Points {
+            neg_one: (-g2[0]).into(),
+            tau: g2[1].into(),
+            neg_tau: (-g2[1]).into(),
+            one: g2[0].into(),
+            tau_cell: g2[FIELD_ELEMENTS_PER_CELL].into(),
+        };
         let mut s = KzgSettings {
+            g2_prepared,
             engine,
             g1_lagrange_brp,
             g1_monomial,
@@ -174,6 +198,7 @@ impl KzgSettings {
             roots_brp,
             commit_table: None,
             fk20: OnceLock::new(),
+            fk20_build: std::sync::Mutex::new(()),
             stats: SetupStats::default(),
         };
         if opts.verify {
@@ -193,7 +218,7 @@ impl KzgSettings {
         }
         s.stats = stats;
         if opts.fk20_eager {
-            s.fk20_table();
+            s.fk20_table()?;
         }
         Ok(s)
     }
@@ -254,15 +279,19 @@ impl KzgSettings {
     }
 
     /// The FK20 table, built on first use.
-    pub(crate) fn fk20_table(&self) -> &Fk20Table {
-        &self
-            .fk20
-            .get_or_init(|| {
-                let t = Instant::now();
-                let table = Fk20Table::new(&self.g1_monomial);
-                (table, ms(t))
-            })
-            .0
+    pub(crate) fn fk20_table(&self) -> Result<&Fk20Table, KzgError> {
+        if let Some((t, _)) = self.fk20.get() {
+            return Ok(t);
+        }
+        // One builder at a time: the table costs seconds of CPU.
+        let _guard = self.fk20_build.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some((t, _)) = self.fk20.get() {
+            return Ok(t);
+        }
+        let t = Instant::now();
+        let table = Fk20Table::new(&self.engine, &self.g1_monomial)?;
+        let _ = self.fk20.set((table, ms(t)));
+        Ok(&self.fk20.get().expect("set above").0)
     }
 
     /// Σ scalars[i]·lagrange_brp[i] through the resident table (or a plain engine MSM when the
