@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Instant;
 
-use cudarc::driver::{CudaContext, CudaFunction, CudaSlice, CudaStream, LaunchConfig, PushKernelArg};
+use cudarc::driver::{CudaContext, CudaFunction, CudaSlice, CudaStream, LaunchConfig};
 use cudarc::nvrtc::Ptx;
 use gloam_engine_core::{
     Backend, BackendKind, DeviceError, DeviceInfo, DeviceResult, FixedBaseMsm, Fr, G1Affine, G1Projective,
@@ -228,10 +228,6 @@ pub(crate) fn grid(n: u64, block: u32) -> DeviceResult<LaunchConfig> {
     Ok(LaunchConfig { grid_dim: (blocks.max(1) as u32, 1, 1), block_dim: (block, 1, 1), shared_mem_bytes: 0 })
 }
 
-// Used by ntt.rs/msm.rs through `inner.stream.launch_builder`.
-#[allow(unused_imports)]
-pub(crate) use cudarc::driver::PushKernelArg as _PushKernelArg;
-
 impl Backend for CudaBackend {
     fn kind(&self) -> BackendKind {
         BackendKind::Cuda
@@ -277,7 +273,4 @@ impl Backend for CudaBackend {
 fn _assert_send_sync() {
     fn f<T: Send + Sync>() {}
     f::<CudaBackend>();
-    let _ = |s: &CudaStream, func: &CudaFunction| {
-        let _ = s.launch_builder(func).arg(&0u32);
-    };
 }

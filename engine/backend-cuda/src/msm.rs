@@ -17,6 +17,9 @@ const BLOCK: u32 = 128;
 /// Buckets per segment in the window reduction (each thread: ~2 x this additions plus a
 /// 32-step small multiplication).
 const SEG_LEN: u32 = 64;
+/// Smallest chunk: with uniform scalars a bucket holds ~n*windows/buckets entries (32 at 2^20
+/// points, c = 16), so one chunk per bucket and no partial-sum traffic; only crowded buckets split.
+const MIN_CHUNK: u32 = 32;
 /// Point indices carry the sign in bit 31.
 const MAX_POINTS: usize = 1 << 31;
 
@@ -51,7 +54,7 @@ pub fn plan_buckets(counts: &[u32]) -> BucketPlan {
     let mut acc = 0u32;
     for &c in counts {
         offsets.push(acc);
-        let cs = ((c as f64).sqrt().ceil() as u32).max(8);
+        let cs = ((c as f64).sqrt().ceil() as u32).max(MIN_CHUNK);
         let mut s = 0;
         while s < c {
             let len = cs.min(c - s);
@@ -266,7 +269,7 @@ mod tests {
 
     #[test]
     fn plan_covers_every_entry_once() {
-        let counts = [0u32, 1, 7, 8, 9, 100, 0, 4096, 3];
+        let counts = [0u32, 1, 7, 32, 33, 100, 0, 4096, 3];
         let p = plan_buckets(&counts);
         let mut pos = 0u32;
         for (b, &c) in counts.iter().enumerate() {

@@ -6,7 +6,10 @@
 #pragma once
 #include "../common.cuh"
 
-// P supplies: N, INV (-p^-1 mod 2^64), p(i), one(i) (R mod p), r2(i) (R^2 mod p).
+template <class P> struct Mont;
+template <class P> GLOAM_HD_CALL Mont<P> mont_mul(Mont<P> a, Mont<P> b);
+
+// P supplies: N, INV (-p^-1 mod 2^64), p(i) and one(i) (R mod p), limb by limb.
 template <class P>
 struct Mont {
     uint64_t l[P::N];
@@ -63,30 +66,7 @@ struct Mont {
     GLOAM_HD Mont neg() const { return zero() - *this; }
     GLOAM_HD Mont dbl() const { return *this + *this; }
 
-    // Not inlined on the device: a 6x6-limb product is ~700 instructions, so a call costs little,
-    // while inlining it at every call site made the MSM cubin 7x larger and NVRTC 15x slower.
-    GLOAM_HD_CALL Mont operator*(const Mont &b) const {
-        uint64_t t[P::N + 2];
-        GLOAM_UNROLL for (int i = 0; i < P::N + 2; i++) t[i] = 0;
-        GLOAM_UNROLL for (int i = 0; i < P::N; i++) {
-            uint64_t c = 0;
-            GLOAM_UNROLL for (int j = 0; j < P::N; j++) t[j] = gloam_mac(t[j], l[j], b.l[i], c);
-            uint64_t c2 = 0;
-            t[P::N] = gloam_adc(t[P::N], c, c2);
-            t[P::N + 1] = c2;
-            uint64_t m = t[0] * P::INV;
-            c = 0;
-            (void)gloam_mac(t[0], m, P::p(0), c);
-            GLOAM_UNROLL for (int j = 1; j < P::N; j++) t[j - 1] = gloam_mac(t[j], m, P::p(j), c);
-            c2 = 0;
-            t[P::N - 1] = gloam_adc(t[P::N], c, c2);
-            t[P::N] = t[P::N + 1] + c2;
-        }
-        Mont r;
-        GLOAM_UNROLL for (int i = 0; i < P::N; i++) r.l[i] = t[i];
-        reduce_once(r.l, t[P::N]);
-        return r;
-    }
+    GLOAM_HD Mont operator*(const Mont &b) const { return mont_mul<P>(*this, b); }
     GLOAM_HD Mont sqr() const { return *this * *this; }
 
     // x^e for a small public exponent held in 64 bits (square-and-multiply, MSB first).
@@ -99,3 +79,30 @@ struct Mont {
         return acc;
     }
 };
+
+// CIOS product. Not inlined on the device: a 6x6-limb product is ~700 instructions, so a call
+// costs little, while inlining it at every call site made the MSM cubin 7x larger and NVRTC 15x
+// slower. Operands are passed by value so they can travel in registers, not through the stack.
+template <class P>
+GLOAM_HD_CALL Mont<P> mont_mul(Mont<P> a, Mont<P> b) {
+    uint64_t t[P::N + 2];
+    GLOAM_UNROLL for (int i = 0; i < P::N + 2; i++) t[i] = 0;
+    GLOAM_UNROLL for (int i = 0; i < P::N; i++) {
+        uint64_t c = 0;
+        GLOAM_UNROLL for (int j = 0; j < P::N; j++) t[j] = gloam_mac(t[j], a.l[j], b.l[i], c);
+        uint64_t c2 = 0;
+        t[P::N] = gloam_adc(t[P::N], c, c2);
+        t[P::N + 1] = c2;
+        uint64_t m = t[0] * P::INV;
+        c = 0;
+        (void)gloam_mac(t[0], m, P::p(0), c);
+        GLOAM_UNROLL for (int j = 1; j < P::N; j++) t[j - 1] = gloam_mac(t[j], m, P::p(j), c);
+        c2 = 0;
+        t[P::N - 1] = gloam_adc(t[P::N], c, c2);
+        t[P::N] = t[P::N + 1] + c2;
+    }
+    Mont<P> r;
+    GLOAM_UNROLL for (int i = 0; i < P::N; i++) r.l[i] = t[i];
+    Mont<P>::reduce_once(r.l, t[P::N]);
+    return r;
+}
