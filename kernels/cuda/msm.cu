@@ -1,17 +1,17 @@
 // MSM entry points (see msm/msm.cuh for the pipeline). Launch shapes are chosen by
-// engine/backend-cuda/src/msm.rs.
+// engine/backend-cuda/src/msm.rs (128 threads per block, stated in __launch_bounds__).
 #include "msm/msm.cuh"
 
 #define MSM_TID() ((uint32_t)(blockIdx.x * blockDim.x + threadIdx.x))
 
-extern "C" __global__ void msm_digits(const Fr *scalars, uint32_t n, uint32_t c, uint32_t windows,
+extern "C" __global__ void __launch_bounds__(128) msm_digits(const Fr *scalars, uint32_t n, uint32_t c, uint32_t windows,
                                       uint32_t fixed_base, int32_t *digits, uint32_t *counts) {
     uint32_t i = MSM_TID();
     if (i >= n) return;
     msm_digits_thread(scalars, n, c, windows, fixed_base, digits, counts, i);
 }
 
-extern "C" __global__ void msm_scatter(const int32_t *digits, uint32_t n, uint32_t c, uint32_t windows,
+extern "C" __global__ void __launch_bounds__(128) msm_scatter(const int32_t *digits, uint32_t n, uint32_t c, uint32_t windows,
                                        uint32_t fixed_base, uint32_t *cursor, uint32_t *entries) {
     uint32_t i = MSM_TID();
     if (i >= n) return;
@@ -19,7 +19,7 @@ extern "C" __global__ void msm_scatter(const int32_t *digits, uint32_t n, uint32
 }
 
 // chunks[2k] = start, chunks[2k+1] = length.
-extern "C" __global__ void msm_accumulate_chunks(const G1Affine *points, const uint32_t *entries,
+extern "C" __global__ void __launch_bounds__(128) msm_accumulate_chunks(const G1Affine *points, const uint32_t *entries,
                                                  const uint32_t *chunks, uint32_t num_chunks,
                                                  G1Xyzz *partial) {
     uint32_t k = MSM_TID();
@@ -28,7 +28,7 @@ extern "C" __global__ void msm_accumulate_chunks(const G1Affine *points, const u
 }
 
 // chunk_off has num_buckets + 1 entries.
-extern "C" __global__ void msm_reduce_buckets(const G1Xyzz *partial, const uint32_t *chunk_off,
+extern "C" __global__ void __launch_bounds__(128) msm_reduce_buckets(const G1Xyzz *partial, const uint32_t *chunk_off,
                                               uint32_t num_buckets, G1Xyzz *buckets) {
     uint32_t b = MSM_TID();
     if (b >= num_buckets) return;
@@ -36,7 +36,7 @@ extern "C" __global__ void msm_reduce_buckets(const G1Xyzz *partial, const uint3
 }
 
 // sets x segs threads; set s owns buckets [s*per_set, (s+1)*per_set).
-extern "C" __global__ void msm_window_segments(const G1Xyzz *buckets, uint32_t per_set, uint32_t sets,
+extern "C" __global__ void __launch_bounds__(128) msm_window_segments(const G1Xyzz *buckets, uint32_t per_set, uint32_t sets,
                                                uint32_t seg_len, uint32_t segs, G1Xyzz *seg_out) {
     uint32_t k = MSM_TID();
     if (k >= sets * segs) return;
@@ -50,7 +50,7 @@ extern "C" __global__ void msm_window_segments(const G1Xyzz *buckets, uint32_t p
     seg_out[k] = msm_segment_thread(buckets + (uint64_t)s * per_set, lo, hi);
 }
 
-extern "C" __global__ void msm_window_sums(const G1Xyzz *seg_out, uint32_t segs, uint32_t sets,
+extern "C" __global__ void __launch_bounds__(128) msm_window_sums(const G1Xyzz *seg_out, uint32_t segs, uint32_t sets,
                                            G1Xyzz *window_out) {
     uint32_t s = MSM_TID();
     if (s >= sets) return;

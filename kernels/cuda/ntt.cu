@@ -1,8 +1,9 @@
 // NTT entry points (see ntt/ntt.cuh for the algorithm). Launch shapes are chosen by
-// engine/backend-cuda/src/ntt.rs.
+// engine/backend-cuda/src/ntt.rs; __launch_bounds__ states them so the compiler keeps register
+// use low enough for a full block (a block of 512 threads may use at most 128 registers each).
 #include "ntt/ntt.cuh"
 
-extern "C" __global__ void ntt_dif_stage(Fr *data, const Fr *tw, uint32_t log_n, uint32_t log_half,
+extern "C" __global__ void __launch_bounds__(256) ntt_dif_stage(Fr *data, const Fr *tw, uint32_t log_n, uint32_t log_half,
                                          uint64_t butterflies) {
     uint64_t t = (uint64_t)blockIdx.x * blockDim.x + threadIdx.x;
     if (t >= butterflies) return;
@@ -11,7 +12,7 @@ extern "C" __global__ void ntt_dif_stage(Fr *data, const Fr *tw, uint32_t log_n,
 
 // The last log_tile stages of a size-2^log_n transform: one block per tile of 2^log_tile
 // consecutive elements, 2^(log_tile-1) threads, the tile held in dynamic shared memory.
-extern "C" __global__ void ntt_dif_fused(Fr *data, const Fr *tw, uint32_t log_n, uint32_t log_tile) {
+extern "C" __global__ void __launch_bounds__(512) ntt_dif_fused(Fr *data, const Fr *tw, uint32_t log_n, uint32_t log_tile) {
     extern __shared__ uint64_t smem_words[];
     Fr *tile = reinterpret_cast<Fr *>(smem_words);
     uint32_t tile_len = 1u << log_tile;
@@ -33,14 +34,14 @@ extern "C" __global__ void ntt_dif_fused(Fr *data, const Fr *tw, uint32_t log_n,
     base[t + (tile_len >> 1)] = tile[t + (tile_len >> 1)];
 }
 
-extern "C" __global__ void ntt_bitrev_scale(Fr *data, uint32_t log_n, const Fr *consts,
+extern "C" __global__ void __launch_bounds__(256) ntt_bitrev_scale(Fr *data, uint32_t log_n, const Fr *consts,
                                             uint32_t flags, uint64_t total) {
     uint64_t t = (uint64_t)blockIdx.x * blockDim.x + threadIdx.x;
     if (t >= total) return;
     ntt_bitrev_scale_thread(data, log_n, consts, flags, t);
 }
 
-extern "C" __global__ void ntt_coset_scale(Fr *data, uint32_t log_n, const Fr *consts, uint64_t total) {
+extern "C" __global__ void __launch_bounds__(256) ntt_coset_scale(Fr *data, uint32_t log_n, const Fr *consts, uint64_t total) {
     uint64_t t = (uint64_t)blockIdx.x * blockDim.x + threadIdx.x;
     if (t >= total) return;
     ntt_coset_scale_thread(data, log_n, consts, t);
