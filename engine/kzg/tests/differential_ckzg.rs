@@ -14,7 +14,8 @@ use rand::{Rng, RngCore};
 
 fn ours() -> &'static KzgSettings {
     static S: OnceLock<KzgSettings> = OnceLock::new();
-    S.get_or_init(|| KzgSettings::mainnet(Arc::new(Engine::cpu_only())).expect("setup"))
+    // GLOAM_BACKEND selects the backend under test; the default is the auto policy.
+    S.get_or_init(|| KzgSettings::mainnet(Arc::new(Engine::from_env().expect("engine from GLOAM_* environment"))).expect("setup"))
 }
 
 fn theirs() -> &'static ck::KzgSettings {

@@ -18,7 +18,9 @@ fn vectors_dir() -> PathBuf {
 fn official_vectors_all_pass() {
     let dir = vectors_dir();
     assert!(dir.is_dir(), "vector directory {} not found (set GLOAM_KZG_VECTORS)", dir.display());
-    let settings = KzgSettings::mainnet(Arc::new(Engine::cpu_only())).expect("mainnet setup");
+    // The engine from GLOAM_* (GLOAM_BACKEND=cuda|webgpu runs the vectors on a GPU backend).
+    let engine = Engine::from_env().expect("engine from GLOAM_* environment");
+    let settings = KzgSettings::mainnet(Arc::new(engine)).expect("mainnet setup");
     let report = run_test_vectors(&dir, &settings);
     println!("{report}");
     for f in KNOWN_FUNCTIONS {
