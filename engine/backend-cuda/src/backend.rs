@@ -17,6 +17,9 @@ use parking_lot::Mutex;
 use crate::compile;
 use crate::cu;
 
+/// A resident device buffer shared by calls (twiddle tables).
+pub(crate) type DeviceVec = Arc<CudaSlice<u64>>;
+
 /// A loaded NVRTC module: its kernels by name.
 pub(crate) struct Module {
     funcs: HashMap<&'static str, CudaFunction>,
@@ -38,7 +41,7 @@ pub(crate) struct Inner {
     modules: Mutex<HashMap<&'static str, Arc<Module>>>,
     info: DeviceInfo,
     /// Twiddles per (log_n, inverse), resident once computed.
-    pub(crate) twiddles: Mutex<HashMap<(u32, bool), Arc<CudaSlice<u64>>>>,
+    pub(crate) twiddles: Mutex<HashMap<(u32, bool), DeviceVec>>,
     /// One command stream: device work is serialised, which keeps buffer lifetimes simple.
     pub(crate) work: Mutex<()>,
 }

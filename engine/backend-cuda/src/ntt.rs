@@ -4,10 +4,10 @@
 use std::sync::Arc;
 
 use ark_ff::{Field, One};
-use cudarc::driver::{CudaSlice, LaunchConfig, PushKernelArg};
+use cudarc::driver::{LaunchConfig, PushKernelArg};
 use gloam_engine_core::{domain, DeviceError, DeviceResult, Fr, NttDirection, NttOp};
 
-use crate::backend::{grid, Inner};
+use crate::backend::{grid, DeviceVec, Inner};
 use crate::cu;
 
 /// Largest tile of the fused kernel: 2^10 elements x 32 B = 32 KiB of shared memory, under the
@@ -23,7 +23,7 @@ fn limbs_of(xs: &[Fr]) -> Vec<u64> {
     v
 }
 
-fn twiddles(inner: &Inner, log_n: u32, inverse: bool) -> DeviceResult<Arc<CudaSlice<u64>>> {
+fn twiddles(inner: &Inner, log_n: u32, inverse: bool) -> DeviceResult<DeviceVec> {
     if let Some(t) = inner.twiddles.lock().get(&(log_n, inverse)) {
         return Ok(t.clone());
     }
@@ -38,7 +38,7 @@ pub(crate) fn ntt_batch(inner: &Inner, data: &mut [Fr], size: usize, op: NttOp) 
         return Ok(());
     }
     let log_n = size.trailing_zeros();
-    if !size.is_power_of_two() || log_n > 31 || data.len() % size != 0 {
+    if !size.is_power_of_two() || log_n > 31 || !data.len().is_multiple_of(size) {
         return Err(DeviceError::Unsupported(format!("NTT of size {size} over {} elements", data.len())));
     }
     let inverse = op.direction == NttDirection::Inverse;
