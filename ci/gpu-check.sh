@@ -7,8 +7,9 @@
 #
 # What is packed (.gpu/ is git-ignored):
 #   * test binaries found with `cargo test --no-run --message-format json`: gloam-engine's
-#     `differential` test, gloam-cuda's unit and host-emulation tests, gloam-kernels' unit and
-#     `cuda_compile` tests; debug info stripped, gzipped into .gpu/bins.tar.gz;
+#     `differential` test, gloam-cuda's unit, host-emulation and timing tests (the last prints
+#     NTT/MSM times against the H100 targets), gloam-kernels' unit and `cuda_compile` tests;
+#     debug info stripped, gzipped into .gpu/bins.tar.gz;
 #   * the release `gloam` binary (for `gloam devices --verbose`: probe + kernel warm-up times);
 #   * .gpu/run.sh, the runner.
 #
@@ -121,6 +122,7 @@ else
   SUMMARY+=("skipped  host-emulation (no C++ compiler here; it runs wherever ci/test.sh runs)")
 fi
 suite differential-cuda differential cuda:: --test-threads=1
+suite timings gpu_timing --ignored --nocapture
 
 echo; echo "=== summary (GLOAM_TEST_MAX_LOG=$GLOAM_TEST_MAX_LOG)"
 printf '%s\n' "${SUMMARY[@]}"

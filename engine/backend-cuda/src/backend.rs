@@ -113,6 +113,14 @@ impl CudaBackend {
     }
 }
 
+impl CudaBackend {
+    /// Milliseconds per forward NTT of `batch` x 2^log_n elements resident on the device
+    /// (kernels only: no transfers), for benches and `ci/gpu-check.sh`.
+    pub fn ntt_resident_ms(&self, log_n: u32, batch: usize, reps: usize) -> DeviceResult<f64> {
+        crate::ntt::resident_ms(&self.inner, log_n, batch, reps)
+    }
+}
+
 impl Inner {
     /// The module, compiled or loaded from the cache on first use.
     pub(crate) fn module(&self, name: &str) -> DeviceResult<Arc<Module>> {
