@@ -308,6 +308,20 @@ impl BlsVerifier {
         }
     }
 
+    /// PopVerify: `proof` is the key holder's signature over the key's own 48-byte encoding
+    /// under the `BLS_POP_…` DST. Check it once at registration; afterwards
+    /// [`BlsVerifier::fast_aggregate_verify`] over registered keys is safe from rogue keys.
+    pub fn verify_possession(&self, public_key: &[u8], proof: &[u8]) -> Result<(), BlsError> {
+        let pk = self.key(public_key, 0)?;
+        let sig = Self::sig(proof)?;
+        let h = hash_affine(&pk.to_bytes(), DST_POP_PROOF);
+        if core_verify(&pk.0, &h, &sig.0) {
+            Ok(())
+        } else {
+            Err(BlsError::Invalid)
+        }
+    }
+
     /// AggregateVerify: one aggregate signature over (pkᵢ, msgᵢ) pairs.
     pub fn aggregate_verify(&self, public_keys: &[&[u8]], messages: &[&[u8]], signature: &[u8]) -> Result<(), BlsError> {
         if public_keys.len() != messages.len() {
