@@ -97,6 +97,8 @@ pub struct KzgSettings {
     commit_table: Option<FixedBase>,
     fk20: OnceLock<(Fk20Table, f64)>,
     fk20_build: std::sync::Mutex<()>,
+    /// The text was the mainnet file: precomputed mainnet tables may be used.
+    is_mainnet: bool,
     stats: SetupStats,
 }
 
@@ -199,6 +201,7 @@ impl KzgSettings {
             commit_table: None,
             fk20: OnceLock::new(),
             fk20_build: std::sync::Mutex::new(()),
+            is_mainnet: hex::encode(Sha256::digest(text.as_bytes())) == MAINNET_TRUSTED_SETUP_SHA256,
             stats: SetupStats::default(),
         };
         if opts.verify {
@@ -265,6 +268,11 @@ impl KzgSettings {
         Ok(())
     }
 
+    /// The monomial G1 points [τⁱ] (FK20 and cell verification use them).
+    pub fn g1_monomial(&self) -> &[G1Affine] {
+        &self.g1_monomial
+    }
+
     pub fn engine(&self) -> &Arc<Engine> {
         &self.engine
     }
@@ -289,7 +297,11 @@ impl KzgSettings {
             return Ok(t);
         }
         let t = Instant::now();
-        let table = Fk20Table::new(&self.engine, &self.g1_monomial)?;
+        let table = if self.is_mainnet {
+            Fk20Table::from_points(&self.engine, Fk20Table::mainnet_points()?)?
+        } else {
+            Fk20Table::new(&self.engine, &self.g1_monomial)?
+        };
         let _ = self.fk20.set((table, ms(t)));
         Ok(&self.fk20.get().expect("set above").0)
     }
