@@ -10,6 +10,13 @@ extern "C" __global__ void __launch_bounds__(256) ntt_dif_stage(Fr *data, const 
     ntt_dif_stage_thread(data, tw, log_n, log_half, t);
 }
 
+extern "C" __global__ void __launch_bounds__(256) ntt_dif_stage2(Fr *data, const Fr *tw, uint32_t log_n,
+                                                                  uint32_t log_half, uint64_t quads) {
+    uint64_t t = (uint64_t)blockIdx.x * blockDim.x + threadIdx.x;
+    if (t >= quads) return;
+    ntt_dif_stage2_thread(data, tw, log_n, log_half, t);
+}
+
 // The last log_tile stages of a size-2^log_n transform: one block per tile of 2^log_tile
 // consecutive elements, 2^(log_tile-1) threads, the tile held in dynamic shared memory.
 extern "C" __global__ void __launch_bounds__(512) ntt_dif_fused(Fr *data, const Fr *tw, uint32_t log_n, uint32_t log_tile) {

@@ -89,19 +89,18 @@ fn launch(inner: &Inner, module: &Module, buf: &mut CudaSlice<u64>, tw: &CudaSli
         unsafe { cu!(stream.launch_builder(f).arg(&mut *buf).arg(&log_n).arg(consts).arg(&total).launch(grid(total, BLOCK)?))? };
     }
     let log_tile = log_n.min(LOG_TILE);
-    let butterflies = total / 2;
-    let stage = module.func("ntt_dif_stage")?;
-    for log_half in (log_tile..log_n).rev() {
-        unsafe {
-            cu!(stream
-                .launch_builder(stage)
-                .arg(&mut *buf)
-                .arg(tw)
-                .arg(&log_n)
-                .arg(&log_half)
-                .arg(&butterflies)
-                .launch(grid(butterflies, BLOCK)?))?
-        };
+    // Global stages log_n-1 .. log_tile, two per pass; an odd one out runs alone.
+    let (stage, stage2) = (module.func("ntt_dif_stage")?, module.func("ntt_dif_stage2")?);
+    let (butterflies, quads) = (total / 2, total / 4);
+    let mut log_half = log_n as i64 - 1;
+    while log_half > log_tile as i64 {
+        let lh = log_half as u32;
+        unsafe { cu!(stream.launch_builder(stage2).arg(&mut *buf).arg(tw).arg(&log_n).arg(&lh).arg(&quads).launch(grid(quads, BLOCK)?))? };
+        log_half -= 2;
+    }
+    if log_half == log_tile as i64 && log_tile < log_n {
+        let lh = log_half as u32;
+        unsafe { cu!(stream.launch_builder(stage).arg(&mut *buf).arg(tw).arg(&log_n).arg(&lh).arg(&butterflies).launch(grid(butterflies, BLOCK)?))? };
     }
     let tiles = total >> log_tile;
     if tiles > i32::MAX as u64 {

@@ -1,5 +1,5 @@
 // Radix-2 NTT over Fr, decimation in frequency (Gentleman-Sande): natural-order input, the
-// large-span stages run as one global-memory pass each, the last log2(tile) stages (spans that
+// large-span stages run as global-memory passes of two stages each (one if the count is odd), the last log2(tile) stages (spans that
 // fit one thread block) run fused in shared memory, and a final bit-reversal pass restores
 // natural order while applying the 1/n and coset factors. Conventions are arkworks'
 // Radix2EvaluationDomain (engine/core/src/domain.rs); twiddles w^0..w^(n/2-1) are computed on
@@ -60,6 +60,30 @@ GLOAM_HD void ntt_dif_stage_thread(Fr *data, const Fr *tw, uint32_t log_n, uint3
     ntt_dif_butterfly(a, b, tw[w]);
     v[i0] = a;
     v[i1] = b;
+}
+
+// Two consecutive global stages in one pass (radix-4 shape), halving device-memory traffic:
+// thread t loads the four elements that stages 2^log_half and 2^(log_half-1) combine, applies
+// both, and stores them once. log_half >= 1; n/4 threads per transform.
+GLOAM_HD void ntt_dif_stage2_thread(Fr *data, const Fr *tw, uint32_t log_n, uint32_t log_half,
+                                    uint64_t t) {
+    uint64_t item = t >> (log_n - 2);
+    uint32_t j = (uint32_t)(t & ((1ull << (log_n - 2)) - 1));
+    uint32_t q = 1u << (log_half - 1), h = q << 1;
+    uint32_t k = j & (q - 1);
+    uint32_t base = ((j >> (log_half - 1)) << (log_half + 1)) + k;
+    Fr *v = data + (item << log_n);
+    Fr a0 = v[base], a1 = v[base + q], a2 = v[base + h], a3 = v[base + h + q];
+    uint32_t sa = log_n - 1 - log_half;
+    ntt_dif_butterfly(a0, a2, tw[k << sa]);
+    ntt_dif_butterfly(a1, a3, tw[(k + q) << sa]);
+    Fr wb = tw[k << (sa + 1)];
+    ntt_dif_butterfly(a0, a1, wb);
+    ntt_dif_butterfly(a2, a3, wb);
+    v[base] = a0;
+    v[base + q] = a1;
+    v[base + h] = a2;
+    v[base + h + q] = a3;
 }
 
 // Factors for the final pass: flags bit 0 multiplies by consts[0] (1/n), bit 1 by base^i with

@@ -117,8 +117,12 @@ int main() {
                 if (pre)
                     for (uint64_t t = 0; t < n; t++) ntt_coset_scale_thread(v.data(), log_n, consts.data(), t);
                 if (log_tile > log_n) log_tile = log_n;
-                // Global stages, as ntt_dif_stage launches them.
-                for (int lh = (int)log_n - 1; lh >= (int)log_tile; lh--)
+                // Global stages, paired as ntt.rs launches ntt_dif_stage2, a single
+                // ntt_dif_stage for an odd one out.
+                int lh = (int)log_n - 1;
+                for (; lh >= (int)log_tile + 1; lh -= 2)
+                    for (uint64_t t = 0; t < n / 4; t++) ntt_dif_stage2_thread(v.data(), tw.data(), log_n, lh, t);
+                if (lh == (int)log_tile && lh >= 0 && log_tile < log_n)
                     for (uint64_t t = 0; t < n / 2; t++) ntt_dif_stage_thread(v.data(), tw.data(), log_n, lh, t);
                 // Fused tail: each tile's threads step through the stages together, as in
                 // ntt_dif_fused between its barriers.
