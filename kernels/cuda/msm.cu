@@ -27,7 +27,8 @@ extern "C" __global__ void __launch_bounds__(128) msm_accumulate_chunks(const G1
     partial[k] = msm_chunk_sum(points, entries, chunks[2 * k], chunks[2 * k + 1]);
 }
 
-// chunk_off has num_buckets + 1 entries.
+// Sums ranges [off[b], off[b+1]): bucket partials, and every level of the host-driven tree
+// reductions (bucket chunks, window segments). off has num_buckets + 1 entries.
 extern "C" __global__ void __launch_bounds__(128) msm_reduce_buckets(const G1Xyzz *partial, const uint32_t *chunk_off,
                                               uint32_t num_buckets, G1Xyzz *buckets) {
     uint32_t b = MSM_TID();
@@ -48,11 +49,4 @@ extern "C" __global__ void __launch_bounds__(128) msm_window_segments(const G1Xy
         return;
     }
     seg_out[k] = msm_segment_thread(buckets + (uint64_t)s * per_set, lo, hi);
-}
-
-extern "C" __global__ void __launch_bounds__(128) msm_window_sums(const G1Xyzz *seg_out, uint32_t segs, uint32_t sets,
-                                           G1Xyzz *window_out) {
-    uint32_t s = MSM_TID();
-    if (s >= sets) return;
-    window_out[s] = msm_sum_range(seg_out, s * segs, (s + 1) * segs);
 }

@@ -54,7 +54,6 @@ pub const MODULES: &[Module] = &[
             "msm_accumulate_chunks",
             "msm_reduce_buckets",
             "msm_window_segments",
-            "msm_window_sums",
         ],
     },
 ];

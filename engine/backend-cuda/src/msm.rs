@@ -10,16 +10,18 @@ use ark_ff::{AdditiveGroup, BigInt, Zero};
 use cudarc::driver::{CudaSlice, PushKernelArg};
 use gloam_engine_core::{DeviceError, DeviceResult, FixedBaseMsm, Fq, Fr, G1Affine, G1Projective};
 
-use crate::backend::{grid, Inner};
+use crate::backend::{grid, Inner, Module};
 use crate::cu;
 
 const BLOCK: u32 = 128;
-/// Buckets per segment in the window reduction (each thread: ~2 x this additions plus a
-/// 32-step small multiplication).
-const SEG_LEN: u32 = 64;
-/// Smallest chunk: with uniform scalars a bucket holds ~n*windows/buckets entries (32 at 2^20
-/// points, c = 16), so one chunk per bucket and no partial-sum traffic; only crowded buckets split.
-const MIN_CHUNK: u32 = 32;
+/// Buckets per segment in the window reduction: each thread adds ~2 x this many points, then
+/// one small multiple of the segment sum (at most 16 doublings).
+const SEG_LEN: u32 = 16;
+/// Entries summed by one thread in bucket accumulation. With uniform scalars a bucket holds
+/// ~n*windows/buckets entries (32 at 2^20 points, c = 16): one chunk, no partial traffic.
+const CHUNK: u32 = 32;
+/// Points one thread adds per level of the tree reductions.
+const GROUP: u32 = 16;
 /// Point indices carry the sign in bit 31.
 const MAX_POINTS: usize = 1 << 31;
 
@@ -35,37 +37,60 @@ pub fn windows_for(c: u32) -> u32 {
 }
 
 /// The host part of the bucket sort: where each bucket's entries start, and chunks of at most
-/// ~sqrt(count) entries so a crowded bucket is summed by many threads.
+/// [`CHUNK`] entries, so that a crowded bucket (a constant blob puts every point of a window in
+/// one) is summed by many threads and then by a tree.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BucketPlan {
     /// Exclusive prefix sum of the counts (`counts.len()` entries): the scatter cursors.
     pub offsets: Vec<u32>,
-    /// (start, len) pairs, flattened.
+    /// (start, len) pairs, flattened, bucket after bucket.
     pub chunks: Vec<u32>,
-    /// Bucket b's chunks are `chunk_off[b]..chunk_off[b+1]`.
-    pub chunk_off: Vec<u32>,
+    /// Chunks per bucket.
+    pub chunks_per_bucket: Vec<u32>,
 }
 
 pub fn plan_buckets(counts: &[u32]) -> BucketPlan {
     let mut offsets = Vec::with_capacity(counts.len());
     let mut chunks = Vec::new();
-    let mut chunk_off = Vec::with_capacity(counts.len() + 1);
-    chunk_off.push(0u32);
+    let mut per = Vec::with_capacity(counts.len());
     let mut acc = 0u32;
     for &c in counts {
         offsets.push(acc);
-        let cs = ((c as f64).sqrt().ceil() as u32).max(MIN_CHUNK);
         let mut s = 0;
         while s < c {
-            let len = cs.min(c - s);
+            let len = CHUNK.min(c - s);
             chunks.push(acc + s);
             chunks.push(len);
             s += len;
         }
-        chunk_off.push((chunks.len() / 2) as u32);
+        per.push(c.div_ceil(CHUNK));
         acc += c;
     }
-    BucketPlan { offsets, chunks, chunk_off }
+    BucketPlan { offsets, chunks, chunks_per_bucket: per }
+}
+
+/// One level of a segmented tree reduction: segments of `lens` consecutive points are cut into
+/// groups of at most `GROUP`; returns the group boundaries (`groups + 1` entries, the layout
+/// `msm_reduce_buckets` reads) and the new segment lengths. An empty segment yields one empty
+/// group (infinity), so every segment keeps at least one element.
+pub fn reduce_level(lens: &[u32]) -> (Vec<u32>, Vec<u32>) {
+    let mut off = vec![0u32];
+    let mut next = Vec::with_capacity(lens.len());
+    let mut pos = 0u32;
+    for &l in lens {
+        if l == 0 {
+            off.push(pos);
+            next.push(1);
+            continue;
+        }
+        let groups = l.div_ceil(GROUP);
+        for k in 0..groups {
+            pos += GROUP.min(l - k * GROUP);
+            off.push(pos);
+        }
+        next.push(groups);
+    }
+    (off, next)
 }
 
 fn affine_limbs(points: &[G1Affine]) -> Vec<u64> {
@@ -148,11 +173,7 @@ fn pipeline(inner: &Inner, points: &CudaSlice<u64>, scalars: &[u64], n: usize, c
             cu!(stream.launch_builder(f).arg(points).arg(&entries).arg(&chunks).arg(&num_chunks).arg(&mut partial).launch(grid(num_chunks as u64, BLOCK)?))?
         };
     }
-    let chunk_off = inner.upload(&plan.chunk_off)?;
-    let mut buckets = inner.zeros_u64(nb * 24)?;
-    let nb32 = nb as u32;
-    let f = module.func("msm_reduce_buckets")?;
-    unsafe { cu!(stream.launch_builder(f).arg(&partial).arg(&chunk_off).arg(&nb32).arg(&mut buckets).launch(grid(nb as u64, BLOCK)?))? };
+    let buckets = reduce_segments(inner, &module, partial, plan.chunks_per_bucket)?;
 
     let segs = per_set.div_ceil(SEG_LEN);
     let mut seg_out = inner.zeros_u64((segs * sets) as usize * 24)?;
@@ -168,12 +189,30 @@ fn pipeline(inner: &Inner, points: &CudaSlice<u64>, scalars: &[u64], n: usize, c
             .arg(&mut seg_out)
             .launch(grid((segs * sets) as u64, BLOCK)?))?
     };
-    let mut window_out = inner.zeros_u64(sets as usize * 24)?;
-    let f = module.func("msm_window_sums")?;
-    unsafe { cu!(stream.launch_builder(f).arg(&seg_out).arg(&segs).arg(&sets).arg(&mut window_out).launch(grid(sets as u64, 32)?))? };
+    let window_out = reduce_segments(inner, &module, seg_out, vec![segs; sets as usize])?;
     let out = inner.download(&window_out, sets as usize * 24)?;
     inner.sync()?;
     Ok(out.chunks_exact(24).map(xyzz_to_projective).collect())
+}
+
+/// Sums each segment of `input` (consecutive XYZZ points, segment lengths `lens`) to one point
+/// per segment, GROUP points per thread and level, so no thread adds more than GROUP points
+/// however unbalanced the segments are.
+fn reduce_segments(inner: &Inner, module: &Module, input: CudaSlice<u64>, mut lens: Vec<u32>) -> DeviceResult<CudaSlice<u64>> {
+    let f = module.func("msm_reduce_buckets")?;
+    let mut cur = input;
+    loop {
+        let (off, next) = reduce_level(&lens);
+        let groups = (off.len() - 1) as u32;
+        let off_dev = inner.upload(&off)?;
+        let mut out = inner.zeros_u64(groups as usize * 24)?;
+        unsafe { cu!(inner.stream.launch_builder(f).arg(&cur).arg(&off_dev).arg(&groups).arg(&mut out).launch(grid(groups as u64, BLOCK)?))? };
+        cur = out;
+        if next.iter().all(|&l| l == 1) {
+            return Ok(cur);
+        }
+        lens = next;
+    }
 }
 
 fn horner(window_sums: &[G1Projective], c: u32) -> G1Projective {
@@ -272,19 +311,50 @@ mod tests {
         let counts = [0u32, 1, 7, 32, 33, 100, 0, 4096, 3];
         let p = plan_buckets(&counts);
         let mut pos = 0u32;
+        let mut k = 0usize;
         for (b, &c) in counts.iter().enumerate() {
             assert_eq!(p.offsets[b], pos);
-            let (lo, hi) = (p.chunk_off[b] as usize, p.chunk_off[b + 1] as usize);
             let mut covered = 0;
-            for k in lo..hi {
+            for _ in 0..p.chunks_per_bucket[b] {
                 assert_eq!(p.chunks[2 * k], pos + covered);
+                assert!(p.chunks[2 * k + 1] <= CHUNK);
                 covered += p.chunks[2 * k + 1];
+                k += 1;
             }
             assert_eq!(covered, c, "bucket {b}");
             pos += c;
         }
-        // A crowded bucket is split into ~sqrt(count) chunks.
-        assert_eq!(p.chunk_off[8] - p.chunk_off[7], 64);
+        assert_eq!(k * 2, p.chunks.len());
+    }
+
+    /// Simulates the tree on integers: every segment must reduce to exactly its own sum.
+    #[test]
+    fn tree_reduction_sums_each_segment() {
+        let lens = vec![0u32, 1, 2, 15, 16, 17, 255, 256, 257, 4096, 0, 100_000];
+        let mut vals: Vec<u64> = (0..lens.iter().sum::<u32>() as u64).map(|i| i * 7 + 1).collect();
+        let mut want = Vec::new();
+        let mut p = 0usize;
+        for &l in &lens {
+            want.push(vals[p..p + l as usize].iter().sum::<u64>());
+            p += l as usize;
+        }
+        let mut cur = lens.clone();
+        let mut levels = 0;
+        loop {
+            let (off, next) = reduce_level(&cur);
+            assert_eq!(*off.last().unwrap() as usize, vals.len());
+            vals = off.windows(2).map(|w| vals[w[0] as usize..w[1] as usize].iter().sum()).collect();
+            for w in off.windows(2) {
+                assert!(w[1] - w[0] <= GROUP);
+            }
+            levels += 1;
+            if next.iter().all(|&l| l == 1) {
+                break;
+            }
+            cur = next;
+        }
+        assert_eq!(vals, want);
+        assert!(levels <= 5, "{levels} levels");
     }
 
     #[test]

@@ -130,7 +130,9 @@ struct G1Xyzz {
     // k * this for a small public k (window offsets in the bucket reduction), MSB first.
     GLOAM_HD_CALL G1Xyzz mul_u32(uint32_t k) const {
         G1Xyzz acc = inf();
-        for (int i = 31; i >= 0; i--) {
+        int top = 31;
+        while (top >= 0 && !((k >> top) & 1)) top--;
+        for (int i = top; i >= 0; i--) {
             acc = acc.dbl();
             if ((k >> i) & 1) acc = acc.add(*this);
         }

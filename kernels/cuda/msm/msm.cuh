@@ -3,16 +3,17 @@
 // Pipeline (one GPU pass per step; engine/backend-cuda/src/msm.rs drives it):
 //  1. digits:     each scalar (Montgomery limbs, converted in the thread) -> `windows` signed c-bit digits in
 //                 [-2^(c-1), 2^(c-1)]; a count per bucket (bucket = window, |digit|-1).
-//  2. host:       prefix sum of the counts; buckets are cut into chunks of about sqrt(count)
+//  2. host:       prefix sum of the counts; buckets are cut into chunks of at most 32
 //                 entries so one crowded bucket (a constant blob puts every point in one)
-//                 costs O(sqrt n) sequential additions per thread instead of O(n).
+//                 is spread over many threads instead of one.
 //  3. scatter:    entry = point index | sign << 31, placed at the bucket's cursor.
 //  4. chunks:     one thread sums one chunk with mixed XYZZ + affine additions.
-//  5. buckets:    one thread sums a bucket's chunk partials.
+//  5. buckets:    chunk partials are summed per bucket by a tree: each level, one thread adds
+//                 at most 16 consecutive points of one bucket (ranges computed on the host).
 //  6. segments:   per window, buckets are split into segments and each thread runs the
 //                 running-sum trick over its segment, then adds lo * (segment sum), so that the
 //                 window total sum_b (b+1) S_b is a plain sum of segment results.
-//  7. windows:    one thread per window sums its segments; the host does the final Horner
+//  7. windows:    the same tree sums each window's segments; the host does the final Horner
 //                 combination over windows (a few hundred doublings).
 // Point order inside a bucket depends on atomics, but group addition is commutative and the
 // host returns a normalised point, so results are bit-identical run to run.
