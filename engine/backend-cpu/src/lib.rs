@@ -6,6 +6,8 @@
 
 #[doc(hidden)]
 pub mod fq;
+#[doc(hidden)]
+pub mod fr;
 pub mod msm;
 pub mod ntt;
 

@@ -40,13 +40,6 @@ struct Pt {
     y: Fq,
 }
 
-impl Pt {
-    #[inline(always)]
-    fn to_affine(self) -> G1Affine {
-        G1Affine::new_unchecked(self.x, self.y)
-    }
-}
-
 /// Scalars after the signed-digit recoding for one window size: `s' + K` in five limbs, and
 /// whether the point must be negated (`s' = r − s`).
 struct Recoded {

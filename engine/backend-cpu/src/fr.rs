@@ -1,0 +1,394 @@
+//! Generated from `fq.rs` (same code for 4 limbs). Inlinable BLS12-381 Fr arithmetic on arkworks' own representation (Montgomery form,
+//! R = 2^256, four little-endian limbs), for the NTT butterflies.
+//!
+//! Why not just `Fr * Fr`: arkworks' multiplication is not inlined into our loops (a call per
+//! product), its assembly path is compiled only when the whole build targets BMI2+ADX, and `==`
+//! on `Fr` becomes a `memcmp` call. These functions are `#[inline(always)]` so that the bucket
+//! loops, compiled with `#[target_feature(enable = "bmi2,adx")]`, get `mulx` code with no calls.
+//! Results are canonical (< p), hence identical to arkworks' — the tests compare them.
+//!
+//! Montgomery multiplication is CIOS with the "no-carry" shortcut, valid because p's top limb
+//! is below 2^63 − 1 (r's top limb is 0x73ed…) (Koç, Acar, Kaliski, "Analyzing and comparing Montgomery multiplication
+//! algorithms", 1996; the shortcut from the gnark team's note on modular multiplication).
+
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use ark_ff::{BigInt, PrimeField};
+use gloam_engine_core::Fr;
+
+const P: [u64; 4] = <Fr as PrimeField>::MODULUS.0;
+
+/// −p⁻¹ mod 2^64 (Newton iteration on the 2-adic inverse).
+const INV: u64 = {
+    let mut inv = 1u64;
+    let mut i = 0;
+    while i < 63 {
+        inv = inv.wrapping_mul(inv);
+        inv = inv.wrapping_mul(P[0]);
+        i += 1;
+    }
+    inv.wrapping_neg()
+};
+
+#[inline(always)]
+fn mac(a: u64, b: u64, c: u64, carry: &mut u64) -> u64 {
+    let t = (a as u128) + (b as u128) * (c as u128) + (*carry as u128);
+    *carry = (t >> 64) as u64;
+    t as u64
+}
+
+#[inline(always)]
+fn limbs(a: &Fr) -> &[u64; 4] {
+    &(a.0).0
+}
+
+#[inline(always)]
+fn from_limbs(r: [u64; 4]) -> Fr {
+    Fr::new_unchecked(BigInt(r))
+}
+
+/// r − p if r ≥ p, else r (r < 2p).
+#[inline(always)]
+fn reduce_once(r: [u64; 4]) -> [u64; 4] {
+    let mut s = [0u64; 4];
+    let mut borrow = 0u64;
+    for i in 0..4 {
+        let (d1, b1) = r[i].overflowing_sub(P[i]);
+        let (d2, b2) = d1.overflowing_sub(borrow);
+        s[i] = d2;
+        borrow = (b1 | b2) as u64;
+    }
+    if borrow == 0 {
+        s
+    } else {
+        r
+    }
+}
+
+/// Whether [`mul`] uses the MULX/ADCX/ADOX assembly (set per NTT by [`set_adx`]).
+static ADX: AtomicBool = AtomicBool::new(false);
+
+/// Turns the assembly multiplier on where the CPU has BMI2 and ADX (`on = false` forces the
+/// portable one, for tests and A/B timing). Both give identical results.
+pub fn set_adx(on: bool) {
+    #[cfg(target_arch = "x86_64")]
+    let on = on && {
+        static HAS: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+        *HAS.get_or_init(|| std::is_x86_feature_detected!("bmi2") && std::is_x86_feature_detected!("adx"))
+    };
+    #[cfg(not(target_arch = "x86_64"))]
+    let on = on && false;
+    ADX.store(on, Ordering::Relaxed);
+}
+
+/// p's limbs, −p⁻¹ mod 2^64, and a zero word (read by the assembly as memory operands: keeps
+/// the register allocation identical to the Fq version).
+#[cfg(target_arch = "x86_64")]
+static P_INV_ZERO: [u64; 6] = [P[0], P[1], P[2], P[3], INV, 0];
+
+/// CIOS Montgomery product with two carry chains (ADCX on CF for the high halves, ADOX on OF
+/// for the low halves), the layout of Intel's "New instructions supporting large integer
+/// arithmetic" (Gopal et al., 2012). The accumulator is 7 registers that rotate by one per
+/// outer iteration instead of shifting. Output < 2p.
+///
+/// # Safety
+/// The CPU must support BMI2 and ADX.
+#[cfg(target_arch = "x86_64")]
+#[inline(always)]
+unsafe fn mul_adx(a: &[u64; 4], b: &[u64; 4]) -> [u64; 4] {
+    let (t0, t1, t2, t3, t4): (u64, u64, u64, u64, u64);
+    // SAFETY: reads 4 words through `a` and `b` and 6 through `P_INV_ZERO`; writes registers only.
+    unsafe {
+        std::arch::asm!(
+            "xor {t0:e}, {t0:e}",
+            "xor {t1:e}, {t1:e}",
+            "xor {t2:e}, {t2:e}",
+            "xor {t3:e}, {t3:e}",
+            "xor {t4:e}, {t4:e}",
+            "mov rdx, qword ptr [{b} + 0]",
+            "xor {lo:e}, {lo:e}",
+            "mulx {hi}, {lo}, qword ptr [{a} + 0]",
+            "adox {t0}, {lo}",
+            "adcx {t1}, {hi}",
+            "mulx {hi}, {lo}, qword ptr [{a} + 8]",
+            "adox {t1}, {lo}",
+            "adcx {t2}, {hi}",
+            "mulx {hi}, {lo}, qword ptr [{a} + 16]",
+            "adox {t2}, {lo}",
+            "adcx {t3}, {hi}",
+            "mulx {hi}, {lo}, qword ptr [{a} + 24]",
+            "adox {t3}, {lo}",
+            "adcx {t4}, {hi}",
+            "adox {t4}, qword ptr [{p} + 40]",
+            "mov rdx, {t0}",
+            "imul rdx, qword ptr [{p} + 32]",
+            "xor {lo:e}, {lo:e}",
+            "mulx {hi}, {lo}, qword ptr [{p} + 0]",
+            "adox {t0}, {lo}",
+            "adcx {t1}, {hi}",
+            "mulx {hi}, {lo}, qword ptr [{p} + 8]",
+            "adox {t1}, {lo}",
+            "adcx {t2}, {hi}",
+            "mulx {hi}, {lo}, qword ptr [{p} + 16]",
+            "adox {t2}, {lo}",
+            "adcx {t3}, {hi}",
+            "mulx {hi}, {lo}, qword ptr [{p} + 24]",
+            "adox {t3}, {lo}",
+            "adcx {t4}, {hi}",
+            "adox {t4}, qword ptr [{p} + 40]",
+            "mov rdx, qword ptr [{b} + 8]",
+            "xor {lo:e}, {lo:e}",
+            "mulx {hi}, {lo}, qword ptr [{a} + 0]",
+            "adox {t1}, {lo}",
+            "adcx {t2}, {hi}",
+            "mulx {hi}, {lo}, qword ptr [{a} + 8]",
+            "adox {t2}, {lo}",
+            "adcx {t3}, {hi}",
+            "mulx {hi}, {lo}, qword ptr [{a} + 16]",
+            "adox {t3}, {lo}",
+            "adcx {t4}, {hi}",
+            "mulx {hi}, {lo}, qword ptr [{a} + 24]",
+            "adox {t4}, {lo}",
+            "adcx {t0}, {hi}",
+            "adox {t0}, qword ptr [{p} + 40]",
+            "mov rdx, {t1}",
+            "imul rdx, qword ptr [{p} + 32]",
+            "xor {lo:e}, {lo:e}",
+            "mulx {hi}, {lo}, qword ptr [{p} + 0]",
+            "adox {t1}, {lo}",
+            "adcx {t2}, {hi}",
+            "mulx {hi}, {lo}, qword ptr [{p} + 8]",
+            "adox {t2}, {lo}",
+            "adcx {t3}, {hi}",
+            "mulx {hi}, {lo}, qword ptr [{p} + 16]",
+            "adox {t3}, {lo}",
+            "adcx {t4}, {hi}",
+            "mulx {hi}, {lo}, qword ptr [{p} + 24]",
+            "adox {t4}, {lo}",
+            "adcx {t0}, {hi}",
+            "adox {t0}, qword ptr [{p} + 40]",
+            "mov rdx, qword ptr [{b} + 16]",
+            "xor {lo:e}, {lo:e}",
+            "mulx {hi}, {lo}, qword ptr [{a} + 0]",
+            "adox {t2}, {lo}",
+            "adcx {t3}, {hi}",
+            "mulx {hi}, {lo}, qword ptr [{a} + 8]",
+            "adox {t3}, {lo}",
+            "adcx {t4}, {hi}",
+            "mulx {hi}, {lo}, qword ptr [{a} + 16]",
+            "adox {t4}, {lo}",
+            "adcx {t0}, {hi}",
+            "mulx {hi}, {lo}, qword ptr [{a} + 24]",
+            "adox {t0}, {lo}",
+            "adcx {t1}, {hi}",
+            "adox {t1}, qword ptr [{p} + 40]",
+            "mov rdx, {t2}",
+            "imul rdx, qword ptr [{p} + 32]",
+            "xor {lo:e}, {lo:e}",
+            "mulx {hi}, {lo}, qword ptr [{p} + 0]",
+            "adox {t2}, {lo}",
+            "adcx {t3}, {hi}",
+            "mulx {hi}, {lo}, qword ptr [{p} + 8]",
+            "adox {t3}, {lo}",
+            "adcx {t4}, {hi}",
+            "mulx {hi}, {lo}, qword ptr [{p} + 16]",
+            "adox {t4}, {lo}",
+            "adcx {t0}, {hi}",
+            "mulx {hi}, {lo}, qword ptr [{p} + 24]",
+            "adox {t0}, {lo}",
+            "adcx {t1}, {hi}",
+            "adox {t1}, qword ptr [{p} + 40]",
+            "mov rdx, qword ptr [{b} + 24]",
+            "xor {lo:e}, {lo:e}",
+            "mulx {hi}, {lo}, qword ptr [{a} + 0]",
+            "adox {t3}, {lo}",
+            "adcx {t4}, {hi}",
+            "mulx {hi}, {lo}, qword ptr [{a} + 8]",
+            "adox {t4}, {lo}",
+            "adcx {t0}, {hi}",
+            "mulx {hi}, {lo}, qword ptr [{a} + 16]",
+            "adox {t0}, {lo}",
+            "adcx {t1}, {hi}",
+            "mulx {hi}, {lo}, qword ptr [{a} + 24]",
+            "adox {t1}, {lo}",
+            "adcx {t2}, {hi}",
+            "adox {t2}, qword ptr [{p} + 40]",
+            "mov rdx, {t3}",
+            "imul rdx, qword ptr [{p} + 32]",
+            "xor {lo:e}, {lo:e}",
+            "mulx {hi}, {lo}, qword ptr [{p} + 0]",
+            "adox {t3}, {lo}",
+            "adcx {t4}, {hi}",
+            "mulx {hi}, {lo}, qword ptr [{p} + 8]",
+            "adox {t4}, {lo}",
+            "adcx {t0}, {hi}",
+            "mulx {hi}, {lo}, qword ptr [{p} + 16]",
+            "adox {t0}, {lo}",
+            "adcx {t1}, {hi}",
+            "mulx {hi}, {lo}, qword ptr [{p} + 24]",
+            "adox {t1}, {lo}",
+            "adcx {t2}, {hi}",
+            "adox {t2}, qword ptr [{p} + 40]",
+            a = in(reg) a.as_ptr(),
+            b = in(reg) b.as_ptr(),
+            p = in(reg) P_INV_ZERO.as_ptr(),
+            t0 = out(reg) t0,
+            t1 = out(reg) t1,
+            t2 = out(reg) t2,
+            t3 = out(reg) t3,
+            t4 = out(reg) t4,
+            lo = out(reg) _,
+            hi = out(reg) _,
+            out("rdx") _,
+            options(pure, readonly, nostack),
+        );
+    }
+    let _ = t3;
+    [t4, t0, t1, t2]
+}
+
+/// a·b·R⁻¹ mod p.
+#[inline(always)]
+pub fn mul(a: &Fr, b: &Fr) -> Fr {
+    #[cfg(target_arch = "x86_64")]
+    if ADX.load(Ordering::Relaxed) {
+        // SAFETY: ADX is only set where the CPU has BMI2 and ADX.
+        return from_limbs(reduce_once(unsafe { mul_adx(limbs(a), limbs(b)) }));
+    }
+    mul_portable(a, b)
+}
+
+/// The portable product, kept out of line: it only runs on CPUs without ADX (or when forced).
+#[inline(never)]
+pub fn mul_portable(a: &Fr, b: &Fr) -> Fr {
+    let (a, b) = (limbs(a), limbs(b));
+    let mut r = [0u64; 4];
+    for i in 0..4 {
+        let mut c1 = 0u64;
+        r[0] = mac(r[0], a[0], b[i], &mut c1);
+        let k = r[0].wrapping_mul(INV);
+        let mut c2 = 0u64;
+        mac(r[0], k, P[0], &mut c2);
+        for j in 1..4 {
+            r[j] = mac(r[j], a[j], b[i], &mut c1);
+            r[j - 1] = mac(r[j], k, P[j], &mut c2);
+        }
+        r[3] = c1.wrapping_add(c2);
+    }
+    from_limbs(reduce_once(r))
+}
+
+#[inline(always)]
+pub fn sqr(a: &Fr) -> Fr {
+    mul(a, a)
+}
+
+#[inline(always)]
+pub fn add(a: &Fr, b: &Fr) -> Fr {
+    let (a, b) = (limbs(a), limbs(b));
+    let mut r = [0u64; 4];
+    let mut carry = 0u64;
+    for i in 0..4 {
+        let (s1, c1) = a[i].overflowing_add(b[i]);
+        let (s2, c2) = s1.overflowing_add(carry);
+        r[i] = s2;
+        carry = (c1 | c2) as u64;
+    }
+    // r < 2^255, so a + b < 2^256: no carry out.
+    from_limbs(reduce_once(r))
+}
+
+#[inline(always)]
+pub fn sub(a: &Fr, b: &Fr) -> Fr {
+    let (a, b) = (limbs(a), limbs(b));
+    let mut r = [0u64; 4];
+    let mut borrow = 0u64;
+    for i in 0..4 {
+        let (d1, b1) = a[i].overflowing_sub(b[i]);
+        let (d2, b2) = d1.overflowing_sub(borrow);
+        r[i] = d2;
+        borrow = (b1 | b2) as u64;
+    }
+    if borrow != 0 {
+        let mut carry = 0u64;
+        for i in 0..4 {
+            let (s1, c1) = r[i].overflowing_add(P[i]);
+            let (s2, c2) = s1.overflowing_add(carry);
+            r[i] = s2;
+            carry = (c1 | c2) as u64;
+        }
+    }
+    from_limbs(r)
+}
+
+#[inline(always)]
+pub fn double(a: &Fr) -> Fr {
+    add(a, a)
+}
+
+#[inline(always)]
+pub fn neg(a: &Fr) -> Fr {
+    if is_zero(a) {
+        *a
+    } else {
+        sub(&Fr::new_unchecked(BigInt([0; 4])), a)
+    }
+}
+
+#[inline(always)]
+pub fn eq(a: &Fr, b: &Fr) -> bool {
+    let (a, b) = (limbs(a), limbs(b));
+    let mut d = 0u64;
+    for i in 0..4 {
+        d |= a[i] ^ b[i];
+    }
+    d == 0
+}
+
+#[inline(always)]
+pub fn is_zero(a: &Fr) -> bool {
+    let a = limbs(a);
+    let mut d = 0u64;
+    for x in a {
+        d |= x;
+    }
+    d == 0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ark_ff::{AdditiveGroup, Field, UniformRand};
+    use rand::SeedableRng;
+
+    #[test]
+    fn matches_arkworks() {
+        // Both multipliers (the assembly one only where the CPU has ADX).
+        for adx in [false, true] {
+            set_adx(adx);
+            check_against_arkworks();
+        }
+        set_adx(true);
+    }
+
+    fn check_against_arkworks() {
+        let seed = 0xf9_u64;
+        let mut r = rand_chacha::ChaCha20Rng::seed_from_u64(seed);
+        let mut special = vec![Fr::from(0u64), Fr::from(1u64), -Fr::from(1u64), -Fr::from(2u64)];
+        special.push(Fr::new_unchecked(BigInt([u64::MAX, 0, 0, 0])));
+        for i in 0..20_000 {
+            let a = if i < special.len() { special[i] } else { Fr::rand(&mut r) };
+            let b = if i % 7 < special.len() && i % 3 == 0 { special[i % 7] } else { Fr::rand(&mut r) };
+            assert_eq!(mul(&a, &b), a * b, "mul seed={seed} i={i}");
+            assert_eq!(sqr(&a), a.square(), "sqr seed={seed} i={i}");
+            assert_eq!(add(&a, &b), a + b, "add seed={seed} i={i}");
+            assert_eq!(sub(&a, &b), a - b, "sub seed={seed} i={i}");
+            assert_eq!(sub(&b, &a), b - a, "sub seed={seed} i={i}");
+            assert_eq!(neg(&a), -a, "neg seed={seed} i={i}");
+            assert_eq!(double(&a), a.double(), "double seed={seed} i={i}");
+            assert_eq!(eq(&a, &b), a == b);
+            assert!(eq(&a, &a));
+            assert_eq!(is_zero(&a), a == Fr::from(0u64));
+        }
+    }
+}
