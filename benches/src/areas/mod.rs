@@ -4,6 +4,7 @@ pub mod kzg;
 pub mod msm;
 pub mod ntt;
 pub(crate) mod peers;
+pub mod sig;
 
 use std::sync::Arc;
 
@@ -12,7 +13,7 @@ use gloam_engine::{BackendKind, Engine, EngineConfig, Selection};
 use crate::{BenchError, BenchOptions, Record};
 
 /// Areas `gloam bench` knows, with the peer each table divides by.
-pub const AREAS: &[(&str, &str)] = &[("msm", "blst/cpu"), ("ntt", "arkworks/cpu"), ("kzg", "c-kzg/cpu")];
+pub const AREAS: &[(&str, &str)] = &[("msm", "blst/cpu"), ("ntt", "arkworks/cpu"), ("kzg", "c-kzg/cpu"), ("sig", "ed25519-zebra/cpu")];
 
 /// The reference label for an area's ratio column.
 pub fn reference_for(area: &str) -> &'static str {
@@ -27,6 +28,7 @@ pub fn run(area: &str, opts: &BenchOptions) -> Result<Vec<Record>, BenchError> {
         "msm" => msm::run(opts, &engines),
         "ntt" => ntt::run(opts, &engines),
         "kzg" => kzg::run(opts, &engines),
+        "sig" => sig::run(opts, &engines),
         other => Err(BenchError::UnknownArea(
             other.to_string(),
             AREAS.iter().map(|(a, _)| *a).collect::<Vec<_>>().join(", "),
