@@ -12,10 +12,11 @@ extern "C" __global__ void __launch_bounds__(128) msm_digits(const Fr *scalars, 
 }
 
 extern "C" __global__ void __launch_bounds__(128) msm_scatter(const int32_t *digits, uint32_t n, uint32_t c, uint32_t windows,
-                                       uint32_t fixed_base, uint32_t *cursor, uint32_t *entries) {
+                                       uint32_t fixed_base, uint32_t point_base, uint32_t *cursor,
+                                       uint32_t *entries) {
     uint32_t i = MSM_TID();
     if (i >= n) return;
-    msm_scatter_thread(digits, n, c, windows, fixed_base, cursor, entries, i);
+    msm_scatter_thread(digits, n, c, windows, fixed_base, point_base, cursor, entries, i);
 }
 
 // chunks[2k] = start, chunks[2k+1] = length.

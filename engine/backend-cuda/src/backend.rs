@@ -260,7 +260,7 @@ impl Backend for CudaBackend {
     }
 
     fn msm_batch(&self, jobs: &[MsmJob<'_>]) -> DeviceResult<Vec<G1Projective>> {
-        jobs.iter().map(|j| crate::msm::msm(&self.inner, j.bases, j.scalars)).collect()
+        crate::msm::msm_batch(&self.inner, jobs)
     }
 
     fn prepare_fixed_base(&self, bases: &[G1Affine]) -> DeviceResult<Arc<dyn FixedBaseMsm>> {

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use ark_ec::{AffineRepr, CurveGroup};
 use ark_ff::{AdditiveGroup, BigInt, Zero};
 use cudarc::driver::{CudaSlice, PushKernelArg};
-use gloam_engine_core::{DeviceError, DeviceResult, FixedBaseMsm, Fq, Fr, G1Affine, G1Projective};
+use gloam_engine_core::{DeviceError, DeviceResult, FixedBaseMsm, Fq, Fr, G1Affine, G1Projective, MsmJob};
 
 use crate::backend::{grid, Inner, Module};
 use crate::cu;
@@ -134,35 +134,75 @@ pub fn xyzz_to_projective(l: &[u64]) -> G1Projective {
     G1Projective::new_unchecked(x * zz * zzz2, y * zz * zz * zz * zzz2, z)
 }
 
-/// Runs the pipeline over `n` scalars against `points` (n points, or a fixed-base table of
-/// windows*n); returns one XYZZ window sum per set.
-fn pipeline(inner: &Inner, points: &CudaSlice<u64>, scalars: &[u64], n: usize, c: u32, fixed: bool) -> DeviceResult<Vec<G1Projective>> {
+/// One MSM of a batch: `n` scalars starting at scalar `scalar_start` of the concatenated
+/// scalar buffer, points starting at `point_base` of the concatenated point buffer.
+#[derive(Clone, Copy, Debug)]
+struct Span {
+    n: usize,
+    scalar_start: usize,
+    point_base: u32,
+}
+
+/// Runs the pipeline for a batch of MSMs sharing window width `c`, against `points` (each
+/// MSM's points, or one fixed-base table of windows*n); returns the window sums, MSM after MSM
+/// (`windows` per MSM, or one for a fixed base).
+fn pipeline(inner: &Inner, points: &CudaSlice<u64>, scalars: &[u64], spans: &[Span], c: u32, fixed: bool) -> DeviceResult<Vec<G1Projective>> {
     let module = inner.module("msm")?;
     let windows = windows_for(c);
     let per_set = 1u32 << (c - 1);
-    let sets = if fixed { 1 } else { windows };
-    let nb = (per_set * sets) as usize;
+    let sets_per_msm = if fixed { 1 } else { windows };
+    let sets = sets_per_msm * spans.len() as u32;
+    let nb_per_msm = (per_set * sets_per_msm) as usize;
+    let nb = nb_per_msm * spans.len();
     let stream = &inner.stream;
-    let n32 = n as u32;
     let fixed32 = fixed as u32;
+    let total_n: usize = spans.iter().map(|s| s.n).sum();
 
     let sc = inner.upload(scalars)?;
-    let mut digits = inner.zeros_i32(n * windows as usize)?;
+    let mut digits = inner.zeros_i32(total_n * windows as usize)?;
     let mut counts = inner.zeros_u32(nb)?;
     let f = module.func("msm_digits")?;
-    unsafe {
-        cu!(stream.launch_builder(f).arg(&sc).arg(&n32).arg(&c).arg(&windows).arg(&fixed32).arg(&mut digits).arg(&mut counts).launch(grid(n as u64, BLOCK)?))?
-    };
+    let mut digit_off = 0usize;
+    for (j, s) in spans.iter().enumerate() {
+        let n32 = s.n as u32;
+        let sc_v = sc.slice(s.scalar_start * 4..(s.scalar_start + s.n) * 4);
+        let mut dg_v = digits.slice_mut(digit_off..digit_off + s.n * windows as usize);
+        let mut ct_v = counts.slice_mut(j * nb_per_msm..(j + 1) * nb_per_msm);
+        unsafe {
+            cu!(stream.launch_builder(f).arg(&sc_v).arg(&n32).arg(&c).arg(&windows).arg(&fixed32).arg(&mut dg_v).arg(&mut ct_v).launch(grid(s.n as u64, BLOCK)?))?
+        };
+        digit_off += s.n * windows as usize;
+    }
     let host_counts = inner.download(&counts, nb)?;
     let plan = plan_buckets(&host_counts);
     let total: usize = host_counts.iter().map(|&c| c as usize).sum();
+    if total >= u32::MAX as usize {
+        return Err(DeviceError::Unsupported(format!("{total} bucket entries exceed 32-bit offsets")));
+    }
 
     let mut cursor = inner.upload(&plan.offsets)?;
     let mut entries = inner.zeros_u32(total)?;
     let f = module.func("msm_scatter")?;
-    unsafe {
-        cu!(stream.launch_builder(f).arg(&digits).arg(&n32).arg(&c).arg(&windows).arg(&fixed32).arg(&mut cursor).arg(&mut entries).launch(grid(n as u64, BLOCK)?))?
-    };
+    let mut digit_off = 0usize;
+    for (j, s) in spans.iter().enumerate() {
+        let n32 = s.n as u32;
+        let dg_v = digits.slice(digit_off..digit_off + s.n * windows as usize);
+        let mut cur_v = cursor.slice_mut(j * nb_per_msm..(j + 1) * nb_per_msm);
+        unsafe {
+            cu!(stream
+                .launch_builder(f)
+                .arg(&dg_v)
+                .arg(&n32)
+                .arg(&c)
+                .arg(&windows)
+                .arg(&fixed32)
+                .arg(&s.point_base)
+                .arg(&mut cur_v)
+                .arg(&mut entries)
+                .launch(grid(s.n as u64, BLOCK)?))?
+        };
+        digit_off += s.n * windows as usize;
+    }
 
     let num_chunks = (plan.chunks.len() / 2) as u32;
     let chunks = inner.upload(&plan.chunks)?;
@@ -237,8 +277,45 @@ pub(crate) fn msm(inner: &Inner, bases: &[G1Affine], scalars: &[Fr]) -> DeviceRe
     let c = window_bits(n);
     let _guard = inner.work.lock();
     let points = inner.upload(&affine_limbs(&bases[..n]))?;
-    let sums = pipeline(inner, &points, &scalar_limbs(&scalars[..n], n), n, c, false)?;
+    let spans = [Span { n, scalar_start: 0, point_base: 0 }];
+    let sums = pipeline(inner, &points, &scalar_limbs(&scalars[..n], n), &spans, c, false)?;
     Ok(horner(&sums, c))
+}
+
+/// Many MSMs in one pipeline (one set of launches after the per-MSM digit passes), with the
+/// window width of the largest.
+pub(crate) fn msm_batch(inner: &Inner, jobs: &[MsmJob<'_>]) -> DeviceResult<Vec<G1Projective>> {
+    let mut spans = Vec::new();
+    let mut index = Vec::new();
+    let (mut pts, mut scs) = (Vec::new(), Vec::new());
+    let mut start = 0usize;
+    for (k, j) in jobs.iter().enumerate() {
+        let n = j.bases.len().min(j.scalars.len());
+        if n == 0 {
+            continue;
+        }
+        spans.push(Span { n, scalar_start: start, point_base: start as u32 });
+        index.push(k);
+        pts.extend(affine_limbs(&j.bases[..n]));
+        scs.extend(scalar_limbs(&j.scalars[..n], n));
+        start += n;
+        if start >= MAX_POINTS / 32 {
+            return Err(DeviceError::Unsupported(format!("MSM batch of {start} points exceeds the 32-bit entry index")));
+        }
+    }
+    let mut out = vec![G1Projective::zero(); jobs.len()];
+    if spans.is_empty() {
+        return Ok(out);
+    }
+    let c = window_bits(spans.iter().map(|s| s.n).max().unwrap_or(1));
+    let windows = windows_for(c) as usize;
+    let _guard = inner.work.lock();
+    let points = inner.upload(&pts)?;
+    let sums = pipeline(inner, &points, &scs, &spans, c, false)?;
+    for (k, chunk) in index.iter().zip(sums.chunks(windows)) {
+        out[*k] = horner(chunk, c);
+    }
+    Ok(out)
 }
 
 /// Fixed bases with `2^(c*w) * P_i` for every window w resident on the device, so all windows
@@ -294,7 +371,8 @@ impl FixedBaseMsm for CudaFixedBase {
         }
         let _guard = self.inner.work.lock();
         // Missing scalars are zero digits, which the scatter skips; the table stride stays n.
-        let sums = pipeline(&self.inner, &self.table, &scalar_limbs(scalars, self.n), self.n, self.c, true)?;
+        let spans = [Span { n: self.n, scalar_start: 0, point_base: 0 }];
+        let sums = pipeline(&self.inner, &self.table, &scalar_limbs(scalars, self.n), &spans, self.c, true)?;
         Ok(sums[0])
     }
 }

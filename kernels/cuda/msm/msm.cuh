@@ -18,6 +18,9 @@
 // Point order inside a bucket depends on atomics, but group addition is commutative and the
 // host returns a normalised point, so results are bit-identical run to run.
 //
+// A batch of MSMs runs as one pipeline: steps 1 and 3 are launched per MSM on its slice of the
+// digit, count and cursor buffers; from step 4 on, every MSM's windows are just more sets.
+//
 // Fixed-base MSMs reuse the pipeline with one window set: the table holds 2^(c*w) * P_i at
 // index w*n + i (the precomputation of the ZPrize MSM entries, see the KZG notes), so every
 // window's digit lands in the same buckets.
@@ -88,13 +91,15 @@ GLOAM_HD void msm_digits_thread(const Fr *scalars, uint32_t n, uint32_t c, uint3
     }
 }
 
-// Step 3 for point i: cursor starts as the exclusive prefix sum of counts.
+// Step 3 for point i: cursor starts as the exclusive prefix sum of counts. point_base places
+// this MSM's points inside a batch's concatenated point buffer.
 GLOAM_HD void msm_scatter_thread(const int32_t *digits, uint32_t n, uint32_t c, uint32_t windows,
-                                 uint32_t fixed_base, uint32_t *cursor, uint32_t *entries, uint32_t i) {
+                                 uint32_t fixed_base, uint32_t point_base, uint32_t *cursor,
+                                 uint32_t *entries, uint32_t i) {
     for (uint32_t w = 0; w < windows; w++) {
         int32_t d = digits[(uint64_t)w * n + i];
         if (d == 0) continue;
-        uint32_t point = fixed_base ? w * n + i : i;
+        uint32_t point = point_base + (fixed_base ? w * n + i : i);
         uint32_t pos = gloam_atomic_add(&cursor[msm_bucket(w, d, c, fixed_base)], 1);
         entries[pos] = point | (d < 0 ? MSM_NEG_BIT : 0u);
     }

@@ -167,7 +167,7 @@ int main() {
                 chunk_off[b + 1] = (uint32_t)(chunks.size() / 2);
             }
             for (uint32_t i = 0; i < n; i++)
-                msm_scatter_thread(digits.data(), n, cw, windows, fixed, cursor.data(), entries.data(), i);
+                msm_scatter_thread(digits.data(), n, cw, windows, fixed, 0, cursor.data(), entries.data(), i);
             uint32_t nch = (uint32_t)(chunks.size() / 2);
             std::vector<G1Xyzz> partial(nch > 0 ? nch : 1);
             for (uint32_t k = 0; k < nch; k++) partial[k] = msm_chunk_sum(pts.data(), entries.data(), chunks[2 * k], chunks[2 * k + 1]);
