@@ -8,7 +8,7 @@ use ark_bls12_381::{Fr, G1Affine, G1Projective};
 use ark_ec::{CurveGroup, PrimeGroup};
 use ark_ff::UniformRand;
 use gloam_cuda::{CudaBackend, CudaConfig};
-use gloam_engine_core::{Backend, NttOp};
+use gloam_engine_core::{Backend, MsmJob, NttOp};
 use rand::SeedableRng;
 
 fn points(n: usize, seed: u64) -> Vec<G1Affine> {
@@ -82,6 +82,15 @@ fn print_timings() {
         let _ = b.msm(&bases, &same).unwrap();
         println!("{:<28} {:>12.3}", format!("msm 2^{log} one bucket"), t0.elapsed().as_secs_f64() * 1e3);
     }
+    let blob_bases = points(4096, seed + 5);
+    let mut r = rand_chacha::ChaCha20Rng::seed_from_u64(seed + 6);
+    let blob_scalars: Vec<Vec<Fr>> = (0..64).map(|_| (0..4096).map(|_| Fr::rand(&mut r)).collect()).collect();
+    let jobs: Vec<MsmJob> = blob_scalars.iter().map(|s| MsmJob { bases: &blob_bases, scalars: s }).collect();
+    let _ = b.msm_batch(&jobs).unwrap();
+    let t0 = Instant::now();
+    let _ = b.msm_batch(&jobs).unwrap();
+    println!("{:<28} {:>12.3}", "msm batch 64 x 4096", t0.elapsed().as_secs_f64() * 1e3);
+
     let bases = points(4096, seed + 3);
     let t0 = Instant::now();
     let fixed = b.prepare_fixed_base(&bases).unwrap();
