@@ -67,7 +67,8 @@ struct Group {
 pub struct Plan {
     entries: Vec<u32>,
     tasks: Vec<u32>,
-    bucket_tasks: Vec<u32>,
+    /// Combine levels (ranges into the previous level's points); the last is one per bucket.
+    levels: Vec<Vec<u32>>,
     segments: Vec<u32>,
     groups: Vec<Group>,
     /// Segment size per job (buckets per reduction thread; a power of two).
@@ -76,6 +77,12 @@ pub struct Plan {
     job_c: Vec<u32>,
     job_collapsed: Vec<bool>,
 }
+
+/// Most additions one thread performs in one dispatch (entries per accumulate task, partials
+/// per combine range). Bounded work per thread keeps skewed inputs parallel; it also keeps
+/// every loop short, which lavapipe needs: its reduction threads returned wrong sums once one
+/// thread chained more than ~300 point additions (measured; root cause not found).
+const MAX_CHAIN: u32 = 64;
 
 #[inline]
 fn window_value(w: &[u32], off: u32, c: u32) -> u32 {
@@ -167,12 +174,13 @@ impl Plan {
             fill[b as usize] += 1;
         });
         // Tasks: at most L entries each, L about twice the mean bucket occupancy.
-        let mean = total as u64 / bucket_count.max(1) as u64;
-        let l = (2 * mean).max(4) as u32;
+        let mean = total / bucket_count.max(1);
+        let l = (2 * mean).clamp(4, MAX_CHAIN);
         let mut tasks = Vec::new();
-        let mut bucket_tasks = Vec::with_capacity(bucket_count as usize + 1);
+        // Per bucket: (first item, item count) in the current level's output.
+        let mut items = Vec::with_capacity(bucket_count as usize);
         for b in 0..bucket_count as usize {
-            bucket_tasks.push((tasks.len() / 2) as u32);
+            let first = (tasks.len() / 2) as u32;
             let (mut s, e) = (starts[b], starts[b + 1]);
             while s < e {
                 let len = (e - s).min(l);
@@ -180,8 +188,37 @@ impl Plan {
                 tasks.push(len);
                 s += len;
             }
+            items.push((first, (tasks.len() / 2) as u32 - first));
         }
-        bucket_tasks.push((tasks.len() / 2) as u32);
+        // Combine levels: ranges of ≤ MAX_CHAIN items of one bucket, until the last level
+        // writes exactly one point per bucket.
+        let mut levels = Vec::new();
+        loop {
+            let last = items.iter().all(|&(_, c)| c <= MAX_CHAIN);
+            let mut ranges = Vec::new();
+            let mut next = Vec::with_capacity(items.len());
+            for &(first, count) in &items {
+                let out_first = (ranges.len() / 2) as u32;
+                if last {
+                    ranges.push(first);
+                    ranges.push(count);
+                } else {
+                    let mut k = 0;
+                    while k < count {
+                        let len = (count - k).min(MAX_CHAIN);
+                        ranges.push(first + k);
+                        ranges.push(len);
+                        k += len;
+                    }
+                }
+                next.push((out_first, (ranges.len() / 2) as u32 - out_first));
+            }
+            levels.push(ranges);
+            if last {
+                break;
+            }
+            items = next;
+        }
         let mut segments = Vec::with_capacity(2 * seg_count as usize);
         for g in &groups {
             let s = seg_size[g.job];
@@ -193,7 +230,7 @@ impl Plan {
         Plan {
             entries,
             tasks,
-            bucket_tasks,
+            levels,
             segments,
             groups,
             seg_size,
@@ -215,7 +252,8 @@ impl Plan {
         let entries = 4 * self.entries.len() as u64;
         let partials = 4 * XYZZ_WORDS * self.task_count();
         let sums = 4 * XYZZ_WORDS * 2 * self.segment_count();
-        entries.max(partials).max(sums).max(4 * self.bucket_tasks.len() as u64)
+        let levels = self.levels.iter().map(|l| 4 * (XYZZ_WORDS / 2 + 1) * l.len() as u64).max().unwrap_or(0);
+        entries.max(partials).max(sums).max(levels)
     }
 
     /// Runs the plan against `points` (affine words) and returns one result per job.
@@ -233,35 +271,45 @@ impl Plan {
         let acc_p = gpu.msm_accumulate_pipelines()?;
         let red_p = gpu.msm_reduce_pipelines()?;
         let accumulate = acc_p.get("msm_accumulate");
+        let combine = red_p.get("msm_combine");
         let reduce = red_p.get("msm_reduce");
         let n_tasks = self.task_count() as u32;
         let n_segs = self.segment_count() as u32;
         let sum_words = XYZZ_WORDS * 2 * n_segs as u64;
-        gpu.note_bytes(4 * (self.entries.len() as u64 + XYZZ_WORDS * (n_tasks as u64 + 2 * n_segs as u64)));
-        let (entries, tasks, bucket_tasks, segments, partials, sums) = gpu.scoped("msm upload", || {
+        let level_points: u64 = self.levels.iter().map(|l| l.len() as u64 / 2).sum();
+        gpu.note_bytes(4 * (self.entries.len() as u64 + XYZZ_WORDS * (n_tasks as u64 + level_points + 2 * n_segs as u64)));
+        let (entries, tasks, segments, partials, sums, levels) = gpu.scoped("msm upload", || {
+            let levels: Vec<(wgpu::Buffer, wgpu::Buffer, u32)> = self
+                .levels
+                .iter()
+                .map(|r| {
+                    let n = (r.len() / 2) as u32;
+                    (gpu.storage_init("msm ranges", r), gpu.storage("msm level", XYZZ_WORDS * n as u64), n)
+                })
+                .collect();
             Ok((
                 gpu.storage_init("msm entries", &self.entries),
                 gpu.storage_init("msm tasks", &self.tasks),
-                gpu.storage_init("msm bucket tasks", &self.bucket_tasks),
                 gpu.storage_init("msm segments", &self.segments),
                 gpu.storage("msm partials", XYZZ_WORDS * n_tasks as u64),
                 gpu.storage("msm sums", sum_words),
+                levels,
             ))
         })?;
         let p_acc = gpu.params([n_tasks, 0, 0, 0]);
+        let mut dispatches = vec![Dispatch {
+            pipeline: accumulate,
+            bind_group: gpu.bind_group(accumulate, &[(0, points), (1, &entries), (2, &tasks), (3, &partials), (4, &p_acc)]),
+            items: n_tasks,
+        }];
+        let mut src = &partials;
+        for (ranges, out, n) in &levels {
+            let p = gpu.params([*n, 0, 0, 0]);
+            dispatches.push(Dispatch { pipeline: combine, bind_group: gpu.bind_group(combine, &[(0, src), (1, ranges), (2, out), (3, &p)]), items: *n });
+            src = out;
+        }
         let p_red = gpu.params([n_segs, 0, 0, 0]);
-        let dispatches = [
-            Dispatch {
-                pipeline: accumulate,
-                bind_group: gpu.bind_group(accumulate, &[(0, points), (1, &entries), (2, &tasks), (3, &partials), (4, &p_acc)]),
-                items: n_tasks,
-            },
-            Dispatch {
-                pipeline: reduce,
-                bind_group: gpu.bind_group(reduce, &[(0, &partials), (1, &bucket_tasks), (2, &segments), (3, &sums), (4, &p_red)]),
-                items: n_segs,
-            },
-        ];
+        dispatches.push(Dispatch { pipeline: reduce, bind_group: gpu.bind_group(reduce, &[(0, src), (1, &segments), (2, &sums), (3, &p_red)]), items: n_segs });
         let words = gpu.run("msm", &dispatches, Some((&sums, sum_words)))?;
         Ok(self.finish(&words))
     }
