@@ -4,7 +4,8 @@
 //! answer is compared with arkworks. This is the evidence for the kernels' arithmetic on a
 //! machine without a GPU (the GPU run itself is `ci/gpu-check.sh`).
 //!
-//! Needs `g++` (or `$CXX`). Without it the tests print SKIPPED, and fail when `CI=true`.
+//! Needs a C++17 compiler (`$CXX`, else g++, c++ or clang++). Without one the tests print
+//! SKIPPED, and fail when `CI=true`.
 //! Seeds print on failure; `GLOAM_TEST_SEED` replays one.
 
 use std::io::Write;
@@ -43,7 +44,12 @@ fn harness() -> Option<&'static PathBuf> {
         let tmp = PathBuf::from(env!("CARGO_TARGET_TMPDIR"));
         let tmp = if tmp.is_dir() { tmp } else { std::env::temp_dir() };
         let out = tmp.join(format!("gloam_cuda_host_harness_{}", std::process::id()));
-        let cxx = std::env::var("CXX").unwrap_or_else(|_| "g++".into());
+        let candidates: Vec<String> = std::env::var("CXX").into_iter().chain(["g++", "c++", "clang++"].map(String::from)).collect();
+        let cxx = candidates
+            .iter()
+            .find(|c| Command::new(c).arg("--version").output().is_ok_and(|o| o.status.success()))
+            .cloned()
+            .ok_or_else(|| format!("no C++ compiler found (tried {candidates:?})"))?;
         let o = Command::new(&cxx)
             .args(["-O2", "-std=c++17", "-Wall", "-Wextra", "-Wno-unused-result", "-Werror"])
             .arg("-I")
