@@ -391,8 +391,9 @@ impl BlsVerifier {
         let dst = self.suite.dst();
         let prepared: Vec<Result<Prepared, BlsError>> = items
             .par_iter()
-            .map(|it| {
-                let pk = self.key(it.public_key, 0)?;
+            .enumerate()
+            .map(|(i, it)| {
+                let pk = self.key(it.public_key, i)?;
                 let sig = Self::sig(it.signature)?;
                 Ok(Prepared { pk: pk.0, sig: sig.0, h: hash_affine(it.message, dst) })
             })

@@ -15,6 +15,10 @@
 //!   ([`Ed25519Error`], [`EcdsaError`], [`BlsError`]); `fuzzing` holds the fuzz bodies.
 //! * **A seam for GPU kernels**: [`SigBackend`] has a CPU default for every operation, so a
 //!   CUDA/WebGPU implementation overrides only what it accelerates (none exist yet).
+//! * **Fuzzing**: `cd engine/sig/fuzz && cargo +nightly fuzz run ed25519_signature` (targets:
+//!   `ed25519_public_key`, `ed25519_signature`, `ecdsa_der`, `ecdsa_compact`, `ecrecover_input`,
+//!   `bls_g1`, `bls_g2`); `cargo test -p gloam-sig --test fuzz_bodies` runs the same bodies on
+//!   stable over seeded inputs.
 //! * **External truth**: the Wycheproof files in `shared/vectors/wycheproof` run through
 //!   [`wycheproof`], with the ZIP-215 expected differences listed there.
 

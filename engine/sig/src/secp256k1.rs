@@ -271,6 +271,25 @@ pub fn recover_eth(prehash: &[u8; 32], sig65: &[u8], rule: EcdsaRule) -> Result<
     recover_parts(prehash, &sig, parity, rule)
 }
 
+/// The y-parity of an Ethereum `v`: 0/1 (typed transactions), 27/28 (legacy), or EIP-155's
+/// `chain_id·2 + 35/36`; with `chain_id` given, an EIP-155 `v` for another chain is refused.
+pub fn parity_from_eth_v(v: u64, chain_id: Option<u64>) -> Result<u8, EcdsaError> {
+    let bad = || EcdsaError::InvalidRecoveryId(v.min(u8::MAX as u64) as u8);
+    match v {
+        0 | 1 => Ok(v as u8),
+        27 | 28 => Ok((v - 27) as u8),
+        v if v >= 35 => {
+            let parity = ((v - 35) % 2) as u8;
+            let id = (v - 35) / 2;
+            match chain_id {
+                Some(c) if c != id => Err(bad()),
+                _ => Ok(parity),
+            }
+        }
+        _ => Err(bad()),
+    }
+}
+
 fn split_rsv(sig65: &[u8]) -> Result<(EcdsaSignature, u8), EcdsaError> {
     if sig65.len() != 65 {
         return Err(EcdsaError::WrongLength { what: "r‖s‖v signature", expected: 65, got: sig65.len() });
@@ -341,6 +360,17 @@ mod tests {
             h[31] += 1;
             h
         });
+    }
+
+    #[test]
+    fn eth_v_values() {
+        assert_eq!(parity_from_eth_v(0, None), Ok(0));
+        assert_eq!(parity_from_eth_v(28, None), Ok(1));
+        assert_eq!(parity_from_eth_v(37, Some(1)), Ok(0));
+        assert_eq!(parity_from_eth_v(38, Some(1)), Ok(1));
+        assert!(parity_from_eth_v(38, Some(5)).is_err());
+        assert!(parity_from_eth_v(2, None).is_err());
+        assert!(parity_from_eth_v(34, None).is_err());
     }
 
     #[test]
