@@ -263,6 +263,37 @@ impl KzgSettings {
         Ok(q)
     }
 
+    /// Verifies a cell batch and says which cells fail: the batch check first, and only if it
+    /// fails (or errors) each cell alone, with its own decoding errors.
+    pub fn verify_cell_kzg_proof_batch_per_item(
+        &self,
+        commitments: &[Bytes48],
+        cell_indices: &[u64],
+        cells: &[Cell],
+        proofs: &[Bytes48],
+    ) -> Result<Vec<Result<bool, KzgError>>, KzgError> {
+        let n = cells.len();
+        if commitments.len() != n || cell_indices.len() != n || proofs.len() != n {
+            return Err(KzgError::MismatchedLengths {
+                what: format!("{} commitments, {} cell indices, {n} cells, {} proofs", commitments.len(), cell_indices.len(), proofs.len()),
+            });
+        }
+        if let Ok(true) = self.verify_cell_kzg_proof_batch(commitments, cell_indices, cells, proofs) {
+            return Ok(vec![Ok(true); n]);
+        }
+        Ok((0..n)
+            .into_par_iter()
+            .map(|k| {
+                self.verify_cell_kzg_proof_batch(
+                    std::slice::from_ref(&commitments[k]),
+                    std::slice::from_ref(&cell_indices[k]),
+                    std::slice::from_ref(&cells[k]),
+                    std::slice::from_ref(&proofs[k]),
+                )
+            })
+            .collect())
+    }
+
     /// `verify_cell_kzg_proof_batch`: one random linear combination over every cell, commitments
     /// deduplicated by their bytes, two pairings, and the MSMs in one engine batch.
     pub fn verify_cell_kzg_proof_batch(

@@ -11,8 +11,13 @@
 //!   4096 Lagrange points built with [`gloam_engine::Engine::prepare_fixed_base`] (resident on
 //!   the backend); verification MSMs, FK20's column products, and every NTT go through
 //!   [`gloam_engine::Engine`]. Pairings and small field work use arkworks directly.
-//! * **FK20 for cell proofs** ([`fk20`]): 128 proofs from 64 size-128 NTTs, one batch of 128
-//!   64-point MSMs and two size-128 G1 FFTs, with the setup side transformed once (lazily).
+//! * **FK20 for cell proofs** ([`fk20`]): 128 proofs from 64 size-128 NTTs, 128 fixed-base
+//!   64-point MSMs (one engine table per frequency, shared by every blob of a batch) and two
+//!   size-128 G1 FFTs. The setup side is transformed once, lazily; for mainnet the transformed
+//!   points are embedded (`data/fk20_mainnet.bin`, pinned by a test that recomputes them), which
+//!   cuts the table build from 64 G1 FFTs to a parallel decompression.
+//! * **Verification with fixed G2 sides**: every pairing equation is arranged so its G2 points
+//!   are setup points, prepared once at load.
 //! * **Typed errors, never a panic** on bad input ([`KzgError`]); every batch entry point returns
 //!   per-item results.
 //! * **Fast setup load**: points are decompressed in parallel without per-point subgroup checks;

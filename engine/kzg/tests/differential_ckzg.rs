@@ -253,6 +253,10 @@ fn eip7594_matches_ckzg() {
     bytes[31] ^= 1;
     bad_cells[7] = Cell::from_bytes(&bytes).unwrap();
     assert_eq!(check(&com_b, &idx_b, &bad_cells, &proof_b, "cell batch bad cell"), Ok(false));
+    let per = s.verify_cell_kzg_proof_batch_per_item(&com_b, &idx_b, &bad_cells, &proof_b).unwrap();
+    for (k, r) in per.iter().enumerate() {
+        assert_eq!(*r, Ok(k != 7), "per-item verdict of cell {k} (seed {seed})");
+    }
     let mut bad_idx = idx_b.clone();
     bad_idx[3] = (bad_idx[3] + 1) % 128;
     let _ = check(&com_b, &bad_idx, &cell_b, &proof_b, "cell batch wrong index");
