@@ -21,9 +21,11 @@ pub fn fr_from_be(bytes: &[u8; 32]) -> Option<Fr> {
 
 /// Fr to canonical big-endian bytes.
 pub fn fr_to_be(x: &Fr) -> [u8; 32] {
-    let v = x.into_bigint().to_bytes_be();
+    let limbs = x.into_bigint().0;
     let mut out = [0u8; 32];
-    out.copy_from_slice(&v);
+    for (i, l) in limbs.iter().enumerate() {
+        out[32 - 8 * (i + 1)..32 - 8 * i].copy_from_slice(&l.to_be_bytes());
+    }
     out
 }
 
