@@ -50,8 +50,16 @@ fn harness() -> Option<&'static PathBuf> {
             .find(|c| Command::new(c).arg("--version").output().is_ok_and(|o| o.status.success()))
             .cloned()
             .ok_or_else(|| format!("no C++ compiler found (tried {candidates:?})"))?;
+        // GLOAM_HOST_SANITIZE=1 builds the harness with ASan + UBSan: out-of-range shifts or
+        // indexing in the device code then abort the test.
+        let sanitize: &[&str] = if std::env::var("GLOAM_HOST_SANITIZE").is_ok_and(|v| v == "1") {
+            &["-g", "-fsanitize=address,undefined", "-fno-sanitize-recover=all"]
+        } else {
+            &[]
+        };
         let o = Command::new(&cxx)
             .args(["-O2", "-std=c++17", "-Wall", "-Wextra", "-Wno-unused-result", "-Werror"])
+            .args(sanitize)
             .arg("-I")
             .arg(&kernels)
             .arg("-o")
