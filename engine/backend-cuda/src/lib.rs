@@ -34,7 +34,7 @@ pub mod compile;
 pub mod error;
 mod backend;
 pub mod msm;
-mod ntt;
+pub mod ntt;
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::Arc;

@@ -32,6 +32,63 @@ fn twiddles(inner: &Inner, log_n: u32, inverse: bool) -> DeviceResult<DeviceVec>
     Ok(tw)
 }
 
+/// The scaling constants the coset and bit-reversal passes read: `consts[0] = 1/n` (inverse)
+/// or 1, `consts[1 + k] = base^(2^k)` with base = g (forward coset), 1/g (inverse coset) or 1.
+/// `None` for a zero coset offset.
+pub fn scale_consts(log_n: u32, op: NttOp) -> Option<Vec<Fr>> {
+    let inverse = op.direction == NttDirection::Inverse;
+    let mut consts = vec![if inverse { domain::size_inv(log_n) } else { Fr::one() }];
+    let base = match op.coset {
+        Some(g) if inverse => g.inverse()?,
+        Some(g) => g,
+        None => Fr::one(),
+    };
+    let mut b = base;
+    for _ in 0..log_n.max(1) {
+        consts.push(b);
+        b.square_in_place();
+    }
+    Some(consts)
+}
+
+/// One kernel launch of a transform, in order.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Step {
+    /// `ntt_coset_scale`: coefficient i times g^i (forward coset only).
+    CosetScale,
+    /// `ntt_dif_stage2`: stages 2^log_half and 2^(log_half-1) in one pass.
+    Stage2 { log_half: u32 },
+    /// `ntt_dif_stage`: one global stage.
+    Stage { log_half: u32 },
+    /// `ntt_dif_fused`: the last log_tile stages in shared memory.
+    Fused { log_tile: u32 },
+    /// `ntt_bitrev_scale` with its flags (bit 0: times 1/n, bit 1: times base^i).
+    BitrevScale { flags: u32 },
+}
+
+/// The launches of one transform of size 2^log_n (log_n >= 1) with tiles of at most
+/// 2^max_log_tile elements. The host-emulation test runs exactly this list.
+pub fn schedule(log_n: u32, max_log_tile: u32, inverse: bool, coset: bool) -> Vec<Step> {
+    let mut v = Vec::new();
+    if !inverse && coset {
+        v.push(Step::CosetScale);
+    }
+    let log_tile = log_n.min(max_log_tile).max(1);
+    // Global stages log_n-1 .. log_tile, two per pass; an odd one out runs alone.
+    let mut log_half = log_n as i64 - 1;
+    while log_half > log_tile as i64 {
+        v.push(Step::Stage2 { log_half: log_half as u32 });
+        log_half -= 2;
+    }
+    if log_half == log_tile as i64 && log_tile < log_n {
+        v.push(Step::Stage { log_half: log_half as u32 });
+    }
+    v.push(Step::Fused { log_tile });
+    let flags = if inverse { 1 | if coset { 2 } else { 0 } } else { 0 };
+    v.push(Step::BitrevScale { flags });
+    v
+}
+
 pub(crate) fn ntt_batch(inner: &Inner, data: &mut [Fr], size: usize, op: NttOp) -> DeviceResult<()> {
     if size <= 1 || data.is_empty() {
         // A size-1 transform is the identity in every direction and coset.
@@ -46,18 +103,7 @@ pub(crate) fn ntt_batch(inner: &Inner, data: &mut [Fr], size: usize, op: NttOp) 
     let _guard = inner.work.lock();
     let tw = twiddles(inner, log_n, inverse)?;
 
-    // consts[0] = 1/n; consts[1 + k] = base^(2^k), base = g (forward) or 1/g (inverse).
-    let mut consts = vec![if inverse { domain::size_inv(log_n) } else { Fr::one() }];
-    let base = match op.coset {
-        Some(g) if inverse => g.inverse().ok_or_else(|| DeviceError::Unsupported("zero coset offset".into()))?,
-        Some(g) => g,
-        None => Fr::one(),
-    };
-    let mut b = base;
-    for _ in 0..log_n {
-        consts.push(b);
-        b.square_in_place();
-    }
+    let consts = scale_consts(log_n, op).ok_or_else(|| DeviceError::Unsupported("zero coset offset".into()))?;
     let consts = inner.upload(&limbs_of(&consts))?;
     let mut buf = inner.upload(&limbs_of(data))?;
     let plan = Plan { log_n, total: data.len() as u64, inverse, coset: op.coset.is_some() };
@@ -79,44 +125,44 @@ struct Plan {
     coset: bool,
 }
 
-/// Queues the transform of a resident buffer: coset pre-scaling (forward), the global DIF
-/// stages, the fused shared-memory tail, then bit-reversal with the 1/n and coset factors.
+/// Queues the transform of a resident buffer: the launches of [`schedule`].
 fn launch(inner: &Inner, module: &Module, buf: &mut CudaSlice<u64>, tw: &CudaSlice<u64>, consts: &CudaSlice<u64>, p: Plan) -> DeviceResult<()> {
     let stream = &inner.stream;
     let (log_n, total) = (p.log_n, p.total);
-    if !p.inverse && p.coset {
-        let f = module.func("ntt_coset_scale")?;
-        unsafe { cu!(stream.launch_builder(f).arg(&mut *buf).arg(&log_n).arg(consts).arg(&total).launch(grid(total, BLOCK)?))? };
-    }
-    let log_tile = log_n.min(LOG_TILE);
-    // Global stages log_n-1 .. log_tile, two per pass; an odd one out runs alone.
-    let (stage, stage2) = (module.func("ntt_dif_stage")?, module.func("ntt_dif_stage2")?);
     let (butterflies, quads) = (total / 2, total / 4);
-    let mut log_half = log_n as i64 - 1;
-    while log_half > log_tile as i64 {
-        let lh = log_half as u32;
-        unsafe { cu!(stream.launch_builder(stage2).arg(&mut *buf).arg(tw).arg(&log_n).arg(&lh).arg(&quads).launch(grid(quads, BLOCK)?))? };
-        log_half -= 2;
+    for step in schedule(log_n, LOG_TILE, p.inverse, p.coset) {
+        match step {
+            Step::CosetScale => {
+                let f = module.func("ntt_coset_scale")?;
+                unsafe { cu!(stream.launch_builder(f).arg(&mut *buf).arg(&log_n).arg(consts).arg(&total).launch(grid(total, BLOCK)?))? };
+            }
+            Step::Stage2 { log_half } => {
+                let f = module.func("ntt_dif_stage2")?;
+                unsafe { cu!(stream.launch_builder(f).arg(&mut *buf).arg(tw).arg(&log_n).arg(&log_half).arg(&quads).launch(grid(quads, BLOCK)?))? };
+            }
+            Step::Stage { log_half } => {
+                let f = module.func("ntt_dif_stage")?;
+                unsafe { cu!(stream.launch_builder(f).arg(&mut *buf).arg(tw).arg(&log_n).arg(&log_half).arg(&butterflies).launch(grid(butterflies, BLOCK)?))? };
+            }
+            Step::Fused { log_tile } => {
+                let tiles = total >> log_tile;
+                if tiles > i32::MAX as u64 {
+                    return Err(DeviceError::Unsupported("too many NTT tiles for one launch".into()));
+                }
+                let cfg = LaunchConfig {
+                    grid_dim: (tiles as u32, 1, 1),
+                    block_dim: (1u32 << (log_tile - 1), 1, 1),
+                    shared_mem_bytes: 32u32 << log_tile,
+                };
+                let f = module.func("ntt_dif_fused")?;
+                unsafe { cu!(stream.launch_builder(f).arg(&mut *buf).arg(tw).arg(&log_n).arg(&log_tile).launch(cfg))? };
+            }
+            Step::BitrevScale { flags } => {
+                let f = module.func("ntt_bitrev_scale")?;
+                unsafe { cu!(stream.launch_builder(f).arg(&mut *buf).arg(&log_n).arg(consts).arg(&flags).arg(&total).launch(grid(total, BLOCK)?))? };
+            }
+        }
     }
-    if log_half == log_tile as i64 && log_tile < log_n {
-        let lh = log_half as u32;
-        unsafe { cu!(stream.launch_builder(stage).arg(&mut *buf).arg(tw).arg(&log_n).arg(&lh).arg(&butterflies).launch(grid(butterflies, BLOCK)?))? };
-    }
-    let tiles = total >> log_tile;
-    if tiles > i32::MAX as u64 {
-        return Err(DeviceError::Unsupported("too many NTT tiles for one launch".into()));
-    }
-    let fused = LaunchConfig {
-        grid_dim: (tiles as u32, 1, 1),
-        block_dim: (1u32 << (log_tile - 1), 1, 1),
-        shared_mem_bytes: 32u32 << log_tile,
-    };
-    let f = module.func("ntt_dif_fused")?;
-    unsafe { cu!(stream.launch_builder(f).arg(&mut *buf).arg(tw).arg(&log_n).arg(&log_tile).launch(fused))? };
-
-    let flags: u32 = if p.inverse { 1 | if p.coset { 2 } else { 0 } } else { 0 };
-    let f = module.func("ntt_bitrev_scale")?;
-    unsafe { cu!(stream.launch_builder(f).arg(&mut *buf).arg(&log_n).arg(consts).arg(&flags).arg(&total).launch(grid(total, BLOCK)?))? };
     Ok(())
 }
 

@@ -17,7 +17,7 @@ use ark_bls12_381::{Fq, Fr, G1Affine, G1Projective};
 use ark_ec::{AffineRepr, CurveGroup, PrimeGroup, VariableBaseMSM};
 use ark_ff::{AdditiveGroup, BigInteger, Field, One, PrimeField, UniformRand, Zero};
 use ark_poly::{EvaluationDomain, Radix2EvaluationDomain};
-use gloam_engine_core::{domain, layout};
+use gloam_engine_core::{domain, layout, NttDirection, NttOp};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha20Rng;
 
@@ -393,6 +393,59 @@ fn ntt_stages_match_arkworks() {
         let want = if *inverse { d.ifft(data) } else { d.fft(data) };
         let got: Vec<Fr> = got.chunks(4).map(fr_from).collect();
         assert!(got == want, "ntt n=2^{log_n} tile=2^{log_tile} inverse={inverse} coset={coset:?} seed={seed}");
+    }
+}
+
+/// The backend's own schedule and constants (gloam_cuda::ntt), run step by step on the host.
+#[test]
+fn ntt_backend_schedule_matches_arkworks() {
+    use gloam_cuda::ntt::{scale_consts, schedule, Step};
+    if harness().is_none() {
+        return;
+    }
+    let seed = seed(0x4e_0007);
+    let mut r = ChaCha20Rng::seed_from_u64(seed);
+    let g = Fr::rand(&mut r);
+    let mut input = String::new();
+    let mut cases = Vec::new();
+    for log_n in 1..=11u32 {
+        let n = 1usize << log_n;
+        let data: Vec<Fr> = (0..n).map(|_| Fr::rand(&mut r)).collect();
+        for max_tile in [1u32, 2, 3, 10] {
+            for op in [NttOp::FORWARD, NttOp::INVERSE, NttOp::coset_forward(g), NttOp::coset_inverse(g)] {
+                let inverse = op.direction == NttDirection::Inverse;
+                let steps = schedule(log_n, max_tile, inverse, op.coset.is_some());
+                let consts = scale_consts(log_n, op).unwrap();
+                let mut cmd = format!("ntt_steps {log_n:x} {:x} ", steps.len());
+                for st in &steps {
+                    let (k, a) = match *st {
+                        Step::CosetScale => (0, 0),
+                        Step::Stage2 { log_half } => (1, log_half),
+                        Step::Stage { log_half } => (2, log_half),
+                        Step::Fused { log_tile } => (3, log_tile),
+                        Step::BitrevScale { flags } => (4, flags),
+                    };
+                    cmd += &format!("{k:x} {a:x} ");
+                }
+                cmd += &format!("{:x} ", consts.len());
+                for c in consts.iter().chain(domain::twiddles(log_n, inverse).iter()).chain(data.iter()) {
+                    cmd += &fr_hex(c);
+                }
+                input += &cmd;
+                input += "\n";
+                cases.push((log_n, max_tile, op, data.clone(), steps));
+            }
+        }
+    }
+    let out = run(&input);
+    for ((log_n, max_tile, op, data, steps), got) in cases.iter().zip(&out) {
+        let mut d = Radix2EvaluationDomain::<Fr>::new(data.len()).unwrap();
+        if let Some(g) = op.coset {
+            d = d.get_coset(g).unwrap();
+        }
+        let want = if op.direction == NttDirection::Inverse { d.ifft(data) } else { d.fft(data) };
+        let got: Vec<Fr> = got.chunks(4).map(fr_from).collect();
+        assert!(got == want, "ntt n=2^{log_n} max_tile=2^{max_tile} {op:?} steps={steps:?} seed={seed}");
     }
 }
 
