@@ -42,12 +42,5 @@ extern "C" __global__ void __launch_bounds__(128) msm_window_segments(const G1Xy
                                                uint32_t seg_len, uint32_t segs, G1Xyzz *seg_out) {
     uint32_t k = MSM_TID();
     if (k >= sets * segs) return;
-    uint32_t s = k / segs, t = k % segs;
-    uint32_t lo = t * seg_len;
-    uint32_t hi = lo + seg_len < per_set ? lo + seg_len : per_set;
-    if (lo >= hi) {
-        seg_out[k] = G1Xyzz::inf();
-        return;
-    }
-    seg_out[k] = msm_segment_thread(buckets + (uint64_t)s * per_set, lo, hi);
+    seg_out[k] = msm_window_segment_thread(buckets, per_set, seg_len, segs, k);
 }

@@ -203,9 +203,6 @@ impl Inner {
     pub(crate) fn zeros_u64(&self, len: usize) -> DeviceResult<CudaSlice<u64>> {
         self.stream.alloc_zeros::<u64>(len.max(1)).map_err(|e| self.alloc_error(e, len * 8))
     }
-    pub(crate) fn zeros_i32(&self, len: usize) -> DeviceResult<CudaSlice<i32>> {
-        self.stream.alloc_zeros::<i32>(len.max(1)).map_err(|e| self.alloc_error(e, len * 4))
-    }
 
     fn alloc_error(&self, e: cudarc::driver::result::DriverError, needed: usize) -> DeviceError {
         match crate::error::driver_error(e, "allocation") {

@@ -137,116 +137,100 @@ pub fn xyzz_to_projective(l: &[u64]) -> G1Projective {
 /// One MSM of a batch: `n` scalars starting at scalar `scalar_start` of the concatenated
 /// scalar buffer, points starting at `point_base` of the concatenated point buffer.
 #[derive(Clone, Copy, Debug)]
-struct Span {
-    n: usize,
-    scalar_start: usize,
-    point_base: u32,
+pub struct Span {
+    pub n: usize,
+    pub scalar_start: usize,
+    pub point_base: u32,
+}
+
+/// What the MSM pipeline asks of a device: buffers and the six kernels of `kernels/cuda/msm.cu`.
+/// The CUDA backend implements it with cudarc; the host-emulation test implements it with the
+/// same kernels' thread bodies compiled for the CPU, so [`pipeline`] itself — spans, offsets,
+/// the bucket plan, the tree levels — runs unchanged in both. Digit buffers hold `int32_t`
+/// values in `u32` words. Offsets and lengths are in elements of the buffer's word type.
+pub trait MsmDevice {
+    type Buf;
+    fn upload_u64(&self, data: &[u64]) -> DeviceResult<Self::Buf>;
+    fn upload_u32(&self, data: &[u32]) -> DeviceResult<Self::Buf>;
+    fn zeros_u64(&self, len: usize) -> DeviceResult<Self::Buf>;
+    fn zeros_u32(&self, len: usize) -> DeviceResult<Self::Buf>;
+    fn download_u64(&self, b: &Self::Buf, len: usize) -> DeviceResult<Vec<u64>>;
+    fn download_u32(&self, b: &Self::Buf, len: usize) -> DeviceResult<Vec<u32>>;
+    /// `msm_digits` over `s.n` scalars from scalar `s.scalar_start`, writing
+    /// `digits[digit_off..]` and `counts[count_off..]`.
+    #[allow(clippy::too_many_arguments)]
+    fn digits(&self, scalars: &Self::Buf, s: Span, c: u32, windows: u32, fixed: bool, digits: &mut Self::Buf, digit_off: usize, counts: &mut Self::Buf, count_off: usize) -> DeviceResult<()>;
+    /// `msm_scatter` of one MSM's digits into `entries`, through `cursor[cursor_off..]`.
+    #[allow(clippy::too_many_arguments)]
+    fn scatter(&self, digits: &Self::Buf, digit_off: usize, s: Span, c: u32, windows: u32, fixed: bool, cursor: &mut Self::Buf, cursor_off: usize, entries: &mut Self::Buf) -> DeviceResult<()>;
+    fn accumulate(&self, points: &Self::Buf, entries: &Self::Buf, chunks: &Self::Buf, num_chunks: u32, partial: &mut Self::Buf) -> DeviceResult<()>;
+    fn reduce(&self, input: &Self::Buf, off: &Self::Buf, groups: u32, out: &mut Self::Buf) -> DeviceResult<()>;
+    #[allow(clippy::too_many_arguments)]
+    fn segments(&self, buckets: &Self::Buf, per_set: u32, sets: u32, seg_len: u32, segs: u32, out: &mut Self::Buf) -> DeviceResult<()>;
 }
 
 /// Runs the pipeline for a batch of MSMs sharing window width `c`, against `points` (each
 /// MSM's points, or one fixed-base table of windows*n); returns the window sums, MSM after MSM
 /// (`windows` per MSM, or one for a fixed base).
-fn pipeline(inner: &Inner, points: &CudaSlice<u64>, scalars: &[u64], spans: &[Span], c: u32, fixed: bool) -> DeviceResult<Vec<G1Projective>> {
-    let module = inner.module("msm")?;
+pub fn pipeline<D: MsmDevice>(dev: &D, points: &D::Buf, scalars: &[u64], spans: &[Span], c: u32, fixed: bool) -> DeviceResult<Vec<G1Projective>> {
     let windows = windows_for(c);
     let per_set = 1u32 << (c - 1);
     let sets_per_msm = if fixed { 1 } else { windows };
     let sets = sets_per_msm * spans.len() as u32;
     let nb_per_msm = (per_set * sets_per_msm) as usize;
     let nb = nb_per_msm * spans.len();
-    let stream = &inner.stream;
-    let fixed32 = fixed as u32;
     let total_n: usize = spans.iter().map(|s| s.n).sum();
 
-    let sc = inner.upload(scalars)?;
-    let mut digits = inner.zeros_i32(total_n * windows as usize)?;
-    let mut counts = inner.zeros_u32(nb)?;
-    let f = module.func("msm_digits")?;
+    let sc = dev.upload_u64(scalars)?;
+    let mut digits = dev.zeros_u32(total_n * windows as usize)?;
+    let mut counts = dev.zeros_u32(nb)?;
     let mut digit_off = 0usize;
     for (j, s) in spans.iter().enumerate() {
-        let n32 = s.n as u32;
-        let sc_v = sc.slice(s.scalar_start * 4..(s.scalar_start + s.n) * 4);
-        let mut dg_v = digits.slice_mut(digit_off..digit_off + s.n * windows as usize);
-        let mut ct_v = counts.slice_mut(j * nb_per_msm..(j + 1) * nb_per_msm);
-        unsafe {
-            cu!(stream.launch_builder(f).arg(&sc_v).arg(&n32).arg(&c).arg(&windows).arg(&fixed32).arg(&mut dg_v).arg(&mut ct_v).launch(grid(s.n as u64, BLOCK)?))?
-        };
+        dev.digits(&sc, *s, c, windows, fixed, &mut digits, digit_off, &mut counts, j * nb_per_msm)?;
         digit_off += s.n * windows as usize;
     }
-    let host_counts = inner.download(&counts, nb)?;
+    let host_counts = dev.download_u32(&counts, nb)?;
     let plan = plan_buckets(&host_counts);
     let total: usize = host_counts.iter().map(|&c| c as usize).sum();
     if total >= u32::MAX as usize {
         return Err(DeviceError::Unsupported(format!("{total} bucket entries exceed 32-bit offsets")));
     }
 
-    let mut cursor = inner.upload(&plan.offsets)?;
-    let mut entries = inner.zeros_u32(total)?;
-    let f = module.func("msm_scatter")?;
+    let mut cursor = dev.upload_u32(&plan.offsets)?;
+    let mut entries = dev.zeros_u32(total)?;
     let mut digit_off = 0usize;
     for (j, s) in spans.iter().enumerate() {
-        let n32 = s.n as u32;
-        let dg_v = digits.slice(digit_off..digit_off + s.n * windows as usize);
-        let mut cur_v = cursor.slice_mut(j * nb_per_msm..(j + 1) * nb_per_msm);
-        unsafe {
-            cu!(stream
-                .launch_builder(f)
-                .arg(&dg_v)
-                .arg(&n32)
-                .arg(&c)
-                .arg(&windows)
-                .arg(&fixed32)
-                .arg(&s.point_base)
-                .arg(&mut cur_v)
-                .arg(&mut entries)
-                .launch(grid(s.n as u64, BLOCK)?))?
-        };
+        dev.scatter(&digits, digit_off, *s, c, windows, fixed, &mut cursor, j * nb_per_msm, &mut entries)?;
         digit_off += s.n * windows as usize;
     }
 
     let num_chunks = (plan.chunks.len() / 2) as u32;
-    let chunks = inner.upload(&plan.chunks)?;
-    let mut partial = inner.zeros_u64(num_chunks as usize * 24)?;
+    let chunks = dev.upload_u32(&plan.chunks)?;
+    let mut partial = dev.zeros_u64(num_chunks as usize * 24)?;
     if num_chunks > 0 {
-        let f = module.func("msm_accumulate_chunks")?;
-        unsafe {
-            cu!(stream.launch_builder(f).arg(points).arg(&entries).arg(&chunks).arg(&num_chunks).arg(&mut partial).launch(grid(num_chunks as u64, BLOCK)?))?
-        };
+        dev.accumulate(points, &entries, &chunks, num_chunks, &mut partial)?;
     }
-    let buckets = reduce_segments(inner, &module, partial, plan.chunks_per_bucket)?;
+    let buckets = reduce_segments(dev, partial, plan.chunks_per_bucket)?;
 
     let segs = per_set.div_ceil(SEG_LEN);
-    let mut seg_out = inner.zeros_u64((segs * sets) as usize * 24)?;
-    let f = module.func("msm_window_segments")?;
-    unsafe {
-        cu!(stream
-            .launch_builder(f)
-            .arg(&buckets)
-            .arg(&per_set)
-            .arg(&sets)
-            .arg(&SEG_LEN)
-            .arg(&segs)
-            .arg(&mut seg_out)
-            .launch(grid((segs * sets) as u64, BLOCK)?))?
-    };
-    let window_out = reduce_segments(inner, &module, seg_out, vec![segs; sets as usize])?;
-    let out = inner.download(&window_out, sets as usize * 24)?;
-    inner.sync()?;
+    let mut seg_out = dev.zeros_u64((segs * sets) as usize * 24)?;
+    dev.segments(&buckets, per_set, sets, SEG_LEN, segs, &mut seg_out)?;
+    let window_out = reduce_segments(dev, seg_out, vec![segs; sets as usize])?;
+    let out = dev.download_u64(&window_out, sets as usize * 24)?;
     Ok(out.chunks_exact(24).map(xyzz_to_projective).collect())
 }
 
 /// Sums each segment of `input` (consecutive XYZZ points, segment lengths `lens`) to one point
 /// per segment, GROUP points per thread and level, so no thread adds more than GROUP points
 /// however unbalanced the segments are.
-fn reduce_segments(inner: &Inner, module: &Module, input: CudaSlice<u64>, mut lens: Vec<u32>) -> DeviceResult<CudaSlice<u64>> {
-    let f = module.func("msm_reduce_buckets")?;
+fn reduce_segments<D: MsmDevice>(dev: &D, input: D::Buf, mut lens: Vec<u32>) -> DeviceResult<D::Buf> {
     let mut cur = input;
     loop {
         let (off, next) = reduce_level(&lens);
         let groups = (off.len() - 1) as u32;
-        let off_dev = inner.upload(&off)?;
-        let mut out = inner.zeros_u64(groups as usize * 24)?;
-        unsafe { cu!(inner.stream.launch_builder(f).arg(&cur).arg(&off_dev).arg(&groups).arg(&mut out).launch(grid(groups as u64, BLOCK)?))? };
+        let off_dev = dev.upload_u32(&off)?;
+        let mut out = dev.zeros_u64(groups as usize * 24)?;
+        dev.reduce(&cur, &off_dev, groups, &mut out)?;
         cur = out;
         if next.iter().all(|&l| l == 1) {
             return Ok(cur);
@@ -266,7 +250,8 @@ fn horner(window_sums: &[G1Projective], c: u32) -> G1Projective {
     acc
 }
 
-pub(crate) fn msm(inner: &Inner, bases: &[G1Affine], scalars: &[Fr]) -> DeviceResult<G1Projective> {
+/// `Σ scalars[i]·bases[i]` on `dev`.
+pub fn msm_on<D: MsmDevice>(dev: &D, bases: &[G1Affine], scalars: &[Fr]) -> DeviceResult<G1Projective> {
     let n = bases.len().min(scalars.len());
     if n == 0 {
         return Ok(G1Projective::zero());
@@ -275,16 +260,15 @@ pub(crate) fn msm(inner: &Inner, bases: &[G1Affine], scalars: &[Fr]) -> DeviceRe
         return Err(DeviceError::Unsupported(format!("MSM of {n} points exceeds the 32-bit entry index")));
     }
     let c = window_bits(n);
-    let _guard = inner.work.lock();
-    let points = inner.upload(&affine_limbs(&bases[..n]))?;
+    let points = dev.upload_u64(&affine_limbs(&bases[..n]))?;
     let spans = [Span { n, scalar_start: 0, point_base: 0 }];
-    let sums = pipeline(inner, &points, &scalar_limbs(&scalars[..n], n), &spans, c, false)?;
+    let sums = pipeline(dev, &points, &scalar_limbs(&scalars[..n], n), &spans, c, false)?;
     Ok(horner(&sums, c))
 }
 
 /// Many MSMs in one pipeline (one set of launches after the per-MSM digit passes), with the
 /// window width of the largest.
-pub(crate) fn msm_batch(inner: &Inner, jobs: &[MsmJob<'_>]) -> DeviceResult<Vec<G1Projective>> {
+pub fn msm_batch_on<D: MsmDevice>(dev: &D, jobs: &[MsmJob<'_>]) -> DeviceResult<Vec<G1Projective>> {
     let mut spans = Vec::new();
     let mut index = Vec::new();
     let (mut pts, mut scs) = (Vec::new(), Vec::new());
@@ -309,49 +293,234 @@ pub(crate) fn msm_batch(inner: &Inner, jobs: &[MsmJob<'_>]) -> DeviceResult<Vec<
     }
     let c = window_bits(spans.iter().map(|s| s.n).max().unwrap_or(1));
     let windows = windows_for(c) as usize;
-    let _guard = inner.work.lock();
-    let points = inner.upload(&pts)?;
-    let sums = pipeline(inner, &points, &scs, &spans, c, false)?;
+    let points = dev.upload_u64(&pts)?;
+    let sums = pipeline(dev, &points, &scs, &spans, c, false)?;
     for (k, chunk) in index.iter().zip(sums.chunks(windows)) {
         out[*k] = horner(chunk, c);
     }
     Ok(out)
 }
 
+/// Window width of a fixed-base table over `n` bases.
+pub fn fixed_window_bits(n: usize) -> u32 {
+    window_bits(n.max(1) * 16)
+}
+
+/// The fixed-base table: `2^(c*w) * P_i` at index `w*n + i`, as affine Montgomery limbs.
+pub fn fixed_base_table(bases: &[G1Affine], c: u32) -> DeviceResult<Vec<u64>> {
+    let n = bases.len();
+    let windows = windows_for(c) as usize;
+    if n * windows >= MAX_POINTS / 2 {
+        return Err(DeviceError::Unsupported(format!("fixed-base table of {n} x {windows} points is too large")));
+    }
+    let mut cur: Vec<G1Projective> = bases.iter().map(|p| p.into_group()).collect();
+    let mut table = Vec::with_capacity(n * windows * 12);
+    for w in 0..windows {
+        table.extend(affine_limbs(&G1Projective::normalize_batch(&cur)));
+        if w + 1 < windows {
+            for p in cur.iter_mut() {
+                for _ in 0..c {
+                    p.double_in_place();
+                }
+            }
+        }
+    }
+    Ok(table)
+}
+
+/// `Σ scalars[i]·P_i` against a resident table of `n` bases (`scalars.len() <= n`).
+pub fn fixed_msm_on<D: MsmDevice>(dev: &D, table: &D::Buf, n: usize, c: u32, scalars: &[Fr]) -> DeviceResult<G1Projective> {
+    if scalars.len() > n {
+        return Err(DeviceError::Unsupported(format!("{} scalars for {n} fixed bases", scalars.len())));
+    }
+    if scalars.is_empty() {
+        return Ok(G1Projective::zero());
+    }
+    // Missing scalars are zero digits, which the scatter skips; the table stride stays n.
+    let spans = [Span { n, scalar_start: 0, point_base: 0 }];
+    let sums = pipeline(dev, table, &scalar_limbs(scalars, n), &spans, c, true)?;
+    Ok(sums[0])
+}
+
+// ---------------------------------------------------------------- CUDA
+
+/// A device buffer of either word width.
+pub(crate) enum DevBuf {
+    U32(CudaSlice<u32>),
+    U64(CudaSlice<u64>),
+}
+
+impl DevBuf {
+    fn u32(&self) -> DeviceResult<&CudaSlice<u32>> {
+        match self {
+            DevBuf::U32(s) => Ok(s),
+            DevBuf::U64(_) => Err(DeviceError::Launch("internal: u64 buffer where u32 expected".into())),
+        }
+    }
+    fn u32_mut(&mut self) -> DeviceResult<&mut CudaSlice<u32>> {
+        match self {
+            DevBuf::U32(s) => Ok(s),
+            DevBuf::U64(_) => Err(DeviceError::Launch("internal: u64 buffer where u32 expected".into())),
+        }
+    }
+    fn u64(&self) -> DeviceResult<&CudaSlice<u64>> {
+        match self {
+            DevBuf::U64(s) => Ok(s),
+            DevBuf::U32(_) => Err(DeviceError::Launch("internal: u32 buffer where u64 expected".into())),
+        }
+    }
+    fn u64_mut(&mut self) -> DeviceResult<&mut CudaSlice<u64>> {
+        match self {
+            DevBuf::U64(s) => Ok(s),
+            DevBuf::U32(_) => Err(DeviceError::Launch("internal: u32 buffer where u64 expected".into())),
+        }
+    }
+    fn len_bytes(&self) -> usize {
+        match self {
+            DevBuf::U32(s) => s.len() * 4,
+            DevBuf::U64(s) => s.len() * 8,
+        }
+    }
+}
+
+pub(crate) struct CudaMsm<'a> {
+    inner: &'a Inner,
+    module: Arc<Module>,
+}
+
+impl<'a> CudaMsm<'a> {
+    pub(crate) fn new(inner: &'a Inner) -> DeviceResult<Self> {
+        Ok(CudaMsm { inner, module: inner.module("msm")? })
+    }
+}
+
+impl MsmDevice for CudaMsm<'_> {
+    type Buf = DevBuf;
+    fn upload_u64(&self, data: &[u64]) -> DeviceResult<DevBuf> {
+        Ok(DevBuf::U64(self.inner.upload(data)?))
+    }
+    fn upload_u32(&self, data: &[u32]) -> DeviceResult<DevBuf> {
+        Ok(DevBuf::U32(self.inner.upload(data)?))
+    }
+    fn zeros_u64(&self, len: usize) -> DeviceResult<DevBuf> {
+        Ok(DevBuf::U64(self.inner.zeros_u64(len)?))
+    }
+    fn zeros_u32(&self, len: usize) -> DeviceResult<DevBuf> {
+        Ok(DevBuf::U32(self.inner.zeros_u32(len)?))
+    }
+    fn download_u64(&self, b: &DevBuf, len: usize) -> DeviceResult<Vec<u64>> {
+        let v = self.inner.download(b.u64()?, len)?;
+        self.inner.sync()?;
+        Ok(v)
+    }
+    fn download_u32(&self, b: &DevBuf, len: usize) -> DeviceResult<Vec<u32>> {
+        let v = self.inner.download(b.u32()?, len)?;
+        self.inner.sync()?;
+        Ok(v)
+    }
+    fn digits(&self, scalars: &DevBuf, s: Span, c: u32, windows: u32, fixed: bool, digits: &mut DevBuf, digit_off: usize, counts: &mut DevBuf, count_off: usize) -> DeviceResult<()> {
+        let f = self.module.func("msm_digits")?;
+        let (n32, fixed32) = (s.n as u32, fixed as u32);
+        let nb = (1usize << (c - 1)) * if fixed { 1 } else { windows as usize };
+        let sc_v = scalars.u64()?.slice(s.scalar_start * 4..(s.scalar_start + s.n) * 4);
+        let mut dg_v = digits.u32_mut()?.slice_mut(digit_off..digit_off + s.n * windows as usize);
+        let mut ct_v = counts.u32_mut()?.slice_mut(count_off..count_off + nb);
+        unsafe {
+            cu!(self.inner.stream.launch_builder(f).arg(&sc_v).arg(&n32).arg(&c).arg(&windows).arg(&fixed32).arg(&mut dg_v).arg(&mut ct_v).launch(grid(s.n as u64, BLOCK)?))?
+        };
+        Ok(())
+    }
+    fn scatter(&self, digits: &DevBuf, digit_off: usize, s: Span, c: u32, windows: u32, fixed: bool, cursor: &mut DevBuf, cursor_off: usize, entries: &mut DevBuf) -> DeviceResult<()> {
+        let f = self.module.func("msm_scatter")?;
+        let (n32, fixed32) = (s.n as u32, fixed as u32);
+        let nb = (1usize << (c - 1)) * if fixed { 1 } else { windows as usize };
+        let dg_v = digits.u32()?.slice(digit_off..digit_off + s.n * windows as usize);
+        let mut cur_v = cursor.u32_mut()?.slice_mut(cursor_off..cursor_off + nb);
+        let entries = entries.u32_mut()?;
+        unsafe {
+            cu!(self
+                .inner
+                .stream
+                .launch_builder(f)
+                .arg(&dg_v)
+                .arg(&n32)
+                .arg(&c)
+                .arg(&windows)
+                .arg(&fixed32)
+                .arg(&s.point_base)
+                .arg(&mut cur_v)
+                .arg(entries)
+                .launch(grid(s.n as u64, BLOCK)?))?
+        };
+        Ok(())
+    }
+    fn accumulate(&self, points: &DevBuf, entries: &DevBuf, chunks: &DevBuf, num_chunks: u32, partial: &mut DevBuf) -> DeviceResult<()> {
+        let f = self.module.func("msm_accumulate_chunks")?;
+        let (points, entries, chunks) = (points.u64()?, entries.u32()?, chunks.u32()?);
+        let partial = partial.u64_mut()?;
+        unsafe {
+            cu!(self.inner.stream.launch_builder(f).arg(points).arg(entries).arg(chunks).arg(&num_chunks).arg(partial).launch(grid(num_chunks as u64, BLOCK)?))?
+        };
+        Ok(())
+    }
+    fn reduce(&self, input: &DevBuf, off: &DevBuf, groups: u32, out: &mut DevBuf) -> DeviceResult<()> {
+        let f = self.module.func("msm_reduce_buckets")?;
+        let (input, off) = (input.u64()?, off.u32()?);
+        let out = out.u64_mut()?;
+        unsafe { cu!(self.inner.stream.launch_builder(f).arg(input).arg(off).arg(&groups).arg(out).launch(grid(groups as u64, BLOCK)?))? };
+        Ok(())
+    }
+    fn segments(&self, buckets: &DevBuf, per_set: u32, sets: u32, seg_len: u32, segs: u32, out: &mut DevBuf) -> DeviceResult<()> {
+        let f = self.module.func("msm_window_segments")?;
+        let buckets = buckets.u64()?;
+        let out = out.u64_mut()?;
+        unsafe {
+            cu!(self
+                .inner
+                .stream
+                .launch_builder(f)
+                .arg(buckets)
+                .arg(&per_set)
+                .arg(&sets)
+                .arg(&seg_len)
+                .arg(&segs)
+                .arg(out)
+                .launch(grid((segs * sets) as u64, BLOCK)?))?
+        };
+        Ok(())
+    }
+}
+
+pub(crate) fn msm(inner: &Inner, bases: &[G1Affine], scalars: &[Fr]) -> DeviceResult<G1Projective> {
+    let dev = CudaMsm::new(inner)?;
+    let _guard = inner.work.lock();
+    msm_on(&dev, bases, scalars)
+}
+
+pub(crate) fn msm_batch(inner: &Inner, jobs: &[MsmJob<'_>]) -> DeviceResult<Vec<G1Projective>> {
+    let dev = CudaMsm::new(inner)?;
+    let _guard = inner.work.lock();
+    msm_batch_on(&dev, jobs)
+}
+
 /// Fixed bases with `2^(c*w) * P_i` for every window w resident on the device, so all windows
 /// share one bucket set and the window combination disappears.
 pub struct CudaFixedBase {
     inner: Arc<Inner>,
-    table: CudaSlice<u64>,
+    table: DevBuf,
     n: usize,
     c: u32,
 }
 
 impl CudaFixedBase {
     pub(crate) fn new(inner: Arc<Inner>, bases: &[G1Affine]) -> DeviceResult<Self> {
-        let n = bases.len();
-        let c = window_bits(n.max(1) * 16);
-        let windows = windows_for(c) as usize;
-        if n * windows >= MAX_POINTS / 2 {
-            return Err(DeviceError::Unsupported(format!("fixed-base table of {n} x {windows} points is too large")));
-        }
-        let mut cur: Vec<G1Projective> = bases.iter().map(|p| p.into_group()).collect();
-        let mut table = Vec::with_capacity(n * windows * 12);
-        for w in 0..windows {
-            table.extend(affine_limbs(&G1Projective::normalize_batch(&cur)));
-            if w + 1 < windows {
-                for p in cur.iter_mut() {
-                    for _ in 0..c {
-                        p.double_in_place();
-                    }
-                }
-            }
-        }
+        let c = fixed_window_bits(bases.len());
+        let table = fixed_base_table(bases, c)?;
         let dev = {
             let _g = inner.work.lock();
-            inner.upload(&table)?
+            DevBuf::U64(inner.upload(&table)?)
         };
-        Ok(CudaFixedBase { inner, table: dev, n, c })
+        Ok(CudaFixedBase { inner, table: dev, n: bases.len(), c })
     }
 }
 
@@ -360,20 +529,12 @@ impl FixedBaseMsm for CudaFixedBase {
         self.n
     }
     fn table_bytes(&self) -> u64 {
-        (self.table.len() * 8) as u64
+        self.table.len_bytes() as u64
     }
     fn msm(&self, scalars: &[Fr]) -> DeviceResult<G1Projective> {
-        if scalars.len() > self.n {
-            return Err(DeviceError::Unsupported(format!("{} scalars for {} fixed bases", scalars.len(), self.n)));
-        }
-        if scalars.is_empty() {
-            return Ok(G1Projective::zero());
-        }
+        let dev = CudaMsm::new(&self.inner)?;
         let _guard = self.inner.work.lock();
-        // Missing scalars are zero digits, which the scatter skips; the table stride stays n.
-        let spans = [Span { n: self.n, scalar_start: 0, point_base: 0 }];
-        let sums = pipeline(&self.inner, &self.table, &scalar_limbs(scalars, self.n), &spans, self.c, true)?;
-        Ok(sums[0])
+        fixed_msm_on(&dev, &self.table, self.n, self.c, scalars)
     }
 }
 

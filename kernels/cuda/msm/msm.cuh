@@ -135,3 +135,13 @@ GLOAM_HD G1Xyzz msm_segment_thread(const G1Xyzz *buckets, uint32_t lo, uint32_t 
     }
     return acc.add(running.mul_u32(lo));
 }
+
+// Step 6 for thread k of the msm_window_segments launch: segment k % segs of set k / segs.
+GLOAM_HD G1Xyzz msm_window_segment_thread(const G1Xyzz *buckets, uint32_t per_set, uint32_t seg_len,
+                                          uint32_t segs, uint32_t k) {
+    uint32_t s = k / segs, t = k % segs;
+    uint32_t lo = t * seg_len;
+    uint32_t hi = lo + seg_len < per_set ? lo + seg_len : per_set;
+    if (lo >= hi) return G1Xyzz::inf();
+    return msm_segment_thread(buckets + (uint64_t)s * per_set, lo, hi);
+}

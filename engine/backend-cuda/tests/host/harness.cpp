@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -47,6 +48,16 @@ static void wrx(const G1Xyzz &p) {
     wrf(p.Y);
     wrf(p.ZZ);
     wrf(p.ZZZ);
+}
+
+static std::map<uint32_t, std::vector<uint64_t>> bufs;
+static uint32_t *buf32(uint64_t id) {
+    auto it = bufs.find((uint32_t)id);
+    if (it == bufs.end()) {
+        fprintf(stderr, "harness: unknown buffer %llu\n", (unsigned long long)id);
+        exit(2);
+    }
+    return (uint32_t *)it->second.data();
 }
 
 int main() {
@@ -187,6 +198,56 @@ int main() {
                 }
             }
             for (auto &x : v) wrf(x);
+        } else if (c == "alloc") {
+            // Device-memory emulation for gloam_cuda::msm::MsmDevice (buffers zero-filled,
+            // 8-byte aligned, addressed by id).
+            uint32_t id = (uint32_t)rd();
+            uint64_t bytes = rd();
+            bufs[id].assign((bytes + 7) / 8 + 1, 0);
+        } else if (c == "put") {
+            uint32_t *w = buf32(rd());
+            uint64_t nw = rd();
+            for (uint64_t i = 0; i < nw; i++) w[i] = (uint32_t)rd();
+        } else if (c == "get") {
+            uint32_t *w = buf32(rd());
+            uint64_t nw = rd();
+            for (uint64_t i = 0; i < nw; i++) printf(" %x", w[i]);
+        } else if (c == "k_digits") {
+            Fr *sc = (Fr *)buf32(rd());
+            uint64_t start = rd();
+            uint32_t n = (uint32_t)rd(), cw = (uint32_t)rd(), windows = (uint32_t)rd(), fixed = (uint32_t)rd();
+            int32_t *dg = (int32_t *)buf32(rd());
+            dg += rd();
+            uint32_t *ct = buf32(rd());
+            ct += rd();
+            for (uint32_t i = 0; i < n; i++) msm_digits_thread(sc + start, n, cw, windows, fixed, dg, ct, i);
+        } else if (c == "k_scatter") {
+            int32_t *dg = (int32_t *)buf32(rd());
+            dg += rd();
+            uint32_t n = (uint32_t)rd(), cw = (uint32_t)rd(), windows = (uint32_t)rd(), fixed = (uint32_t)rd();
+            uint32_t point_base = (uint32_t)rd();
+            uint32_t *cur = buf32(rd());
+            cur += rd();
+            uint32_t *en = buf32(rd());
+            for (uint32_t i = 0; i < n; i++) msm_scatter_thread(dg, n, cw, windows, fixed, point_base, cur, en, i);
+        } else if (c == "k_acc") {
+            const G1Affine *pts = (const G1Affine *)buf32(rd());
+            const uint32_t *en = buf32(rd());
+            const uint32_t *ch = buf32(rd());
+            uint32_t num = (uint32_t)rd();
+            G1Xyzz *out = (G1Xyzz *)buf32(rd());
+            for (uint32_t k = 0; k < num; k++) out[k] = msm_chunk_sum(pts, en, ch[2 * k], ch[2 * k + 1]);
+        } else if (c == "k_reduce") {
+            const G1Xyzz *in = (const G1Xyzz *)buf32(rd());
+            const uint32_t *off = buf32(rd());
+            uint32_t groups = (uint32_t)rd();
+            G1Xyzz *out = (G1Xyzz *)buf32(rd());
+            for (uint32_t b = 0; b < groups; b++) out[b] = msm_sum_range(in, off[b], off[b + 1]);
+        } else if (c == "k_seg") {
+            const G1Xyzz *bk = (const G1Xyzz *)buf32(rd());
+            uint32_t per_set = (uint32_t)rd(), sets = (uint32_t)rd(), seg_len = (uint32_t)rd(), segs = (uint32_t)rd();
+            G1Xyzz *out = (G1Xyzz *)buf32(rd());
+            for (uint32_t k = 0; k < sets * segs; k++) out[k] = msm_window_segment_thread(bk, per_set, seg_len, segs, k);
         } else if (c == "msm") {
             // msm c windows fixed_base n  points(fixed ? windows*n : n)  scalars(n, Montgomery limbs)
             uint32_t cw = (uint32_t)rd(), windows = (uint32_t)rd(), fixed = (uint32_t)rd(), n = (uint32_t)rd();
@@ -223,11 +284,7 @@ int main() {
             for (uint32_t b = 0; b < nb; b++) buckets[b] = msm_sum_range(partial.data(), chunk_off[b], chunk_off[b + 1]);
             uint32_t seg_len = 5, segs = (per_set + seg_len - 1) / seg_len;
             std::vector<G1Xyzz> seg_out(sets * segs);
-            for (uint32_t k = 0; k < sets * segs; k++) {
-                uint32_t s = k / segs, t = k % segs, lo = t * seg_len;
-                uint32_t hi = lo + seg_len < per_set ? lo + seg_len : per_set;
-                seg_out[k] = lo >= hi ? G1Xyzz::inf() : msm_segment_thread(buckets.data() + (uint64_t)s * per_set, lo, hi);
-            }
+            for (uint32_t k = 0; k < sets * segs; k++) seg_out[k] = msm_window_segment_thread(buckets.data(), per_set, seg_len, segs, k);
             for (uint32_t s = 0; s < sets; s++) wrx(msm_sum_range(seg_out.data(), s * segs, (s + 1) * segs));
         } else {
             fprintf(stderr, "harness: unknown command %s\n", cmd);
