@@ -151,35 +151,39 @@ int main() {
             }
             for (auto &x : v) wrf(x);
         } else if (c == "ntt_steps") {
-            // ntt_steps log_n nsteps (kind arg)* nconsts consts... twiddles(n/2) data(n): runs the
-            // backend's own launch list (gloam_cuda::ntt::schedule), one thread body per index.
-            uint32_t log_n = (uint32_t)rd(), ns = (uint32_t)rd();
+            // ntt_steps log_n batch nsteps (kind arg)* nconsts consts... twiddles(n/2) data(batch*n):
+            // runs the backend's own launch list (gloam_cuda::ntt::schedule) over a batch, one
+            // thread body per index as the launches cover them.
+            uint32_t log_n = (uint32_t)rd(), batch = (uint32_t)rd(), ns = (uint32_t)rd();
             std::vector<std::pair<uint32_t, uint32_t>> steps(ns);
             for (auto &st : steps) st.first = (uint32_t)rd(), st.second = (uint32_t)rd();
             uint32_t nc = (uint32_t)rd();
             std::vector<Fr> consts(nc);
             for (auto &x : consts) x = rdf<Fr>();
             uint32_t n = 1u << log_n;
+            uint64_t total = (uint64_t)n * batch;
             std::vector<Fr> tw(n / 2 > 0 ? n / 2 : 1);
             for (uint32_t i = 0; i < n / 2; i++) tw[i] = rdf<Fr>();
-            std::vector<Fr> v(n);
+            std::vector<Fr> v(total);
             for (auto &x : v) x = rdf<Fr>();
             for (auto &st : steps) {
                 uint32_t a = st.second;
                 switch (st.first) {
                 case 0:
-                    for (uint64_t t = 0; t < n; t++) ntt_coset_scale_thread(v.data(), log_n, consts.data(), t);
+                    for (uint64_t t = 0; t < total; t++) ntt_coset_scale_thread(v.data(), log_n, consts.data(), t);
                     break;
                 case 1:
-                    for (uint64_t t = 0; t < n / 4; t++) ntt_dif_stage2_thread(v.data(), tw.data(), log_n, a, t);
+                    for (uint64_t t = 0; t < total / 4; t++) ntt_dif_stage2_thread(v.data(), tw.data(), log_n, a, t);
                     break;
                 case 2:
-                    for (uint64_t t = 0; t < n / 2; t++) ntt_dif_stage_thread(v.data(), tw.data(), log_n, a, t);
+                    for (uint64_t t = 0; t < total / 2; t++) ntt_dif_stage_thread(v.data(), tw.data(), log_n, a, t);
                     break;
                 case 3: {
+                    // ntt_dif_fused: block b owns tile b; its threads step through the stages
+                    // together between barriers.
                     uint32_t tile = 1u << a;
-                    for (uint32_t b = 0; b < n / tile; b++) {
-                        Fr *base = v.data() + (uint64_t)b * tile;
+                    for (uint64_t b = 0; b < total / tile; b++) {
+                        Fr *base = v.data() + b * tile;
                         for (int lh = (int)a - 1; lh >= 0; lh--)
                             for (uint32_t t = 0; t < tile / 2; t++) {
                                 uint32_t i0, i1, w;
@@ -190,7 +194,7 @@ int main() {
                     break;
                 }
                 case 4:
-                    for (uint64_t t = 0; t < n; t++) ntt_bitrev_scale_thread(v.data(), log_n, consts.data(), a, t);
+                    for (uint64_t t = 0; t < total; t++) ntt_bitrev_scale_thread(v.data(), log_n, consts.data(), a, t);
                     break;
                 default:
                     fprintf(stderr, "harness: unknown ntt step %u\n", st.first);
