@@ -1,4 +1,4 @@
-//! Every CUDA call goes through [`cu!`], which carries the call site and expression into the
+//! Every CUDA call goes through `cu!`, which carries the call site and expression into the
 //! [`DeviceError`] the engine receives, and sorts driver codes into what the engine acts on:
 //! out of memory, a sticky context error (the device leaves the rotation), or a failed launch.
 

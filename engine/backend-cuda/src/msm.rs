@@ -37,7 +37,7 @@ pub fn windows_for(c: u32) -> u32 {
 }
 
 /// The host part of the bucket sort: where each bucket's entries start, and chunks of at most
-/// [`CHUNK`] entries, so that a crowded bucket (a constant blob puts every point of a window in
+/// `CHUNK` (32) entries, so that a crowded bucket (a constant blob puts every point of a window in
 /// one) is summed by many threads and then by a tree.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BucketPlan {
