@@ -2,7 +2,8 @@
 //! run. `size` is the number of signatures in one call; every row is the time of one call.
 //!
 //! * `ed25519_zip215_batch`: gloam's ZIP-215 batch (all rayon threads, and `gloam-1t` in a
-//!   one-thread pool) vs ed25519-zebra's `batch::Verifier` (single-threaded by design, hashing
+//!   one-thread pool; `gloam-keycache*` with the keys already decoded in a [`ed25519::KeyCache`],
+//!   as for a validator set seen before — the cache is warmed by the warm-up call) vs ed25519-zebra's `batch::Verifier` (single-threaded by design, hashing
 //!   included) and ed25519-dalek's `verify` in a loop.
 //! * `secp256k1_recover`: ecrecover of 65-byte r‖s‖v plus the Keccak address, gloam's
 //!   `recover_batch` vs libsecp256k1 (`secp256k1` crate, one context) and k256, both in a loop
@@ -78,6 +79,15 @@ pub fn run(opts: &BenchOptions, _engines: &Engines) -> Result<Vec<Record>, Bench
         });
         il.add("gloam-1t/cpu", || {
             one.install(|| assert!(ed25519::verify_batch(&items).iter().all(|r| r.is_ok())));
+        });
+        // Keys seen before (a validator set verified block after block): decompression skipped.
+        let cache = ed25519::KeyCache::new(1 << 20);
+        let cache = &cache;
+        il.add("gloam-keycache/cpu", || {
+            assert!(ed25519::verify_batch_cached(&items, cache).iter().all(|r| r.is_ok()));
+        });
+        il.add("gloam-keycache-1t/cpu", || {
+            one.install(|| assert!(ed25519::verify_batch_cached(&items, cache).iter().all(|r| r.is_ok())));
         });
         if opts.peers {
             let mut zr = ChaCha20Rng::seed_from_u64(1);

@@ -278,3 +278,23 @@ fn a_single_bad_item_is_found_in_a_large_batch() {
         assert_eq!(r.is_ok(), i != bad || zebra_single(&batch[i]), "seed {seed}: item {i}");
     }
 }
+
+#[test]
+fn key_cache_gives_the_same_verdicts() {
+    let seed = seed(0xcac4e);
+    let mut rng = ChaCha20Rng::seed_from_u64(seed);
+    let valid: Vec<Case> = (0..50).map(|i| valid_case(&mut rng, i)).collect();
+    let mut cases: Vec<Case> = valid.iter().map(|c| if rng.gen_bool(0.3) { corrupt(c, &mut rng) } else { c.clone() }).collect();
+    cases.extend(edge_cases(&mut rng).into_iter().step_by(7));
+    let cache = ed25519::KeyCache::new(1000);
+    let items: Vec<ed25519::Item> = cases.iter().map(|c| ed25519::Item::new(&c.pk, &c.msg, &c.sig)).collect();
+    let plain = ed25519::verify_batch(&items);
+    for _ in 0..2 {
+        // Cold, then warm.
+        assert_eq!(ed25519::verify_batch_cached(&items, &cache), plain, "seed {seed}");
+    }
+    assert!(cache.len() > 40 && cache.len() <= cases.len());
+    let tiny = ed25519::KeyCache::new(3);
+    assert_eq!(ed25519::verify_batch_cached(&items, &tiny), plain);
+    assert_eq!(tiny.len(), 3);
+}
