@@ -86,7 +86,7 @@ fn main() {
                     let mut ts = Vec::new();
                     for _ in 0..reps {
                         let t = Instant::now();
-                        std::hint::black_box(gloam_cpu::msm::msm_with_plan(&bases, &scalars, plan));
+                        let _ = std::hint::black_box(gloam_cpu::msm::msm_with_plan(&bases, &scalars, plan));
                         ts.push(t.elapsed().as_secs_f64() * 1e3);
                     }
                     print!(" c{c}/{chunks}={:.1}", median(&mut ts));

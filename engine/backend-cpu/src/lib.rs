@@ -14,7 +14,8 @@ pub mod ntt;
 use std::sync::Arc;
 
 use gloam_engine_core::{
-    Backend, BackendKind, DeviceInfo, DeviceResult, FixedBaseMsm, Fr, G1Affine, G1Projective, NttOp,
+    Backend, BackendKind, DeviceInfo, DeviceResult, FixedBaseMsm, Fr, G1Affine, G1Projective, MsmJob,
+    NttOp,
 };
 
 /// The CPU backend. Uses the global rayon pool unless built with a dedicated one.
@@ -46,6 +47,11 @@ impl Backend for CpuBackend {
 
     fn msm(&self, bases: &[G1Affine], scalars: &[Fr]) -> DeviceResult<G1Projective> {
         Ok(msm::msm(bases, scalars))
+    }
+
+    fn msm_batch(&self, jobs: &[MsmJob<'_>]) -> DeviceResult<Vec<G1Projective>> {
+        let jobs: Vec<(&[G1Affine], &[Fr])> = jobs.iter().map(|j| (j.bases, j.scalars)).collect();
+        Ok(msm::msm_batch(&jobs))
     }
 
     fn prepare_fixed_base(&self, bases: &[G1Affine]) -> DeviceResult<Arc<dyn FixedBaseMsm>> {
