@@ -36,7 +36,7 @@ fn main() {
         let g = G1Projective::generator();
         let t = Instant::now();
         for s in &sc[..100] {
-            std::hint::black_box(g * s);
+            let _ = std::hint::black_box(g * s);
         }
         println!("GLV scalar mul: {:.1} us", t.elapsed().as_secs_f64() * 1e4);
         let _ = v[0].into_affine();
