@@ -64,7 +64,7 @@ pub const MSM_ACCUMULATE_MODULE: Module = Module {
     entry_points: &["msm_accumulate"],
 };
 pub const MSM_REDUCE_MODULE: Module =
-    Module { name: "msm_reduce", parts: &[DISPATCH, ARITH, FIELD_FP, CURVE_G1, MSM_REDUCE], entry_points: &["msm_combine", "msm_reduce"] };
+    Module { name: "msm_reduce", parts: &[DISPATCH, ARITH, FIELD_FP, CURVE_G1, MSM_REDUCE], entry_points: &["msm_fold"] };
 pub const FIELD_TEST_MODULE: Module =
     Module { name: "field_test", parts: &[DISPATCH, ARITH, FIELD_FR, FIELD_FP, FIELD_TEST], entry_points: &["fr_ops", "fp_ops"] };
 

@@ -4,9 +4,12 @@
 //!   so each window has 2^(c−1) buckets. The host reads the canonical scalar words, computes the
 //!   digits and counting-sorts (point, sign) entries by bucket: a CSR layout the device reads.
 //! * Accumulation (msm_accumulate.wgsl): one thread per *task*, a run of at most `L` entries of
-//!   one bucket. Splitting long buckets keeps a constant scalar vector (every point in one
-//!   bucket) parallel instead of serialising the whole MSM in one thread.
-//! * Reduction (msm_reduce.wgsl): one thread per segment of `S` consecutive buckets of a window,
+//!   one bucket (L ≈ twice the mean occupancy, at most [`MAX_CHAIN`]). Splitting long buckets
+//!   keeps a constant scalar vector (every point in one bucket) parallel instead of serialising
+//!   the whole MSM in one thread.
+//! * Combination (msm_fold, mode 0): levels of ranges of at most [`MAX_CHAIN`] partial sums of one
+//!   bucket, until the last level writes exactly one point per bucket (dense).
+//! * Reduction (msm_fold, mode 1): one thread per segment of `S` consecutive buckets of a window,
 //!   producing a weighted running sum and a plain sum.
 //! * Host: per window, Σ acc_k + S·Σ k·run_k (itself a running sum over segments), then Horner
 //!   over windows. This final step touches a few hundred points, which is what the ZPrize'23
@@ -271,8 +274,7 @@ impl Plan {
         let acc_p = gpu.msm_accumulate_pipelines()?;
         let red_p = gpu.msm_reduce_pipelines()?;
         let accumulate = acc_p.get("msm_accumulate");
-        let combine = red_p.get("msm_combine");
-        let reduce = red_p.get("msm_reduce");
+        let fold = red_p.get("msm_fold");
         let n_tasks = self.task_count() as u32;
         let n_segs = self.segment_count() as u32;
         let sum_words = XYZZ_WORDS * 2 * n_segs as u64;
@@ -305,11 +307,11 @@ impl Plan {
         let mut src = &partials;
         for (ranges, out, n) in &levels {
             let p = gpu.params([*n, 0, 0, 0]);
-            dispatches.push(Dispatch { pipeline: combine, bind_group: gpu.bind_group(combine, &[(0, src), (1, ranges), (2, out), (3, &p)]), items: *n });
+            dispatches.push(Dispatch { pipeline: fold, bind_group: gpu.bind_group(fold, &[(0, src), (1, ranges), (2, out), (3, &p)]), items: *n });
             src = out;
         }
-        let p_red = gpu.params([n_segs, 0, 0, 0]);
-        dispatches.push(Dispatch { pipeline: reduce, bind_group: gpu.bind_group(reduce, &[(0, src), (1, &segments), (2, &sums), (3, &p_red)]), items: n_segs });
+        let p_red = gpu.params([n_segs, 1, 0, 0]);
+        dispatches.push(Dispatch { pipeline: fold, bind_group: gpu.bind_group(fold, &[(0, src), (1, &segments), (2, &sums), (3, &p_red)]), items: n_segs });
         let words = gpu.run("msm", &dispatches, Some((&sums, sum_words)))?;
         Ok(self.finish(&words))
     }

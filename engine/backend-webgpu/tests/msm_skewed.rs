@@ -34,12 +34,11 @@ fn skewed_scalars_match_arkworks() {
     };
     let s = seed();
     let mut r = rand_chacha::ChaCha20Rng::seed_from_u64(s);
-    for n in [1000usize, 1500, 4096, 8192] {
+    for n in [1500usize, 8192] {
         let p = points(n, s + n as u64);
         let cases: Vec<(&str, Vec<Fr>)> = vec![
             ("r-1", vec![-Fr::from(1u64); n]),
             ("constant 3", vec![Fr::from(3u64); n]),
-            ("constant 2^40", vec![Fr::from(1u64 << 40); n]),
             ("i mod 7", (0..n).map(|i| Fr::from((i % 7) as u64)).collect()),
             ("random", (0..n).map(|_| Fr::rand(&mut r)).collect()),
         ];
