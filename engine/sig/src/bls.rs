@@ -261,7 +261,8 @@ pub struct BlsVerifier {
 struct Prepared {
     pk: blst_p1_affine,
     sig: blst_p2_affine,
-    h: blst_p2_affine,
+    /// Index of H(msg) in the batch's distinct-message hashes.
+    msg: u32,
 }
 
 impl BlsVerifier {
@@ -389,21 +390,37 @@ impl BlsVerifier {
     /// the same as [`BlsVerifier::verify`] on it alone (up to the RLC's 2⁻⁶³ soundness error).
     pub fn verify_batch(&self, items: &[Item<'_>]) -> Vec<Result<(), BlsError>> {
         let dst = self.suite.dst();
+        // Each distinct message is hashed once (committee votes share one), and shares one
+        // Miller loop per batch job: Π e(H(m), rᵢPᵢ) = e(H(m), ΣrᵢPᵢ).
+        let mut msg_ids: HashMap<&[u8], u32> = HashMap::new();
+        let mut distinct: Vec<&[u8]> = Vec::new();
+        let ids: Vec<u32> = items
+            .iter()
+            .map(|it| {
+                *msg_ids.entry(it.message).or_insert_with(|| {
+                    distinct.push(it.message);
+                    (distinct.len() - 1) as u32
+                })
+            })
+            .collect();
         let prepared: Vec<Result<Prepared, BlsError>> = items
             .par_iter()
+            .zip(ids.par_iter())
             .enumerate()
-            .map(|(i, it)| {
+            .map(|(i, (it, &msg))| {
                 let pk = self.key(it.public_key, i)?;
                 let sig = Self::sig(it.signature)?;
-                Ok(Prepared { pk: pk.0, sig: sig.0, h: hash_affine(it.message, dst) })
+                Ok(Prepared { pk: pk.0, sig: sig.0, msg })
             })
             .collect();
         let mut results = Vec::with_capacity(items.len());
         let mut live = Vec::new();
         let mut ok = Vec::new();
+        let mut needed = vec![false; distinct.len()];
         for (i, p) in prepared.into_iter().enumerate() {
             match p {
                 Ok(p) => {
+                    needed[p.msg as usize] = true;
                     live.push(i);
                     ok.push(p);
                     results.push(Ok(()));
@@ -411,16 +428,19 @@ impl BlsVerifier {
                 Err(e) => results.push(Err(e)),
             }
         }
+        let hashes: Vec<blst_p2_affine> =
+            distinct.par_iter().zip(needed.par_iter()).map(|(m, &need)| if need { hash_affine(m, dst) } else { blst_p2_affine::default() }).collect();
+        let single = |i: usize| core_verify(&ok[i].pk, &hashes[ok[i].msg as usize], &ok[i].sig);
         let all: Vec<usize> = (0..ok.len()).collect();
         let verdicts = if ok.is_empty() {
             Vec::new()
         } else if ok.len() == 1 {
-            vec![core_verify(&ok[0].pk, &ok[0].h, &ok[0].sig)]
-        } else if check_batch(&ok, &all) {
+            vec![single(0)]
+        } else if check_batch(&ok, &hashes, &all) {
             vec![true; ok.len()]
         } else {
             let mut out = vec![false; ok.len()];
-            crate::batch::locate(&all, &|s: &[usize]| check_batch(&ok, s), &|i| core_verify(&ok[i].pk, &ok[i].h, &ok[i].sig), &mut out);
+            crate::batch::locate(&all, &|s: &[usize]| check_batch(&ok, &hashes, s), &single, &mut out);
             out
         };
         for (&i, v) in live.iter().zip(verdicts) {
@@ -473,34 +493,54 @@ fn sum_scaled_g2(items: &[Prepared], idx: &[usize], rands: &[[u8; 8]]) -> blst_p
     acc
 }
 
-/// e(ΣrᵢSᵢ, −G1) · Π e(H(mᵢ), rᵢPᵢ) == 1 over a subset.
-fn check_batch(items: &[Prepared], subset: &[usize]) -> bool {
-    let jobs: Vec<&[usize]> = subset.chunks(PAIRS_PER_JOB.max(subset.len().div_ceil(rayon::current_num_threads() * 4))).collect();
+/// e(ΣrᵢSᵢ, −G1) · Π e(H(mᵢ), rᵢPᵢ) == 1 over a subset, with the rᵢPᵢ of equal messages
+/// summed first (one Miller loop per distinct message per job).
+fn check_batch(items: &[Prepared], hashes: &[blst_p2_affine], subset: &[usize]) -> bool {
+    // Equal messages next to each other, so they land in the same job.
+    let mut sorted = subset.to_vec();
+    sorted.sort_unstable_by_key(|&i| items[i].msg);
+    let jobs: Vec<&[usize]> = sorted.chunks(PAIRS_PER_JOB.max(sorted.len().div_ceil(rayon::current_num_threads() * 4))).collect();
     let parts: Vec<(blst_p2, blst_fp12)> = jobs
         .par_iter()
         .map(|idx| {
             let mut rng = rand::thread_rng();
             let rands: Vec<[u8; 8]> = idx.iter().map(|_| random_nonzero_u64(&mut rng).to_le_bytes()).collect();
             let s_acc = sum_scaled_g2(items, idx, &rands);
-            // rᵢPᵢ, then one batch conversion to affine for the Miller loops.
-            let mut scaled: Vec<blst_p1> = Vec::with_capacity(idx.len());
+            // Σ rᵢPᵢ per message (idx is sorted by message), then one batch conversion to affine.
+            let mut sums: Vec<blst_p1> = Vec::with_capacity(idx.len());
+            let mut msgs: Vec<u32> = Vec::with_capacity(idx.len());
             // SAFETY: every pointer refers to a live local or to `items`; scalars are 8 bytes
-            // and nbits is 64.
+            // and nbits is 64; blst allows the output to alias an input.
             unsafe {
                 for (k, &i) in idx.iter().enumerate() {
                     let mut pp = blst_p1::default();
                     blst_p1_from_affine(&mut pp, &items[i].pk);
                     let mut tp = blst_p1::default();
                     blst_p1_mult(&mut tp, &pp, rands[k].as_ptr(), 64);
-                    scaled.push(tp);
+                    match msgs.last() {
+                        Some(&m) if m == items[i].msg => {
+                            let last = sums.last_mut().expect("same length as msgs");
+                            blst_p1_add_or_double(last, last, &tp);
+                        }
+                        _ => {
+                            msgs.push(items[i].msg);
+                            sums.push(tp);
+                        }
+                    }
                 }
             }
-            let mut aff = vec![blst_p1_affine::default(); scaled.len()];
-            let ptrs: Vec<*const blst_p1> = scaled.iter().map(|p| p as *const _).collect();
+            let mut aff = vec![blst_p1_affine::default(); sums.len()];
+            let ptrs: Vec<*const blst_p1> = sums.iter().map(|p| p as *const _).collect();
             // SAFETY: `aff` has room for `ptrs.len()` points.
             unsafe { blst_p1s_to_affine(aff.as_mut_ptr(), ptrs.as_ptr(), ptrs.len()) };
-            let qs: Vec<&blst_p2_affine> = idx.iter().map(|&i| &items[i].h).collect();
-            let ps: Vec<&blst_p1_affine> = aff.iter().collect();
+            // e(H, ∞) = 1: a sum that cancelled contributes nothing (and would trip the loop).
+            let (qs, ps): (Vec<&blst_p2_affine>, Vec<&blst_p1_affine>) = msgs
+                .iter()
+                .zip(&aff)
+                // SAFETY: initialised affine point.
+                .filter(|(_, p)| !unsafe { blst_p1_affine_is_inf(*p) })
+                .map(|(&m, p)| (&hashes[m as usize], p))
+                .unzip();
             (s_acc, miller_product(&qs, &ps))
         })
         .collect();

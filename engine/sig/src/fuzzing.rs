@@ -107,6 +107,9 @@ pub fn bls_g2(data: &[u8]) {
         let v = BlsVerifier::pop();
         let single = v.verify(pk, msg, sig);
         let item = bls::Item { public_key: pk, message: msg, signature: sig };
-        assert_eq!(v.verify_batch(&[item, item]), vec![single.clone(), single]);
+        let batch = v.verify_batch(&[item, item]);
+        // Key errors carry the item's index, so only the first matches the single call exactly.
+        assert_eq!(batch[0], single);
+        assert_eq!(batch[1].is_ok(), single.is_ok());
     }
 }

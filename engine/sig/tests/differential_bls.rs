@@ -179,3 +179,32 @@ fn proof_of_possession_and_key_cache() {
     assert!(matches!(v.verify(&[1u8; 47], b"m", &sig), Err(BlsError::WrongLength { .. })));
     assert_eq!(v.key_cache().len(), 3);
 }
+
+#[test]
+fn same_message_batches_group_and_still_find_bad_items() {
+    let seed = seed(0x5a3e);
+    let mut rng = ChaCha20Rng::seed_from_u64(seed);
+    let sks = keys(&mut rng, 40);
+    let v = BlsVerifier::pop();
+    for round in 0..4 {
+        // Committee votes: a few messages, many signers each, shuffled.
+        let msgs: Vec<Vec<u8>> = (0..3).map(|m| format!("block {round} {m}").into_bytes()).collect();
+        let mut batch: Vec<Triple> = sks
+            .iter()
+            .map(|sk| {
+                let msg = msgs[rng.gen_range(0..msgs.len())].clone();
+                Triple { pk: sk.sk_to_pk().to_bytes().to_vec(), sig: sk.sign(&msg, DST_POP, &[]).to_bytes().to_vec(), msg }
+            })
+            .collect();
+        for _ in 0..round {
+            let i = rng.gen_range(0..batch.len());
+            let j = rng.gen_range(0..batch.len());
+            batch[i] = corrupt(&batch[i], &batch[j], &mut rng);
+        }
+        let items: Vec<bls::Item> = batch.iter().map(|t| bls::Item { public_key: &t.pk, message: &t.msg, signature: &t.sig }).collect();
+        let res = v.verify_batch(&items);
+        for (i, (t, r)) in batch.iter().zip(&res).enumerate() {
+            assert_eq!(r.is_ok(), blst_single(t), "seed {seed} round {round} item {i}: {r:?}");
+        }
+    }
+}
