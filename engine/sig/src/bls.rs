@@ -11,8 +11,10 @@
 //!   check e(ΣrᵢSᵢ, −G1)·Πe(H(mᵢ), rᵢPᵢ) = 1 — n+1 Miller loops and one final exponentiation.
 //!   The scalars go on the G1 side (cheaper than G2), ΣrᵢSᵢ is one Pippenger MSM, and the
 //!   Miller loops run in parallel chunks whose products are multiplied before the single final
-//!   exponentiation. Each item's H(mᵢ) is computed once and reused while bisecting a failing
-//!   batch ([`crate::batch`]), so locating bad items never re-hashes.
+//!   exponentiation. Items are grouped by message first (committee votes share one): each
+//!   distinct message is hashed once and gets one Miller loop per job, e(H(m), ΣrᵢPᵢ). The
+//!   hashes are reused while bisecting a failing batch ([`crate::batch`]), so locating bad items
+//!   never re-hashes.
 //! * Arithmetic is blst's (`blst_*` C functions); the checks, batching and results are ours.
 
 use std::collections::HashMap;
