@@ -19,6 +19,8 @@
 # (each overridable from the environment), so a missing device is a failure, not a skip;
 # kernels are cached under .gpu/kernel-cache. It prints a summary and exits non-zero when any
 # suite failed. Logs go to $OUT (the device tool's output folder) when set, else .gpu/logs.
+# Where compute-sanitizer exists, memcheck and racecheck passes follow at 2^10
+# (GPU_CHECK_SANITIZE=0 skips them).
 #
 # With this workplace's device tool: run(command="bash .gpu/run.sh", carry=[".gpu"]).
 set -euo pipefail
@@ -100,10 +102,12 @@ declare -a SUMMARY
 FAILED=0
 suite() {  # suite NAME BINARY [test args...]
   local name=$1 bin=$2; shift 2
-  if [ ! -x "$BIN/$bin" ]; then SUMMARY+=("MISSING  $name"); FAILED=1; return; fi
+  local prog="$BIN/$bin"
+  case "$bin" in /*) prog="$bin" ;; esac
+  if [ ! -x "$prog" ]; then SUMMARY+=("MISSING  $name"); FAILED=1; return; fi
   local t0=$(date +%s)
   echo; echo "=== $name"
-  "$BIN/$bin" "$@" 2>&1 | tee "$LOGS/$name.log"
+  "$prog" "$@" 2>&1 | tee "$LOGS/$name.log"
   local rc=${PIPESTATUS[0]}
   local line=$(grep -E '^test result' "$LOGS/$name.log" | tail -1)
   if [ "$rc" = 0 ]; then SUMMARY+=("ok       $name ($(( $(date +%s) - t0 ))s) $line"); else SUMMARY+=("FAILED   $name (rc $rc) $line"); FAILED=1; fi
@@ -123,6 +127,17 @@ else
 fi
 suite differential-cuda differential cuda:: --test-threads=1
 suite timings gpu_timing --ignored --nocapture
+
+# Sanitizers, where the CUDA toolkit is installed: memcheck over every CUDA differential test,
+# racecheck (shared-memory races, e.g. a missing barrier in the fused NTT) over the NTT ones,
+# at small sizes since both slow kernels down by orders of magnitude.
+SAN=$(command -v compute-sanitizer || ls /usr/local/cuda/bin/compute-sanitizer 2>/dev/null || true)
+if [ -n "$SAN" ] && [ "${GPU_CHECK_SANITIZE:-1}" = 1 ]; then
+  GLOAM_TEST_MAX_LOG=10 suite memcheck "$SAN" --tool memcheck --error-exitcode 1 "$BIN/differential" cuda:: --test-threads=1
+  GLOAM_TEST_MAX_LOG=10 suite racecheck "$SAN" --tool racecheck --error-exitcode 1 "$BIN/differential" cuda::ntt --test-threads=1
+else
+  SUMMARY+=("skipped  sanitizers (compute-sanitizer not found, or GPU_CHECK_SANITIZE=0)")
+fi
 
 echo; echo "=== summary (GLOAM_TEST_MAX_LOG=$GLOAM_TEST_MAX_LOG)"
 printf '%s\n' "${SUMMARY[@]}"
