@@ -18,7 +18,8 @@
 # site-packages). It runs every suite with GLOAM_REQUIRE_CUDA=1 CI=true GLOAM_TEST_MAX_LOG=20
 # (each overridable from the environment), so a missing device is a failure, not a skip;
 # kernels are cached under .gpu/kernel-cache. It prints a summary and exits non-zero when any
-# suite failed. Logs go to $OUT (the device tool's output folder) when set, else .gpu/logs.
+# suite failed. Logs go to .gpu/logs; with $OUT set (the device tool's output folder) they are
+# packed into $OUT/gpu-logs.tar.gz, with $OUT/summary.txt and the bench records in $OUT/bench.jsonl.
 # Where compute-sanitizer exists, memcheck and racecheck passes follow at 2^10
 # (GPU_CHECK_SANITIZE=0 skips them).
 #
@@ -60,6 +61,18 @@ build_tests() {
 build_tests -p gloam-engine --test differential
 build_tests -p gloam-cuda
 build_tests -p gloam-kernels --lib --test cuda_compile
+build_tests -p gloam-webgpu
+
+# The GPU machine has the NVIDIA driver (and its Vulkan ICD) but maybe no Vulkan loader: bring
+# Debian's, unpacked there by run.sh (see the device tool's README).
+section "Vulkan loader packages"
+mkdir -p "$GPU/debs" /tmp/gloam-apt/partial
+if (cd "$GPU/debs" && apt-get -q -oDir::State::Lists=/var/lib/apt/lists download libvulkan1 >/dev/null 2>&1) || \
+   (apt-get -q update >/dev/null 2>&1 && cd "$GPU/debs" && apt-get -q download libvulkan1 >/dev/null 2>&1); then
+  ls "$GPU/debs"
+else
+  echo "could not download libvulkan1; WebGPU suites will rely on the GPU machine's own loader"
+fi
 
 if [ "${GPU_CHECK_SKIP_GLOAM:-0}" != 1 ]; then
   section "cargo build --release -p gloam"
@@ -73,14 +86,14 @@ rm -rf "$GPU/bin"
 
 cat > "$GPU/run.sh" <<'RUNEOF'
 #!/usr/bin/env bash
-# Runs the packed CUDA checks on a GPU machine (see ci/gpu-check.sh). From the tree's root.
+# Runs the packed CUDA and WebGPU (Vulkan) checks and benches on a GPU machine (see ci/gpu-check.sh). From the tree's root.
 set -uo pipefail
 ROOT=$(pwd)
 GPU="$ROOT/.gpu"
 WORK=$(mktemp -d)
 tar -xzf "$GPU/bins.tar.gz" -C "$WORK"
 BIN="$WORK/bin"
-LOGS="${OUT:-$GPU/logs}"
+LOGS="$GPU/logs"   # packed into $OUT at the end (the device tool returns at most 8 files)
 mkdir -p "$LOGS"
 
 export GLOAM_REQUIRE_CUDA="${GLOAM_REQUIRE_CUDA:-1}" CI="${CI:-true}" GLOAM_TEST_MAX_LOG="${GLOAM_TEST_MAX_LOG:-20}"
@@ -128,6 +141,31 @@ fi
 suite differential-cuda differential cuda:: --test-threads=1
 suite timings gpu_timing --ignored --nocapture
 
+# WebGPU on the GPU machine's Vulkan driver (not lavapipe): the same differential tests.
+if ls "$GPU"/debs/*.deb >/dev/null 2>&1; then
+  for f in "$GPU"/debs/*.deb; do dpkg -x "$f" / 2>/dev/null; done; ldconfig 2>/dev/null || true
+fi
+for icd in /usr/local/nvidia/share/vulkan/icd.d/nvidia_icd.json /usr/share/vulkan/icd.d/nvidia_icd.json /etc/vulkan/icd.d/nvidia_icd.json; do
+  if [ -e "$icd" ]; then export VK_DRIVER_FILES="$icd"; break; fi
+done
+export XDG_RUNTIME_DIR="${XDG_RUNTIME_DIR:-$(mktemp -d)}"; chmod 700 "$XDG_RUNTIME_DIR"
+if [ -x "$BIN/gloam" ]; then "$BIN/gloam" devices 2>&1 | tee "$LOGS/devices-vulkan.log" || true; fi
+suite differential-webgpu differential webgpu:: --test-threads=1
+suite webgpu-unit gloam_webgpu-unit
+for t in "$BIN"/field_arith; do [ -x "$t" ] && suite webgpu-field field_arith; done
+
+# Benchmarks on the real devices, one JSON record per line (copy them into benches/RESULTS.md
+# with the device name and date).
+if [ -x "$BIN/gloam" ] && [ "${GPU_CHECK_BENCH:-1}" = 1 ]; then
+  for area in msm ntt kzg; do
+    case $area in msm) sizes="12,16,20";; ntt) sizes="16,20,22";; kzg) sizes="6";; esac
+    echo; echo "=== gloam bench $area --sizes $sizes"
+    timeout 300 "$BIN/gloam" bench "$area" --sizes "$sizes" --samples 5 --json > "$LOGS/bench-$area.jsonl" 2> "$LOGS/bench-$area.err" \
+      && SUMMARY+=("ok       bench $area -> $LOGS/bench-$area.jsonl") || SUMMARY+=("FAILED   bench $area (see bench-$area.err)")
+    cat "$LOGS/bench-$area.jsonl"
+  done
+fi
+
 # Sanitizers, where the CUDA toolkit is installed: memcheck over every CUDA differential test,
 # racecheck (shared-memory races, e.g. a missing barrier in the fused NTT) over the NTT ones,
 # at small sizes since both slow kernels down by orders of magnitude.
@@ -140,7 +178,12 @@ else
 fi
 
 echo; echo "=== summary (GLOAM_TEST_MAX_LOG=$GLOAM_TEST_MAX_LOG)"
-printf '%s\n' "${SUMMARY[@]}"
+printf '%s\n' "${SUMMARY[@]}" | tee "$LOGS/summary.txt"
+if [ -n "${OUT:-}" ]; then
+  tar -czf "$OUT/gpu-logs.tar.gz" -C "$LOGS" .
+  cat "$LOGS"/bench-*.jsonl > "$OUT/bench.jsonl" 2>/dev/null || true
+  cp "$LOGS/summary.txt" "$OUT/summary.txt"
+fi
 rm -rf "$WORK"
 exit $FAILED
 RUNEOF
