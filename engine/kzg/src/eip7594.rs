@@ -27,6 +27,9 @@ const RECOVERY_SHIFT: u64 = 7;
 /// The 128 cells and their proofs.
 pub type CellsAndProofs = (Vec<Cell>, Vec<KzgProof>);
 
+/// Cells of every valid blob of a batch, and their proofs when asked for.
+type BatchOutput = (Vec<Vec<Cell>>, Vec<Vec<KzgProof>>);
+
 fn coset_shift(cell_index: usize) -> Fr {
     domain::root_of_unity(13).pow([reverse_bits(cell_index, 7) as u64])
 }
@@ -149,7 +152,7 @@ impl KzgSettings {
             flat.extend_from_slice(p);
         }
         let evals = flat.clone();
-        let mut run = || -> Result<(Vec<Vec<Cell>>, Vec<Vec<KzgProof>>), KzgError> {
+        let mut run = || -> Result<BatchOutput, KzgError> {
             self.blobs_to_coeffs(&mut flat)?;
             let ext = self.extend_blobs(&evals, &flat)?;
             let cells: Vec<Vec<Cell>> = ext.par_chunks(FIELD_ELEMENTS_PER_EXT_BLOB).map(evals_to_cells).collect();

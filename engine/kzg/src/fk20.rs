@@ -116,8 +116,8 @@ impl Fk20Table {
         for (p, coeffs) in polys.iter().enumerate() {
             for k in 0..L {
                 let row = &mut a[(p * L + k) * N2..][..N2];
-                for v in 0..BLOCKS {
-                    row[v] = coeffs.get(L * v + k).copied().unwrap_or_default();
+                for (v, x) in row.iter_mut().take(BLOCKS).enumerate() {
+                    *x = coeffs.get(L * v + k).copied().unwrap_or_default();
                 }
             }
         }
