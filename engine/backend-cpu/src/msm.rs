@@ -619,11 +619,16 @@ pub fn msm_batch(jobs: &[(&[G1Affine], &[Fr])]) -> Vec<G1Projective> {
 // ---------------------------------------------------------------------------------------------
 // Fixed bases.
 
+/// Table memory [`FixedBase::new`] allows itself (4096 bases need 8.3 MiB).
+pub const DEFAULT_TABLE_BUDGET: u64 = 1 << 30;
+
 /// Fixed bases with a precomputed table: for base `P_i` and window `j`, `2^(c·j)·P_i` (affine),
 /// so each MSM is one bucket pass with `2^(c−1)` buckets over `n·⌈256/c⌉` points instead of
 /// `⌈256/c⌉` passes. Table: `n·⌈256/c⌉·96` bytes (4096 bases, c = 12: 8.3 MiB).
 pub struct FixedBase {
     n: usize,
+    /// The bases themselves when no table fits the memory budget (plain variable-base MSM).
+    plain: Option<Vec<G1Affine>>,
     c: usize,
     windows: usize,
     /// `table[i * windows + j] = 2^(c·j)·P_i` (unused where `P_i` is the identity).
@@ -633,9 +638,28 @@ pub struct FixedBase {
 }
 
 impl FixedBase {
-    /// Default window: 12 bits for KZG-sized inputs, smaller for small ones.
+    /// Default window (12 bits for KZG-sized inputs, smaller for small ones) within
+    /// [`DEFAULT_TABLE_BUDGET`] bytes of table.
     pub fn new(bases: &[G1Affine]) -> Self {
-        Self::with_window(bases, Self::default_window(bases.len()))
+        Self::with_budget(bases, DEFAULT_TABLE_BUDGET)
+    }
+
+    /// The largest default-or-wider window whose table fits `budget` bytes; when even
+    /// `MAX_WINDOW` does not fit, no table is built and MSMs run as variable-base ones.
+    pub fn with_budget(bases: &[G1Affine], budget: u64) -> Self {
+        let n = bases.len() as u64;
+        let fits = |c: usize| n * windows_for(c) as u64 * std::mem::size_of::<Pt>() as u64 <= budget;
+        match (Self::default_window(bases.len())..=MAX_WINDOW).find(|&c| fits(c)) {
+            Some(c) => Self::with_window(bases, c),
+            None => FixedBase {
+                n: bases.len(),
+                plain: Some(bases.to_vec()),
+                c: 0,
+                windows: 0,
+                table: Vec::new(),
+                infinity: Vec::new(),
+            },
+        }
     }
 
     fn default_window(n: usize) -> usize {
@@ -653,28 +677,29 @@ impl FixedBase {
         let c = c.clamp(2, MAX_WINDOW);
         let windows = windows_for(c);
         let n = bases.len();
-        let proj: Vec<G1Projective> = bases
-            .par_iter()
-            .flat_map_iter(|b| {
-                let mut p = b.into_group();
-                (0..windows).map(move |_| {
-                    let out = p;
-                    for _ in 0..c {
-                        p.double_in_place();
+        // Chunks of bases keep the projective intermediate small (one batch inversion each).
+        let table: Vec<Pt> = bases
+            .par_chunks(256)
+            .flat_map_iter(|chunk| {
+                let mut proj = Vec::with_capacity(chunk.len() * windows);
+                for b in chunk {
+                    let mut p = b.into_group();
+                    for _ in 0..windows {
+                        proj.push(p);
+                        for _ in 0..c {
+                            p.double_in_place();
+                        }
                     }
-                    out
-                })
+                }
+                G1Projective::normalize_batch(&proj).into_iter().map(|a| Pt { x: a.x, y: a.y })
             })
             .collect();
-        let aff: Vec<G1Affine> =
-            proj.par_chunks(4096).flat_map_iter(G1Projective::normalize_batch).collect();
-        let table = aff.iter().map(|a| Pt { x: a.x, y: a.y }).collect();
         let infinity =
             if bases.iter().any(|b| b.is_zero()) { bases.iter().map(|b| b.is_zero()).collect() } else { Vec::new() };
-        FixedBase { n, c, windows, table, infinity }
+        FixedBase { n, plain: None, c, windows, table, infinity }
     }
 
-    /// Window size in bits.
+    /// Window size in bits (0 when no table was built).
     pub fn window(&self) -> usize {
         self.c
     }
@@ -707,6 +732,10 @@ impl FixedBase {
         if n == 0 {
             return G1Projective::zero();
         }
+        if let Some(bases) = &self.plain {
+            let plan = MsmPlan::choose(n, chunks);
+            return msm_with_plan(&bases[..n], &scalars[..n], plan);
+        }
         select_arith();
         let rec = Recoded::new(&scalars[..n], self.c);
         let total = n * self.windows;
@@ -726,6 +755,7 @@ impl FixedBaseMsm for FixedBase {
     }
     fn table_bytes(&self) -> u64 {
         (self.table.len() * std::mem::size_of::<Pt>()) as u64
+            + self.plain.as_ref().map_or(0, |b| (b.len() * std::mem::size_of::<G1Affine>()) as u64)
     }
     fn msm(&self, scalars: &[Fr]) -> DeviceResult<G1Projective> {
         Ok(self.msm_inner(scalars, rayon::current_num_threads()))

@@ -168,6 +168,15 @@ fn fixed_base_every_window() {
             assert_eq!(g.into_affine(), reference(&b[..s.len()], s), "batch c={c} seed={seed}");
         }
     }
+    // A budget too small for any table: plain variable-base MSMs, same results.
+    let t = FixedBase::with_budget(&b, 1000);
+    assert_eq!(t.window(), 0);
+    let s = scalars(n, &mut rng);
+    assert_eq!(t.msm(&s).unwrap().into_affine(), reference(&b, &s), "seed={seed}");
+    assert_eq!(t.msm(&s[..5]).unwrap().into_affine(), reference(&b[..5], &s[..5]), "seed={seed}");
+    let t = FixedBase::with_budget(&b, 200 * 96 * 16);
+    assert!(t.window() >= 16 && t.table_bytes() <= 200 * 96 * 16, "window {}", t.window());
+    assert_eq!(t.msm(&s).unwrap().into_affine(), reference(&b, &s), "seed={seed}");
     // More scalars than bases: the extra scalars are ignored rather than panicking.
     let t = FixedBase::new(&b[..10]);
     let s = scalars(20, &mut rng);
