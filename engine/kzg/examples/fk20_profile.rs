@@ -21,6 +21,12 @@ fn main() {
         let _ = engine.msm_batch(&jobs).unwrap();
         println!("128 x 64-point MSMs (engine batch): {:.1} ms", t.elapsed().as_secs_f64() * 1e3);
         let t = Instant::now();
+        for i in 0..128 {
+            use ark_ec::VariableBaseMSM;
+            let _ = std::hint::black_box(G1Projective::msm_unchecked(&pts[i * 64..][..64], &sc[i * 64..][..64]));
+        }
+        println!("128 x 64-point MSMs (arkworks directly, for reference): {:.1} ms", t.elapsed().as_secs_f64() * 1e3);
+        let t = Instant::now();
         let fb = Arc::new(Engine::cpu_only());
         let tables: Vec<_> = (0..128).map(|i| fb.prepare_fixed_base(&pts[i * 64..][..64]).unwrap()).collect();
         println!("128 fixed-base tables: {:.1} ms, {} KiB", t.elapsed().as_secs_f64() * 1e3, tables.iter().map(|t| t.table_bytes()).sum::<u64>() / 1024);
