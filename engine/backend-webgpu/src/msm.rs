@@ -24,6 +24,8 @@
 
 use ark_ec::{AdditiveGroup, AffineRepr};
 use ark_ff::{Field, Zero};
+use rayon::prelude::*;
+
 use gloam_engine_core::{layout, DeviceError, DeviceResult, Fq, Fr, G1Affine, G1Projective};
 
 use crate::gpu::{Dispatch, Gpu};
@@ -51,9 +53,9 @@ pub struct PlanJob<'a> {
     /// Canonical scalar words (`layout::frs_to_canonical_words`).
     pub scalars: &'a [u32],
     /// Points that are the identity contribute nothing and are skipped.
-    pub skip: &'a dyn Fn(usize) -> bool,
+    pub skip: &'a (dyn Fn(usize) -> bool + Sync),
     /// Index of point i's (window j) entry in the point buffer.
-    pub point_index: &'a dyn Fn(usize, u32) -> u32,
+    pub point_index: &'a (dyn Fn(usize, u32) -> u32 + Sync),
     pub c: u32,
     /// Fixed base: all windows share one bucket group (the table already holds 2^(c·j)·P).
     pub collapsed: bool,
@@ -79,6 +81,16 @@ pub struct Plan {
     jobs: usize,
     job_c: Vec<u32>,
     job_collapsed: Vec<bool>,
+}
+
+/// `entries`' base pointer, shared by the scatter threads (each writes its own slots).
+struct SharedOut(*mut u32);
+unsafe impl Send for SharedOut {}
+unsafe impl Sync for SharedOut {}
+impl SharedOut {
+    fn get(&self) -> *mut u32 {
+        self.0
+    }
 }
 
 /// Most additions one thread performs in one dispatch (entries per accumulate task, partials
@@ -140,13 +152,23 @@ impl Plan {
                 seg_count += segs;
             }
         }
-        // Pass 1: count entries per bucket.
-        let mut counts = vec![0u32; bucket_count as usize + 1];
-        let visit = |f: &mut dyn FnMut(u32, u32)| {
+        // Counting sort of (bucket, entry) pairs, in parallel: every chunk of points counts
+        // per bucket, chunk-major offsets inside each bucket make the chunks' writes disjoint,
+        // then every chunk scatters its own entries (same order as a sequential pass).
+        let mut job_start = vec![0usize];
+        for job in jobs {
+            job_start.push(job_start.last().unwrap() + job.scalars.len() / 8);
+        }
+        let items = *job_start.last().unwrap();
+        let buckets = bucket_count as usize;
+        let by_memory = ((64usize << 20) / (4 * (buckets + 1))).max(1);
+        let threads = rayon::current_num_threads().min(by_memory).min(items / 4096 + 1).max(1);
+        let chunks: Vec<(usize, usize)> = (0..threads).map(|t| (items * t / threads, items * (t + 1) / threads)).collect();
+        let visit = |lo: usize, hi: usize, f: &mut dyn FnMut(u32, u32)| {
             for (k, job) in jobs.iter().enumerate() {
+                let (s, e) = (job_start[k].max(lo), job_start[k + 1].min(hi));
                 let g0 = job_group0[k];
-                let n = job.scalars.len() / 8;
-                for i in 0..n {
+                for i in s.saturating_sub(job_start[k])..e.saturating_sub(job_start[k]) {
                     if (job.skip)(i) {
                         continue;
                     }
@@ -160,21 +182,37 @@ impl Plan {
                 }
             }
         };
-        visit(&mut |b, _| counts[b as usize] += 1);
-        let total: u32 = counts.iter().sum();
-        // Exclusive prefix sums: where each bucket's entries start.
-        let mut starts = vec![0u32; bucket_count as usize + 1];
+        let mut counts: Vec<Vec<u32>> = chunks
+            .par_iter()
+            .map(|&(lo, hi)| {
+                let mut c = vec![0u32; buckets];
+                visit(lo, hi, &mut |b, _| c[b as usize] += 1);
+                c
+            })
+            .collect();
+        let mut starts = vec![0u32; buckets + 1];
         let mut acc = 0u32;
-        for b in 0..bucket_count as usize {
+        for b in 0..buckets {
             starts[b] = acc;
-            acc += counts[b];
+            for c in counts.iter_mut() {
+                let n = c[b];
+                c[b] = acc;
+                acc += n;
+            }
         }
-        starts[bucket_count as usize] = acc;
+        starts[buckets] = acc;
+        let total = acc;
         let mut entries = vec![0u32; total as usize];
-        let mut fill = starts.clone();
-        visit(&mut |b, e| {
-            entries[fill[b as usize] as usize] = e;
-            fill[b as usize] += 1;
+        let out = SharedOut(entries.as_mut_ptr());
+        counts.into_par_iter().zip(chunks.par_iter()).for_each(|(mut next, &(lo, hi))| {
+            visit(lo, hi, &mut |b, e| {
+                let at = next[b as usize] as usize;
+                // SAFETY: chunk t owns [offset(t, b), offset(t, b) + count(t, b)) of bucket b,
+                // disjoint from every other (chunk, bucket) and inside `entries` (the counts
+                // were taken by the same traversal).
+                unsafe { out.get().add(at).write(e) };
+                next[b as usize] += 1;
+            });
         });
         // Tasks: at most L entries each, L about twice the mean bucket occupancy.
         let mean = total / bucket_count.max(1);
@@ -411,9 +449,10 @@ pub fn msm_batch(gpu: &Gpu, jobs: &[(&[G1Affine], &[Fr])]) -> DeviceResult<Vec<G
             scalar_words.push(layout::frs_to_canonical_words(&jobs[k].1[s..e]));
             skips.push(jobs[k].0[s..e].iter().map(|p| p.is_zero()).collect::<Vec<bool>>());
         }
-        let skip_fns: Vec<Box<dyn Fn(usize) -> bool + '_>> = skips.iter().map(|v| Box::new(move |i: usize| v[i]) as Box<dyn Fn(usize) -> bool>).collect();
-        let index_fns: Vec<Box<dyn Fn(usize, u32) -> u32>> =
-            offsets.iter().map(|&o| Box::new(move |i: usize, _j: u32| o + i as u32) as Box<dyn Fn(usize, u32) -> u32>).collect();
+        type Skip<'s> = Box<dyn Fn(usize) -> bool + Sync + 's>;
+        type Index = Box<dyn Fn(usize, u32) -> u32 + Sync>;
+        let skip_fns: Vec<Skip<'_>> = skips.iter().map(|v| Box::new(move |i: usize| v[i]) as Skip<'_>).collect();
+        let index_fns: Vec<Index> = offsets.iter().map(|&o| Box::new(move |i: usize, _j: u32| o + i as u32) as Index).collect();
         let plan_jobs: Vec<PlanJob> = batch
             .iter()
             .enumerate()
