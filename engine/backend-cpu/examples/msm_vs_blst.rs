@@ -62,7 +62,7 @@ fn main() {
     println!("seed={seed} rayon threads={} (noisy shared VM: compare ratios only)", rayon::current_num_threads());
     println!(
         "{:>6} {:>10} {:>10} {:>10} {:>9} {:>9} {:>13}",
-        "log n", "gloam ms", "blst ms", "ark ms", "g/blst", "g/ark", "g/no-mulx"
+        "log n", "gloam ms", "blst ms", "ark ms", "g/blst", "g/ark", "g/portable"
     );
     for log_n in lo..=hi {
         let n = 1usize << log_n;
