@@ -153,3 +153,24 @@ fn versioned_hash() {
     use sha2::Digest;
     assert_eq!(&h.0[1..], &sha2::Sha256::digest(c.0)[1..]);
 }
+
+#[test]
+fn lazy_fk20_table_is_built_once_under_concurrency() {
+    let s = KzgSettings::mainnet_with(Arc::new(Engine::cpu_only()), SetupOptions { verify: false, commit_table: false, fk20_eager: false }).unwrap();
+    assert!(s.stats().fk20_table_ms.is_none());
+    let mut blob = Blob::zero();
+    blob.as_bytes_mut()[63] = 5;
+    let results: Vec<_> = std::thread::scope(|sc| {
+        let hs: Vec<_> = (0..3).map(|_| sc.spawn(|| s.compute_cells_and_kzg_proofs(&blob).unwrap())).collect();
+        hs.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    assert!(results.windows(2).all(|w| w[0] == w[1]));
+    let st = s.stats();
+    assert!(st.fk20_table_ms.is_some() && st.fk20_table_bytes > 0, "{st}");
+    // proofs verify against the commitment
+    let com = s.blob_to_kzg_commitment(&blob).unwrap().to_bytes();
+    let (cells, proofs) = &results[0];
+    let idx: Vec<u64> = (0..128).collect();
+    let proofs: Vec<Bytes48> = proofs.iter().map(|p| p.to_bytes()).collect();
+    assert!(s.verify_cell_kzg_proof_batch(&vec![com; 128], &idx, cells, &proofs).unwrap());
+}
