@@ -42,7 +42,7 @@ fn main() {
         let pts = G1Projective::normalize_batch(&pts);
         let sc: Vec<Fr> = (0..n).map(|_| Fr::rand(&mut rng)).collect();
         let ms = median(|| {
-            backend.msm(&pts, &sc).unwrap();
+            let _ = backend.msm(&pts, &sc).unwrap();
         });
         println!("msm 2^{log:<2}            {ms:>9.1} ms");
         let mut data: Vec<Fr> = (0..n).map(|_| Fr::rand(&mut rng)).collect();
@@ -56,7 +56,7 @@ fn main() {
     println!("fixed-base prepare 4096  {:>9.1} ms ({} table bytes)", t.elapsed().as_secs_f64() * 1e3, table.table_bytes());
     let sc: Vec<Fr> = (0..n).map(|_| Fr::rand(&mut rng)).collect();
     let ms = median(|| {
-        table.msm(&sc).unwrap();
+        let _ = table.msm(&sc).unwrap();
     });
     println!("fixed-base msm 4096      {ms:>9.1} ms");
     let vecs: Vec<Vec<Fr>> = (0..8).map(|_| (0..n).map(|_| Fr::rand(&mut rng)).collect()).collect();

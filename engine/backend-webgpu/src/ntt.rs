@@ -13,7 +13,7 @@ pub fn ntt_batch(gpu: &Gpu, data: &mut [Fr], size: usize, op: NttOp) -> DeviceRe
         // A size-1 transform is the identity: g⁰ = 1 and 1/1 = 1.
         return Ok(());
     }
-    if !domain::is_valid_size(size) || data.len() % size != 0 {
+    if !domain::is_valid_size(size) || !data.len().is_multiple_of(size) {
         return Err(DeviceError::Unsupported(format!("NTT of {} elements in vectors of {size}", data.len())));
     }
     let log_n = size.trailing_zeros();

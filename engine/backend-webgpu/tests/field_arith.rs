@@ -7,7 +7,7 @@ use gloam_engine_core::{layout, Fq, Fr};
 use rand::SeedableRng;
 
 fn seed() -> u64 {
-    std::env::var("GLOAM_TEST_SEED").ok().and_then(|s| s.parse().ok()).unwrap_or(0x6669_656c_64)
+    std::env::var("GLOAM_TEST_SEED").ok().and_then(|s| s.parse().ok()).unwrap_or(0x0066_6965_6c64)
 }
 
 fn adapter_present() -> bool {
