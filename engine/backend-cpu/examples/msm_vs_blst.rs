@@ -80,16 +80,20 @@ fn main() {
         if std::env::var("SWEEP").is_ok() {
             let plan = gloam_cpu::msm::MsmPlan::choose(n, rayon::current_num_threads());
             print!("2^{log_n} chosen {plan:?}; ms per c:");
-            for c in 6..=17 {
-                for chunks in [1, 2] {
-                    let plan = gloam_cpu::msm::MsmPlan { c, chunks, affine: true };
+            let cs: Vec<usize> = std::env::var("SWEEP").ok().and_then(|v| {
+                let r: Vec<usize> = v.split('-').filter_map(|x| x.parse().ok()).collect();
+                (r.len() == 2).then(|| (r[0]..=r[1]).collect())
+            }).unwrap_or((6..=17).collect());
+            for c in cs {
+                for (chunks, affine) in [(1, true), (2, true), (1, false)] {
+                    let plan = gloam_cpu::msm::MsmPlan { c, chunks, affine };
                     let mut ts = Vec::new();
                     for _ in 0..reps {
                         let t = Instant::now();
                         let _ = std::hint::black_box(gloam_cpu::msm::msm_with_plan(&bases, &scalars, plan));
                         ts.push(t.elapsed().as_secs_f64() * 1e3);
                     }
-                    print!(" c{c}/{chunks}={:.1}", median(&mut ts));
+                    print!(" c{c}/{chunks}{}={:.1}", if affine { "" } else { "J" }, median(&mut ts));
                 }
             }
             println!();

@@ -522,7 +522,7 @@ pub struct MsmPlan {
 /// bucket of the running sum.
 const COST_AFFINE_ADD: f64 = 8.0;
 const COST_JACOBIAN_ADD: f64 = 13.0;
-const COST_BUCKET: f64 = 22.0;
+const COST_BUCKET: f64 = 16.0;
 
 impl MsmPlan {
     /// The plan the cost model picks for `n` points on `threads` threads.
