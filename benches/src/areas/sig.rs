@@ -75,6 +75,9 @@ pub fn run(opts: &BenchOptions, _engines: &Engines) -> Result<Vec<Record>, Bench
             pks.iter().map(|p| ed25519_dalek::VerifyingKey::from_bytes(p).map_err(|e| BenchError::Other(e.to_string()))).collect::<Result<_, _>>()?;
         let dsigs: Vec<ed25519_dalek::Signature> = sigs.iter().map(ed25519_dalek::Signature::from_bytes).collect();
         progress(format!("ed25519_zip215_batch × {n}"));
+        // Keys seen before (a validator set verified block after block): decompression skipped.
+        let cache = ed25519::KeyCache::new(1 << 20);
+        let cache = &cache;
         let mut il = Interleaved::default();
         il.add("gloam/cpu", || {
             assert!(ed25519::verify_batch(&items).iter().all(|r| r.is_ok()));
@@ -82,9 +85,6 @@ pub fn run(opts: &BenchOptions, _engines: &Engines) -> Result<Vec<Record>, Bench
         il.add("gloam-1t/cpu", || {
             one.install(|| assert!(ed25519::verify_batch(&items).iter().all(|r| r.is_ok())));
         });
-        // Keys seen before (a validator set verified block after block): decompression skipped.
-        let cache = ed25519::KeyCache::new(1 << 20);
-        let cache = &cache;
         il.add("gloam-keycache/cpu", || {
             assert!(ed25519::verify_batch_cached(&items, cache).iter().all(|r| r.is_ok()));
         });
