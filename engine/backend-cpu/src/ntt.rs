@@ -6,6 +6,7 @@
 //!
 //! * twiddles cached per (size, direction) in stage-major layout: the stage with half-size `m`
 //!   reads `ω_{2m}^0 … ω_{2m}^{m−1}` contiguously instead of striding through one table;
+//! * the wide stages go two at a time (radix-4 sweeps), halving their memory traffic;
 //! * the first stages run block by block (`BLOCK` elements, cache-resident) before the wide
 //!   stages sweep the whole vector;
 //! * inlined Montgomery products (MULX/ADX assembly where available, see `fr`);
@@ -161,6 +162,34 @@ fn transform(data: &mut [Fr], tw: &Twiddles, parallel: bool) {
     let mut m = b;
     let threads = rayon::current_num_threads();
     while m < n {
+        if 4 * m <= n {
+            // Two stages (m and 2m) fused: one sweep over memory instead of two.
+            let t2 = &tw.tw[m..2 * m];
+            let t4 = &tw.tw[2 * m..4 * m];
+            if !parallel {
+                data.chunks_exact_mut(4 * m).for_each(|blk| radix4_block(blk, m, t2, t4));
+            } else if n / (4 * m) >= threads * 4 {
+                data.par_chunks_exact_mut(4 * m).for_each(|blk| radix4_block(blk, m, t2, t4));
+            } else {
+                const J: usize = 1 << 9;
+                for blk in data.chunks_exact_mut(4 * m) {
+                    let (a, rest) = blk.split_at_mut(m);
+                    let (b, rest) = rest.split_at_mut(m);
+                    let (c, d) = rest.split_at_mut(m);
+                    let (t4a, t4b) = t4.split_at(m);
+                    a.par_chunks_mut(J)
+                        .zip(b.par_chunks_mut(J))
+                        .zip(c.par_chunks_mut(J))
+                        .zip(d.par_chunks_mut(J))
+                        .zip(t2.par_chunks(J))
+                        .zip(t4a.par_chunks(J))
+                        .zip(t4b.par_chunks(J))
+                        .for_each(|((((((a, b), c), d), w2), w4a), w4b)| radix4(a, b, c, d, w2, w4a, w4b));
+                }
+            }
+            m *= 4;
+            continue;
+        }
         let t = &tw.tw[m..2 * m];
         if !parallel {
             for block in data.chunks_exact_mut(2 * m) {
@@ -182,6 +211,36 @@ fn transform(data: &mut [Fr], tw: &Twiddles, parallel: bool) {
             }
         }
         m *= 2;
+    }
+}
+
+#[inline(always)]
+fn radix4_block(blk: &mut [Fr], m: usize, t2: &[Fr], t4: &[Fr]) {
+    let (a, rest) = blk.split_at_mut(m);
+    let (b, rest) = rest.split_at_mut(m);
+    let (c, d) = rest.split_at_mut(m);
+    let (t4a, t4b) = t4.split_at(m);
+    radix4(a, b, c, d, t2, t4a, t4b);
+}
+
+/// Stages m and 2m of a decimation-in-time transform on the quarters a, b, c, d of a 4m block:
+/// first (a, b) and (c, d) with ω_{2m}^j, then (a, c) with ω_{4m}^j and (b, d) with
+/// ω_{4m}^{j+m}. The same products as two radix-2 stages, so the same exact result.
+#[inline(always)]
+fn radix4(a: &mut [Fr], b: &mut [Fr], c: &mut [Fr], d: &mut [Fr], w2: &[Fr], w4a: &[Fr], w4b: &[Fr]) {
+    for j in 0..a.len() {
+        let vb = fr::mul(&b[j], &w2[j]);
+        let vd = fr::mul(&d[j], &w2[j]);
+        let a1 = fr::add(&a[j], &vb);
+        let b1 = fr::sub(&a[j], &vb);
+        let c1 = fr::add(&c[j], &vd);
+        let d1 = fr::sub(&c[j], &vd);
+        let vc = fr::mul(&c1, &w4a[j]);
+        let vd2 = fr::mul(&d1, &w4b[j]);
+        a[j] = fr::add(&a1, &vc);
+        c[j] = fr::sub(&a1, &vc);
+        b[j] = fr::add(&b1, &vd2);
+        d[j] = fr::sub(&b1, &vd2);
     }
 }
 
@@ -271,7 +330,7 @@ mod tests {
     fn batches_and_parallel_paths_match_arkworks() {
         let seed = 0xba7c_u64;
         let mut r = rand_chacha::ChaCha20Rng::seed_from_u64(seed);
-        for (log_n, items) in [(3u32, 5usize), (12, 1), (13, 2), (15, 1), (16, 1), (10, 7)] {
+        for (log_n, items) in [(3u32, 5usize), (12, 1), (13, 2), (14, 1), (15, 1), (16, 1), (17, 1), (10, 7), (15, 3)] {
             let n = 1usize << log_n;
             let input: Vec<Fr> = (0..n * items).map(|_| Fr::rand(&mut r)).collect();
             for op in [NttOp::FORWARD, NttOp::coset_inverse(Fr::from(7u64))] {
