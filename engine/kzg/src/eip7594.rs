@@ -386,16 +386,44 @@ impl KzgSettings {
         let mut scalars: Vec<Fr> = Vec::with_capacity(bases.capacity());
         bases.extend_from_slice(&unique_points);
         scalars.extend_from_slice(&weights);
-        for k in 0..n {
-            let h = coset_shift(cell_indices[k] as usize);
-            bases.push(proof_points[k]);
-            scalars.push(r_pows[k] * h.pow([FIELD_ELEMENTS_PER_CELL as u64]));
-        }
-        bases.extend_from_slice(&self.g1_monomial[..FIELD_ELEMENTS_PER_CELL]);
-        scalars.extend(interp.iter().map(|x| -*x));
-        let out = self.engine.msm_batch(&[MsmJob { bases: &proof_points, scalars: &r_pows }, MsmJob { bases: &bases, scalars: &scalars }])?;
-        let ll = out[0].into_affine();
-        let rl = out[1].into_affine();
+        let (ll, rl) = if n >= 2 * used_idx.len() {
+            // Many cells per coset (many blobs): LL and RLP differ only by the factor h⁶⁴ of
+            // each coset, so sum the rᵏπₖ per coset once (one MSM over all proofs, split into
+            // per-coset jobs) and weight the ≤128 partial sums, instead of two MSMs over all
+            // proofs.
+            let mut order: Vec<usize> = (0..n).collect();
+            order.sort_by_key(|&k| cell_indices[k]);
+            let grouped_points: Vec<G1Affine> = order.iter().map(|&k| proof_points[k]).collect();
+            let grouped_r: Vec<Fr> = order.iter().map(|&k| r_pows[k]).collect();
+            let mut counts = [0usize; CELLS_PER_EXT_BLOB];
+            for &i in cell_indices {
+                counts[i as usize] += 1;
+            }
+            let mut jobs = Vec::with_capacity(used_idx.len());
+            let mut start = 0;
+            for &c in &used_idx {
+                let len = counts[c];
+                jobs.push(MsmJob { bases: &grouped_points[start..start + len], scalars: &grouped_r[start..start + len] });
+                start += len;
+            }
+            let partial = self.engine.msm_batch(&jobs)?;
+            let ll: G1Projective = partial.iter().sum();
+            bases.extend(G1Projective::normalize_batch(&partial));
+            scalars.extend(used_idx.iter().map(|&c| coset_shift(c).pow([FIELD_ELEMENTS_PER_CELL as u64])));
+            bases.extend_from_slice(&self.g1_monomial[..FIELD_ELEMENTS_PER_CELL]);
+            scalars.extend(interp.iter().map(|x| -*x));
+            (ll.into_affine(), self.engine.msm(&bases, &scalars)?.into_affine())
+        } else {
+            for k in 0..n {
+                let h = coset_shift(cell_indices[k] as usize);
+                bases.push(proof_points[k]);
+                scalars.push(r_pows[k] * h.pow([FIELD_ELEMENTS_PER_CELL as u64]));
+            }
+            bases.extend_from_slice(&self.g1_monomial[..FIELD_ELEMENTS_PER_CELL]);
+            scalars.extend(interp.iter().map(|x| -*x));
+            let out = self.engine.msm_batch(&[MsmJob { bases: &proof_points, scalars: &r_pows }, MsmJob { bases: &bases, scalars: &scalars }])?;
+            (out[0].into_affine(), out[1].into_affine())
+        };
         Ok(pairing_check(ll, &self.g2_prepared.tau_cell, rl, &self.g2_prepared.neg_one))
     }
 }

@@ -266,6 +266,24 @@ fn eip7594_matches_ckzg() {
     bad_proofs.swap(0, 1);
     let _ = check(&com_b, &idx_b, &cell_b, &bad_proofs, "cell batch swapped proofs");
     let _ = check(&com_b[..5], &idx_b, &cell_b, &proof_b, "cell batch mismatched");
+    // every cell of both blobs, shuffled: many cells per coset (the grouped verification path)
+    let mut all: Vec<(usize, usize)> = (0..2).flat_map(|k| (0..CELLS_PER_EXT_BLOB).map(move |j| (k, j))).collect();
+    for i in (1..all.len()).rev() {
+        all.swap(i, rng.gen_range(0..=i));
+    }
+    let com_f: Vec<Bytes48> = all.iter().map(|&(k, _)| coms[k]).collect();
+    let idx_f: Vec<u64> = all.iter().map(|&(_, j)| j as u64).collect();
+    let cell_f: Vec<Cell> = all.iter().map(|&(k, j)| all_cells[k][j].clone()).collect();
+    let proof_f: Vec<Bytes48> = all.iter().map(|&(k, j)| all_proofs[k][j].to_bytes()).collect();
+    assert_eq!(check(&com_f, &idx_f, &cell_f, &proof_f, "full batch valid"), Ok(true));
+    let mut bad_proof_f = proof_f.clone();
+    bad_proof_f.swap(10, 200);
+    assert_eq!(check(&com_f, &idx_f, &cell_f, &bad_proof_f, "full batch swapped proofs"), Ok(false));
+    let mut bad_cell_f = cell_f.clone();
+    let mut b = bad_cell_f[99].to_bytes();
+    b[100] ^= 4;
+    bad_cell_f[99] = Cell::from_bytes(&b).unwrap();
+    let _ = check(&com_f, &idx_f, &bad_cell_f, &proof_f, "full batch bad cell");
     // batch entry points agree with the single ones
     let batch = s.compute_cells_and_kzg_proofs_batch(&blobs);
     for (k, r) in batch.into_iter().enumerate() {
