@@ -3,7 +3,7 @@
 // WGSL has neither a 64-bit type (portably) nor a mul-hi, so a 32×32→64 product is assembled
 // from four 16×16 partial products. Every field in gloam keeps arkworks' Montgomery words
 // (32-bit words of the u64 limbs), which makes uploads and readbacks plain copies; the cost is
-// this emulated wide multiply (see kernels/README: 13-bit limbs would be faster on some GPUs but
+// this emulated wide multiply (design notes kzg-msm-ntt.md §7: 13-bit limbs measured faster on some GPUs but
 // would need a conversion at every load and store).
 
 // a·b as (lo, hi).
