@@ -97,26 +97,53 @@ fn butterflies(lo: &mut [Fr], hi: &mut [Fr], tw: &[Fr], skip_first: bool) {
     }
 }
 
-/// Stages with half-size m = 1 … max_m/… while `2m ≤ data.len()`, on bit-reversed input.
+/// Every stage of a block that fits in it (bit-reversed input): the first stage (all twiddles
+/// are 1) without products, then pairs of stages as radix-4 sweeps.
 #[inline(always)]
 fn stages_local(data: &mut [Fr], tw: &[Fr]) {
     let n = data.len();
-    let mut m = 1;
+    if n < 2 {
+        return;
+    }
+    for block in data.chunks_exact_mut(2) {
+        let (u, v) = (block[0], block[1]);
+        block[0] = fr::add(&u, &v);
+        block[1] = fr::sub(&u, &v);
+    }
+    let mut m = 2;
     while m < n {
-        for block in data.chunks_exact_mut(2 * m) {
-            let (lo, hi) = block.split_at_mut(m);
-            butterflies(lo, hi, &tw[m..2 * m], true);
+        if 4 * m <= n {
+            let t2 = &tw[m..2 * m];
+            let t4 = &tw[2 * m..4 * m];
+            data.chunks_exact_mut(4 * m).for_each(|blk| radix4_block(blk, m, t2, t4));
+            m *= 4;
+        } else {
+            for block in data.chunks_exact_mut(2 * m) {
+                let (lo, hi) = block.split_at_mut(m);
+                butterflies(lo, hi, &tw[m..2 * m], true);
+            }
+            m *= 2;
         }
-        m *= 2;
     }
 }
 
-fn bit_reverse(data: &mut [Fr]) {
+fn bit_reverse(data: &mut [Fr], parallel: bool) {
     let n = data.len();
     if n <= 2 {
         return;
     }
     let shift = usize::BITS - n.trailing_zeros();
+    if parallel {
+        // Out of place: a gather parallelises where in-place swaps do not.
+        const CH: usize = 1 << 10;
+        let src = data.to_vec();
+        data.par_chunks_mut(CH).enumerate().for_each(|(k, ch)| {
+            for (i, x) in ch.iter_mut().enumerate() {
+                *x = src[(k * CH + i).reverse_bits() >> shift];
+            }
+        });
+        return;
+    }
     for i in 0..n {
         let r = i.reverse_bits() >> shift;
         if i < r {
@@ -152,7 +179,7 @@ fn scale(data: &mut [Fr], c: Fr, g: Option<Fr>, parallel: bool) {
 /// One transform of `data` (length n = 2^log_n) with the plain domain (no coset, no 1/n).
 fn transform(data: &mut [Fr], tw: &Twiddles, parallel: bool) {
     let n = data.len();
-    bit_reverse(data);
+    bit_reverse(data, parallel);
     let b = BLOCK.min(n);
     if parallel {
         data.par_chunks_mut(b).for_each(|blk| stages_local(blk, &tw.tw));
