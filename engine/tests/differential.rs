@@ -169,6 +169,32 @@ fn check_ntt_batch(kind: BackendKind) {
     assert_eq!(e.stats().total_fallbacks(), 0, "{kind}: fell back: {:?}", e.stats());
 }
 
+/// Several threads share one device: every result must still be right and nothing may fall back
+/// (a readback race once made a shared wgpu device report spurious failures under load).
+fn check_concurrent(kind: BackendKind) {
+    let Some(e) = engine_for(kind) else { return };
+    let seed = testkit::seed(0xc0c0);
+    let bases = testkit::random_points(512, seed);
+    let table = e.prepare_fixed_base(&bases).unwrap();
+    std::thread::scope(|sc| {
+        for t in 0..4u64 {
+            let (e, bases, table) = (&e, &bases, &table);
+            sc.spawn(move || {
+                for round in 0..10u64 {
+                    let s = testkit::random_scalars(512, seed + 100 * t + round);
+                    let want = point_bytes(&reference_msm(bases, &s));
+                    assert_eq!(point_bytes(&e.msm(bases, &s).unwrap()), want, "{kind} thread {t} round {round} seed={seed}");
+                    assert_eq!(point_bytes(&table.msm(&s).unwrap()), want, "{kind} fixed thread {t} round {round} seed={seed}");
+                    let mut d = s.clone();
+                    e.ntt(&mut d, NttOp::FORWARD).unwrap();
+                    assert!(d == reference_ntt(&s, NttOp::FORWARD), "{kind} ntt thread {t} round {round} seed={seed}");
+                }
+            });
+        }
+    });
+    assert_eq!(e.stats().total_fallbacks(), 0, "{kind}: fell back under concurrency: {:?}", e.stats());
+}
+
 macro_rules! per_backend {
     ($($modname:ident => $kind:expr),*) => {$(
         mod $modname {
@@ -179,6 +205,7 @@ macro_rules! per_backend {
             #[test] fn fixed_base_msm_matches_arkworks() { check_fixed_base($kind) }
             #[test] fn ntt_matches_arkworks() { check_ntt($kind) }
             #[test] fn ntt_batch_and_special_inputs() { check_ntt_batch($kind) }
+            #[test] fn concurrent_callers_share_the_device() { check_concurrent($kind) }
         }
     )*};
 }

@@ -97,6 +97,14 @@ pub fn run(cfg: EngineConfig, a: KzgArgs) -> Result<ExitCode, String> {
         let s = settings(cfg, &a.setup)?;
         let report = gloam_kzg::run_test_vectors(dir, &s);
         print!("{report}");
+        let stats = s.engine().stats();
+        let used: Vec<String> = stats
+            .ops
+            .iter()
+            .filter(|o| o.dispatched > 0)
+            .map(|o| format!("{}:{}×{}{}", o.backend, o.op, o.dispatched, if o.fallbacks > 0 { format!(" ({} fell back)", o.fallbacks) } else { String::new() }))
+            .collect();
+        println!("engine: {}", if used.is_empty() { "no MSM/NTT calls".into() } else { used.join(", ") });
         return Ok(if report.all_passed() { ExitCode::SUCCESS } else { ExitCode::from(1) });
     }
     let s = settings(cfg, &a.setup)?;

@@ -293,11 +293,19 @@ impl Gpu {
         slice.map_async(wgpu::MapMode::Read, move |r| {
             let _ = tx.send(r);
         });
-        self.wait(what)?;
-        match rx.try_recv() {
-            Ok(Ok(())) => {}
-            Ok(Err(e)) => return Err(self.lost_or(DeviceError::Launch(format!("{what}: readback failed: {e}")))),
-            Err(_) => return Err(self.lost_or(DeviceError::Launch(format!("{what}: readback never completed")))),
+        // The map callback runs inside whichever thread's `poll` processes the completion. When
+        // several threads share the device, our `poll` can return while another thread is still
+        // delivering our callback, so keep polling until it arrives (bounded: a device that never
+        // completes is reported, not waited on forever).
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(600);
+        loop {
+            self.wait(what)?;
+            match rx.recv_timeout(std::time::Duration::from_millis(5)) {
+                Ok(Ok(())) => break,
+                Ok(Err(e)) => return Err(self.lost_or(DeviceError::Launch(format!("{what}: readback failed: {e}")))),
+                Err(std::sync::mpsc::RecvTimeoutError::Timeout) if std::time::Instant::now() < deadline => continue,
+                Err(_) => return Err(self.lost_or(DeviceError::Launch(format!("{what}: readback never completed")))),
+            }
         }
         let out = {
             let view = slice.get_mapped_range().map_err(|e| DeviceError::Launch(format!("{what}: mapping failed: {e}")))?;
