@@ -13,7 +13,7 @@
 //!   Miller loops run in parallel chunks whose products are multiplied before the single final
 //!   exponentiation. Items are grouped by message first (committee votes share one): each
 //!   distinct message is hashed once and gets one Miller loop per job, e(H(m), ΣrᵢPᵢ). The
-//!   hashes are reused while bisecting a failing batch ([`crate::batch`]), so locating bad items
+//!   hashes are reused while bisecting a failing batch (module `batch`), so locating bad items
 //!   never re-hashes.
 //! * Arithmetic is blst's (`blst_*` C functions); the checks, batching and results are ours.
 

@@ -5,17 +5,17 @@
 //! * S must be canonical (S < ℓ);
 //! * k = SHA-512(R ‖ A ‖ M) over the **received** bytes of R and A, reduced mod ℓ (RFC 8032
 //!   §5.1.7);
-//! * the **cofactored** equation [8][S]B = [8]R + [8][k]A.
+//! * the **cofactored** equation \[8\]\[S\]B = \[8\]R + \[8\]\[k\]A.
 //!
 //! Because both the single and the batch check are cofactored, the verdict of an item never
 //! depends on what else is in the batch (up to the 2⁻¹²⁸ soundness error of the RLC): the
 //! property dalek's cofactorless `verify_batch` lacks.
 //!
 //! Batching (Bernstein, Duif, Lange, Schwabe, Yang 2011, §5): with independent random 128-bit
-//! zᵢ, check [8](−(Σzᵢsᵢ)B + ΣzᵢRᵢ + Σ(zᵢkᵢ)Aᵢ) = 0 as one multiscalar multiplication. Items
+//! zᵢ, check \[8\](−(Σzᵢsᵢ)B + ΣzᵢRᵢ + Σ(zᵢkᵢ)Aᵢ) = 0 as one multiscalar multiplication. Items
 //! with the same public key share one A term (its coefficients are summed), which about halves
 //! the MSM when all keys are equal. Large batches are split into one chunk per core and checked
-//! in parallel; a failing chunk is bisected ([`crate::batch`]) to find its bad items.
+//! in parallel; a failing chunk is bisected (module `batch`) to find its bad items.
 
 use std::collections::HashMap;
 
@@ -97,7 +97,7 @@ fn challenge(r: &[u8], a: &[u8], msg: &[u8]) -> Scalar {
     Scalar::from_bytes_mod_order_wide(&h.finalize().into())
 }
 
-/// [8]([S]B − [k]A − R) = 0.
+/// \[8\](\[S\]B − \[k\]A − R) = 0.
 fn check_single(a: &EdwardsPoint, p: &Prepared) -> bool {
     let sb_minus_ka = EdwardsPoint::vartime_double_scalar_mul_basepoint(&p.k, &(-a), &p.s);
     (sb_minus_ka - p.r).mul_by_cofactor().is_identity()

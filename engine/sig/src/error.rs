@@ -16,7 +16,7 @@ pub enum Ed25519Error {
     /// S ≥ ℓ (every rule set rejects this; it is what makes signatures non-malleable).
     #[error("signature S is not below the group order")]
     NonCanonicalS,
-    /// The cofactored equation [8][S]B = [8]R + [8][k]A does not hold.
+    /// The cofactored equation \[8\]\[S\]B = \[8\]R + \[8\]\[k\]A does not hold.
     #[error("signature does not verify")]
     Invalid,
 }

@@ -8,7 +8,7 @@
 //!   [`bls`]: KeyValidate once, signature subgroup checks always). A batch verdict for an item
 //!   equals its single verdict whatever else is in the batch.
 //! * **Per-item results everywhere.** Every batch entry point returns one `Result` per item;
-//!   random-linear-combination batches that fail are bisected ([`batch`]) to name the bad items,
+//!   random-linear-combination batches that fail are bisected (module `batch`) to name the bad items,
 //!   with the worst case bounded near individual verification.
 //! * **Arithmetic from the well-kept crates** (curve25519-dalek, libsecp256k1 via `secp256k1`,
 //!   blst); decoders, rules, batching and APIs are ours. Decoders never panic: typed errors
