@@ -401,14 +401,14 @@ pub fn mul(a: &Fq, b: &Fq) -> Fq {
 pub fn mul_portable(a: &Fq, b: &Fq) -> Fq {
     let (a, b) = (limbs(a), limbs(b));
     let mut r = [0u64; 6];
-    for i in 0..6 {
+    for &bi in b {
         let mut c1 = 0u64;
-        r[0] = mac(r[0], a[0], b[i], &mut c1);
+        r[0] = mac(r[0], a[0], bi, &mut c1);
         let k = r[0].wrapping_mul(INV);
         let mut c2 = 0u64;
         mac(r[0], k, P[0], &mut c2);
         for j in 1..6 {
-            r[j] = mac(r[j], a[j], b[i], &mut c1);
+            r[j] = mac(r[j], a[j], bi, &mut c1);
             r[j - 1] = mac(r[j], k, P[j], &mut c2);
         }
         r[5] = c1.wrapping_add(c2);

@@ -348,7 +348,7 @@ impl Xyzz {
 
     /// Jacobian with Z = ZZ·ZZZ: X = X·ZZ·ZZZ², Y = Y·ZZ³·ZZZ² (no inversion, and no
     /// assumption that ZZ³ = ZZZ²).
-    fn to_projective(&self) -> G1Projective {
+    fn to_projective(self) -> G1Projective {
         if self.is_zero() {
             return G1Projective::zero();
         }
@@ -470,6 +470,7 @@ fn window_chunk_affine(bases: &[G1Affine], rec: &Recoded, w: usize, lo: usize, h
 }
 
 /// Partial sum of window `w` over `lo..hi` with Jacobian buckets (small inputs).
+#[allow(clippy::needless_range_loop)]
 fn window_chunk_jacobian(bases: &[G1Affine], rec: &Recoded, w: usize, lo: usize, hi: usize) -> G1Projective {
     let nb = 1usize << (rec.c - 1);
     let mut buckets = vec![G1Projective::zero(); nb + 1];

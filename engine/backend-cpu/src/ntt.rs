@@ -35,7 +35,8 @@ struct Twiddles {
 }
 
 fn twiddles(log_n: u32, inverse: bool) -> Arc<Twiddles> {
-    static CACHE: OnceLock<Mutex<HashMap<(u32, bool), Arc<Twiddles>>>> = OnceLock::new();
+    type Cache = Mutex<HashMap<(u32, bool), Arc<Twiddles>>>;
+    static CACHE: OnceLock<Cache> = OnceLock::new();
     if log_n <= CACHE_MAX_LOG {
         let cache = CACHE.get_or_init(Default::default);
         if let Some(t) = cache.lock().ok().and_then(|c| c.get(&(log_n, inverse)).cloned()) {
