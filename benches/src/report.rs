@@ -69,7 +69,11 @@ pub fn print_table(records: &[Record], reference: &str) {
         let mut sizes: Vec<u64> = rs.iter().map(|r| r.size).collect();
         sizes.sort();
         sizes.dedup();
-        let reference = if labels.iter().any(|l| l == reference) { Some(reference) } else { None };
+        let reference = if labels.iter().any(|l| l == reference) {
+            Some(reference)
+        } else {
+            crate::areas::REFERENCES.iter().copied().find(|r| labels.iter().any(|l| l == r))
+        };
         println!("\n{area} · {op}   (median ms; ×ref = time ÷ {} time, < 1 is faster)", reference.unwrap_or("—"));
         let mut header = format!("{:>8}", "size");
         for l in &labels {

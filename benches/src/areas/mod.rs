@@ -15,7 +15,12 @@ use crate::{BenchError, BenchOptions, Record};
 /// Areas `gloam bench` knows, with the peer each table divides by.
 pub const AREAS: &[(&str, &str)] = &[("msm", "blst/cpu"), ("ntt", "arkworks/cpu"), ("kzg", "c-kzg/cpu"), ("sig", "ed25519-zebra/cpu")];
 
-/// The reference label for an area's ratio column.
+/// Peers each table may divide by, in order of preference: a table uses the first one it
+/// contains (so the secp256k1 table divides by libsecp256k1 and the BLS one by blst).
+pub const REFERENCES: &[&str] =
+    &["blst/cpu", "c-kzg/cpu", "ed25519-zebra/cpu", "libsecp256k1/cpu", "arkworks/cpu"];
+
+/// The preferred reference label for an area's ratio column.
 pub fn reference_for(area: &str) -> &'static str {
     AREAS.iter().find(|(a, _)| *a == area).map(|(_, r)| *r).unwrap_or("arkworks/cpu")
 }
