@@ -1,8 +1,8 @@
 //! EIP-4844 (consensus-specs deneb/polynomial-commitments.md): commitments, opening proofs at a
 //! point and at the Fiat–Shamir challenge, single and batched verification.
 
-use ark_bls12_381::{Bls12_381, Fr, G1Affine, G1Projective};
-use ark_ec::{pairing::Pairing, AffineRepr, CurveGroup, PrimeGroup};
+use ark_bls12_381::{Fr, G1Affine, G1Projective};
+use ark_ec::{CurveGroup, PrimeGroup};
 use ark_ff::{batch_inversion, Field, One, Zero};
 use gloam_engine::MsmJob;
 use rayon::prelude::*;
@@ -10,7 +10,7 @@ use sha2::{Digest, Sha256};
 
 use crate::codec::*;
 use crate::error::KzgError;
-use crate::setup::{G2Prepared, KzgSettings};
+use crate::setup::KzgSettings;
 use crate::types::*;
 
 pub const FIAT_SHAMIR_PROTOCOL_DOMAIN: &[u8; 16] = b"FSBLOBVERIFY_V1_";
@@ -31,10 +31,7 @@ pub(crate) fn challenge_fr(blob: &Blob, commitment: &Bytes48) -> Fr {
     fr_from_hash(&h.finalize().into())
 }
 
-/// e(a₁, b₁)·e(a₂, b₂) = 1, with the G2 sides already prepared.
-pub(crate) fn pairing_check(a1: G1Affine, b1: &G2Prepared, a2: G1Affine, b2: &G2Prepared) -> bool {
-    Bls12_381::multi_pairing([a1, a2], [b1.clone(), b2.clone()]).is_zero()
-}
+pub(crate) use crate::pairing::pairing_check;
 
 impl KzgSettings {
     /// Spec `evaluate_polynomial_in_evaluation_form` (barycentric formula, with the in-domain
@@ -108,8 +105,8 @@ impl KzgSettings {
     /// e(C − [y] + z·π, −[1]) · e(π, [τ]) = 1 so both G2 sides are fixed (prepared once) and
     /// the scalar multiplications happen in G1.
     pub(crate) fn verify_kzg_proof_impl(&self, c: G1Affine, z: Fr, y: Fr, pi: G1Affine) -> bool {
-        let lhs = (c.into_group() - G1Projective::generator() * y + pi * z).into_affine();
-        pairing_check(lhs, &self.g2_prepared.neg_one, pi, &self.g2_prepared.tau)
+        let lhs = crate::pairing::opening_lhs(&c, &y, &z, &pi);
+        crate::pairing::pairing_check_blst(&lhs, &self.g2_prepared.neg_one, &crate::pairing::g1_to_blst(&pi), &self.g2_prepared.tau)
     }
 
     /// `verify_blob_kzg_proof`.

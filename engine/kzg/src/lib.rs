@@ -31,6 +31,7 @@ pub mod error;
 pub mod fk20;
 #[doc(hidden)]
 pub mod fuzzing;
+mod pairing;
 mod setup;
 pub mod types;
 pub mod vectors;

@@ -71,7 +71,7 @@ impl std::fmt::Display for SetupStats {
     }
 }
 
-pub(crate) type G2Prepared = <Bls12_381 as Pairing>::G2Prepared;
+pub(crate) type G2Prepared = crate::pairing::G2Lines;
 
 /// G2 points in prepared form: the Miller loop's line coefficients depend only on the G2 side,
 /// and verification always pairs against the same few setup points.
@@ -185,11 +185,11 @@ impl KzgSettings {
 
         let g2 = &g2_monomial;
         let g2_prepared = G2Points {
-            neg_one: (-g2[0]).into(),
-            tau: g2[1].into(),
-            neg_tau: (-g2[1]).into(),
-            one: g2[0].into(),
-            tau_cell: g2[FIELD_ELEMENTS_PER_CELL].into(),
+            neg_one: G2Prepared::new(&-g2[0]),
+            tau: G2Prepared::new(&g2[1]),
+            neg_tau: G2Prepared::new(&-g2[1]),
+            one: G2Prepared::new(&g2[0]),
+            tau_cell: G2Prepared::new(&g2[FIELD_ELEMENTS_PER_CELL]),
         };
         let mut s = KzgSettings {
             g2_prepared,
