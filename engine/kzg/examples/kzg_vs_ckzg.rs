@@ -1,6 +1,8 @@
 //! Times gloam-kzg against c-kzg in one process, same inputs, and prints the ratio.
 //!
-//!   cargo run --release -p gloam-kzg --example kzg_vs_ckzg -- [threads=1] [samples=5]
+//!   cargo run --release -p gloam-kzg --example kzg_vs_ckzg -- [threads=1] [samples=5] [filter]
+//!
+//! With `filter`, only the rows whose name contains it run (e.g. `verify`).
 //!
 //! c-kzg is single-threaded; by default gloam runs in a one-thread rayon pool so the ratio
 //! compares algorithms, not core counts. The engine comes from `GLOAM_*` (`Engine::from_env`).
@@ -31,11 +33,12 @@ fn main() {
     let args: Vec<String> = std::env::args().collect();
     let threads: usize = args.get(1).and_then(|s| s.parse().ok()).unwrap_or(1);
     let samples: usize = args.get(2).and_then(|s| s.parse().ok()).unwrap_or(5);
+    let filter = args.get(3).cloned().unwrap_or_default();
     let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().unwrap();
-    pool.install(|| run(threads, samples));
+    pool.install(|| run(threads, samples, &filter));
 }
 
-fn run(threads: usize, samples: usize) {
+fn run(threads: usize, samples: usize, filter: &str) {
     let engine = Arc::new(Engine::from_env().unwrap_or_else(|_| Engine::cpu_only()));
     let t = Instant::now();
     let s = KzgSettings::mainnet_with(engine, SetupOptions { fk20_eager: true, ..Default::default() }).unwrap();
@@ -46,7 +49,7 @@ fn run(threads: usize, samples: usize) {
     println!("gloam threads={threads}, samples={samples}; load: gloam {ours_load:.0} ms ({}), c-kzg(precompute 8) {theirs_load:.0} ms", s.stats());
 
     let mut rng = rand_chacha::ChaCha20Rng::seed_from_u64(1);
-    let blobs: Vec<Blob> = (0..16)
+    let blobs: Vec<Blob> = (0..64)
         .map(|_| {
             let mut b = Blob::zero();
             for ch in b.as_bytes_mut().chunks_mut(32) {
@@ -56,8 +59,8 @@ fn run(threads: usize, samples: usize) {
         })
         .collect();
     let cblobs: Vec<c_kzg::Blob> = blobs.iter().map(|b| c_kzg::Blob::from_bytes(b.as_bytes()).unwrap()).collect();
-    let coms: Vec<Bytes48> = blobs.iter().map(|b| s.blob_to_kzg_commitment(b).unwrap().to_bytes()).collect();
-    let proofs: Vec<Bytes48> = blobs.iter().zip(&coms).map(|(b, c)| s.compute_blob_kzg_proof(b, c).unwrap().to_bytes()).collect();
+    let coms: Vec<Bytes48> = s.blob_to_kzg_commitment_batch(&blobs).into_iter().map(|c| c.unwrap().to_bytes()).collect();
+    let proofs: Vec<Bytes48> = s.compute_blob_kzg_proof_batch(&blobs, &coms).unwrap().into_iter().map(|p| p.unwrap().to_bytes()).collect();
     let ccoms: Vec<c_kzg::Bytes48> = coms.iter().map(|x| c_kzg::Bytes48::from_bytes(&x.0).unwrap()).collect();
     let cproofs: Vec<c_kzg::Bytes48> = proofs.iter().map(|x| c_kzg::Bytes48::from_bytes(&x.0).unwrap()).collect();
     let z = Bytes32(fr_to_be(&Fr::rand(&mut rng)));
@@ -76,6 +79,9 @@ fn run(threads: usize, samples: usize) {
 
     let mut rows: Vec<(&str, f64, f64)> = Vec::new();
     let mut bench = |name: &'static str, ours: &mut dyn FnMut(), theirs: &mut dyn FnMut()| {
+        if !name.contains(filter) {
+            return;
+        }
         ours();
         theirs();
         let a = median_ms(samples, &mut *ours);
@@ -88,12 +94,13 @@ fn run(threads: usize, samples: usize) {
     bench("compute_blob_kzg_proof", &mut || keep(s.compute_blob_kzg_proof(&blobs[0], &coms[0]).unwrap()), &mut || keep(c.compute_blob_kzg_proof(&cblobs[0], &ccoms[0]).unwrap()));
     bench("verify_kzg_proof", &mut || assert!(s.verify_kzg_proof(&coms[0], &z, &y0, &p0.to_bytes()).unwrap()), &mut || assert!(c.verify_kzg_proof(&ccoms[0], &cz, &cy, &cp0).unwrap()));
     bench("verify_blob_kzg_proof", &mut || assert!(s.verify_blob_kzg_proof(&blobs[0], &coms[0], &proofs[0]).unwrap()), &mut || assert!(c.verify_blob_kzg_proof(&cblobs[0], &ccoms[0], &cproofs[0]).unwrap()));
-    bench("verify_blob_kzg_proof_batch n=16", &mut || assert!(s.verify_blob_kzg_proof_batch(&blobs, &coms, &proofs).unwrap()), &mut || assert!(c.verify_blob_kzg_proof_batch(&cblobs, &ccoms, &cproofs).unwrap()));
+    bench("verify_blob_kzg_proof_batch n=16", &mut || assert!(s.verify_blob_kzg_proof_batch(&blobs[..16], &coms[..16], &proofs[..16]).unwrap()), &mut || assert!(c.verify_blob_kzg_proof_batch(&cblobs[..16], &ccoms[..16], &cproofs[..16]).unwrap()));
+    bench("verify_blob_kzg_proof_batch n=64", &mut || assert!(s.verify_blob_kzg_proof_batch(&blobs, &coms, &proofs).unwrap()), &mut || assert!(c.verify_blob_kzg_proof_batch(&cblobs, &ccoms, &cproofs).unwrap()));
     bench("compute_cells", &mut || keep(s.compute_cells(&blobs[0]).unwrap()), &mut || keep(c.compute_cells(&cblobs[0]).unwrap()));
     bench("compute_cells_and_kzg_proofs", &mut || keep(s.compute_cells_and_kzg_proofs(&blobs[0]).unwrap()), &mut || keep(c.compute_cells_and_kzg_proofs(&cblobs[0]).unwrap()));
     bench("recover_cells_and_kzg_proofs (half)", &mut || keep(s.recover_cells_and_kzg_proofs(&half, &cells[64..]).unwrap()), &mut || keep(c.recover_cells_and_kzg_proofs(&half, &ccells[64..]).unwrap()));
     bench("verify_cell_kzg_proof_batch 128", &mut || assert!(s.verify_cell_kzg_proof_batch(&com0, &idx_all, &cells, &cp_bytes).unwrap()), &mut || assert!(c.verify_cell_kzg_proof_batch(&ccom0, &idx_all, &ccells, &ccp).unwrap()));
-    bench("16 commitments: batch vs 16 calls", &mut || keep(s.blob_to_kzg_commitment_batch(&blobs)), &mut || for b in &cblobs { keep(c.blob_to_kzg_commitment(b).unwrap()) });
+    bench("16 commitments: batch vs 16 calls", &mut || keep(s.blob_to_kzg_commitment_batch(&blobs[..16])), &mut || for b in &cblobs[..16] { keep(c.blob_to_kzg_commitment(b).unwrap()) });
 }
 
 fn keep<T>(t: T) {

@@ -45,7 +45,6 @@ pub fn fr_from_hash(h: &[u8; 32]) -> Fr {
 pub fn g1_decompress(b: &[u8; 48], subgroup_check: bool) -> Result<G1Affine, PointError> {
     let compressed = b[0] & 0x80 != 0;
     let infinity = b[0] & 0x40 != 0;
-    let largest = b[0] & 0x20 != 0;
     if !compressed {
         return Err(PointError::NotCompressed);
     }
@@ -66,12 +65,22 @@ pub fn g1_decompress(b: &[u8; 48], subgroup_check: bool) -> Result<G1Affine, Poi
         }
         *l = u64::from_be_bytes(chunk);
     }
-    let x = Fq::from_bigint(ark_ff::BigInt(limbs)).ok_or(PointError::CoordinateNotCanonical)?;
-    let p = G1Affine::get_point_from_x_unchecked(x, largest).ok_or(PointError::NotOnCurve)?;
-    if subgroup_check && !p.is_in_correct_subgroup_assuming_on_curve() {
+    if Fq::from_bigint(ark_ff::BigInt(limbs)).is_none() {
+        return Err(PointError::CoordinateNotCanonical);
+    }
+    // The flags and the range of x are settled above, so the one way left for blst to reject
+    // is an x with no curve point. blst's square root and its endomorphism subgroup test
+    // (the ones c-kzg runs) are much cheaper than arkworks' generic ones.
+    let mut a = blst::blst_p1_affine::default();
+    // SAFETY: `b` is the 48 bytes blst reads; `a` is a valid output location.
+    if unsafe { blst::blst_p1_uncompress(&mut a, b.as_ptr()) } != blst::BLST_ERROR::BLST_SUCCESS {
+        return Err(PointError::NotOnCurve);
+    }
+    // SAFETY: `a` was just produced by blst.
+    if subgroup_check && !unsafe { blst::blst_p1_affine_in_g1(&a) } {
         return Err(PointError::NotInSubgroup);
     }
-    Ok(p)
+    Ok(crate::pairing::g1_from_blst(&a))
 }
 
 /// Spec `bytes_to_kzg_commitment` / `bytes_to_kzg_proof`: KeyValidate, infinity allowed.
@@ -135,6 +144,55 @@ pub fn bit_reverse_permute<T>(v: &mut [T]) {
         let j = reverse_bits(i, log_n);
         if i < j {
             v.swap(i, j);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ark_bls12_381::Fr;
+    use ark_ec::PrimeGroup;
+    use ark_ff::UniformRand;
+    use rand::{Rng, SeedableRng};
+
+    /// The arkworks decoder this module used before switching to blst, as the reference.
+    fn reference(b: &[u8; 48]) -> Result<G1Affine, PointError> {
+        let mut limbs = [0u64; 6];
+        for (i, l) in limbs.iter_mut().enumerate() {
+            let off = 48 - 8 * (i + 1);
+            let mut chunk: [u8; 8] = b[off..off + 8].try_into().unwrap();
+            if off == 0 {
+                chunk[0] &= 0x1f;
+            }
+            *l = u64::from_be_bytes(chunk);
+        }
+        let x = Fq::from_bigint(ark_ff::BigInt(limbs)).ok_or(PointError::CoordinateNotCanonical)?;
+        let p = G1Affine::get_point_from_x_unchecked(x, b[0] & 0x20 != 0).ok_or(PointError::NotOnCurve)?;
+        if !p.is_in_correct_subgroup_assuming_on_curve() {
+            return Err(PointError::NotInSubgroup);
+        }
+        Ok(p)
+    }
+
+    #[test]
+    fn blst_decoder_matches_arkworks() {
+        let mut rng = rand_chacha::ChaCha20Rng::seed_from_u64(11);
+        for i in 0..400 {
+            let mut b = [0u8; 48];
+            if i % 2 == 0 {
+                // random x (on the curve about half the time, then almost never in G1)
+                rng.fill(&mut b[..]);
+                b[0] = (b[0] & 0x3f) | 0x80;
+                b[0] &= if i % 4 == 0 { 0x9f } else { 0xbf };
+            } else {
+                let p = (G1Projective::generator() * Fr::rand(&mut rng)).into_affine();
+                b = g1_compress(&p);
+                if i % 3 == 0 {
+                    b[0] ^= 0x20; // the other root: −p, still in G1
+                }
+            }
+            assert_eq!(g1_decompress(&b, true), reference(&b), "case {i}: {}", hex::encode(b));
         }
     }
 }

@@ -2,7 +2,7 @@
 //! point and at the Fiat–Shamir challenge, single and batched verification.
 
 use ark_bls12_381::{Fr, G1Affine, G1Projective};
-use ark_ec::{CurveGroup, PrimeGroup};
+use ark_ec::CurveGroup;
 use ark_ff::{batch_inversion, Field, One, Zero};
 use gloam_engine::MsmJob;
 use rayon::prelude::*;
@@ -175,12 +175,12 @@ impl KzgSettings {
             proof_bases.push(*pi);
             y_sum += *rp * y;
         }
-        let out = self.engine.msm_batch(&[
+        let out = self.verify_msm_batch(&[
             MsmJob { bases: &proof_bases, scalars: &r_pows },
             MsmJob { bases: &bases, scalars: &scalars },
         ])?;
         let proof_lincomb = out[0].into_affine();
-        let rhs = (out[1] - G1Projective::generator() * y_sum).into_affine();
+        let rhs = (out[1] - crate::pairing::generator_mul(&y_sum)).into_affine();
         Ok(pairing_check(proof_lincomb, &self.g2_prepared.neg_tau, rhs, &self.g2_prepared.one))
     }
 

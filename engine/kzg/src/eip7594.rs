@@ -406,13 +406,13 @@ impl KzgSettings {
                 jobs.push(MsmJob { bases: &grouped_points[start..start + len], scalars: &grouped_r[start..start + len] });
                 start += len;
             }
-            let partial = self.engine.msm_batch(&jobs)?;
+            let partial = self.verify_msm_batch(&jobs)?;
             let ll: G1Projective = partial.iter().sum();
             bases.extend(G1Projective::normalize_batch(&partial));
             scalars.extend(used_idx.iter().map(|&c| coset_shift(c).pow([FIELD_ELEMENTS_PER_CELL as u64])));
             bases.extend_from_slice(&self.g1_monomial[..FIELD_ELEMENTS_PER_CELL]);
             scalars.extend(interp.iter().map(|x| -*x));
-            (ll.into_affine(), self.engine.msm(&bases, &scalars)?.into_affine())
+            (ll.into_affine(), self.verify_msm_batch(&[MsmJob { bases: &bases, scalars: &scalars }])?[0].into_affine())
         } else {
             for k in 0..n {
                 let h = coset_shift(cell_indices[k] as usize);
@@ -421,7 +421,7 @@ impl KzgSettings {
             }
             bases.extend_from_slice(&self.g1_monomial[..FIELD_ELEMENTS_PER_CELL]);
             scalars.extend(interp.iter().map(|x| -*x));
-            let out = self.engine.msm_batch(&[MsmJob { bases: &proof_points, scalars: &r_pows }, MsmJob { bases: &bases, scalars: &scalars }])?;
+            let out = self.verify_msm_batch(&[MsmJob { bases: &proof_points, scalars: &r_pows }, MsmJob { bases: &bases, scalars: &scalars }])?;
             (out[0].into_affine(), out[1].into_affine())
         };
         Ok(pairing_check(ll, &self.g2_prepared.tau_cell, rl, &self.g2_prepared.neg_one))

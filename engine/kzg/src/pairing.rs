@@ -5,13 +5,13 @@
 //! Miller loops, one Fp12 product and one final exponentiation. blst's tower arithmetic is
 //! several times faster than arkworks' generic one, which dominated verification before.
 
-use ark_bls12_381::{Fq, G1Affine, G2Affine};
+use ark_bls12_381::{Fq, Fr, G1Affine, G1Projective, G2Affine};
 use ark_ec::AffineRepr;
-use ark_ff::{BigInteger, PrimeField};
+use ark_ff::{BigInteger, PrimeField, Zero};
 use ark_serialize::CanonicalSerialize;
 use blst::{
     blst_final_exp, blst_fp, blst_fp12, blst_fp12_is_one, blst_fp12_mul, blst_fp6, blst_miller_loop_lines, blst_p1, blst_p1_add_or_double,
-    blst_p1_affine, blst_p1_affine_is_inf, blst_p1_cneg, blst_p1_from_affine, blst_p1_generator, blst_p1_mult, blst_p1_to_affine, blst_p2_affine,
+    blst_p1_affine, blst_p1_affine_is_inf, blst_p1_cneg, blst_p1_from_affine, blst_p1_generator, blst_p1_mult, blst_p1_to_affine, blst_p1s_mult_pippenger, blst_p1s_mult_pippenger_scratch_sizeof, blst_p2_affine,
     blst_p2_uncompress, blst_precompute_lines, BLST_ERROR,
 };
 
@@ -88,6 +88,77 @@ pub(crate) fn pairing_check(a1: G1Affine, b1: &G2Lines, a2: G1Affine, b2: &G2Lin
     pairing_check_blst(&g1_to_blst(&a1), b1, &g1_to_blst(&a2), b2)
 }
 
+/// blst Jacobian to arkworks: both use Jacobian coordinates (x/z², y/z³) in the same
+/// Montgomery form, with z = 0 for infinity.
+pub(crate) fn g1_proj_from_blst(p: &blst_p1) -> G1Projective {
+    let f = |l: &blst_fp| Fq::new_unchecked(ark_ff::BigInt(l.l));
+    if f(&p.z).is_zero() {
+        return G1Projective::zero();
+    }
+    G1Projective::new_unchecked(f(&p.x), f(&p.y), f(&p.z))
+}
+
+/// Inverse of [`fq_to_blst`] for a finite affine point.
+pub(crate) fn g1_from_blst(p: &blst_p1_affine) -> G1Affine {
+    let f = |l: &blst_fp| Fq::new_unchecked(ark_ff::BigInt(l.l));
+    G1Affine::new_unchecked(f(&p.x), f(&p.y))
+}
+
+/// Σ scalars[i]·bases[i] with blst's single-threaded Pippenger. Infinity bases are dropped
+/// first (they add nothing, and blst's affine (0, 0) is then never fed to the bucket adds).
+pub(crate) fn msm_blst(bases: &[G1Affine], scalars: &[Fr]) -> G1Projective {
+    debug_assert_eq!(bases.len(), scalars.len());
+    let mut pts: Vec<blst_p1_affine> = Vec::with_capacity(bases.len());
+    let mut sc: Vec<u8> = Vec::with_capacity(32 * bases.len());
+    for (b, s) in bases.iter().zip(scalars) {
+        if b.is_zero() {
+            continue;
+        }
+        pts.push(g1_to_blst(b));
+        sc.extend_from_slice(&scalar_le(s));
+    }
+    if pts.is_empty() {
+        return G1Projective::zero();
+    }
+    let n = pts.len();
+    // blst reads one contiguous array when the second pointer of each list is null.
+    let p: [*const blst_p1_affine; 2] = [pts.as_ptr(), std::ptr::null()];
+    let s: [*const u8; 2] = [sc.as_ptr(), std::ptr::null()];
+    let mut out = blst_p1::default();
+    // SAFETY: `pts` and `sc` hold n points and n 32-byte scalars; the scratch has the size blst
+    // asks for (in bytes, rounded up to whole limbs).
+    unsafe {
+        let words = blst_p1s_mult_pippenger_scratch_sizeof(n).div_ceil(8);
+        let mut scratch: Vec<u64> = vec![0; words];
+        blst_p1s_mult_pippenger(&mut out, p.as_ptr(), n, s.as_ptr(), 255, scratch.as_mut_ptr());
+    }
+    g1_proj_from_blst(&out)
+}
+
+impl crate::setup::KzgSettings {
+    /// The small variable-base MSMs of verification (RLC sums over commitments and proofs).
+    /// When the engine would keep them on the CPU anyway, blst's Pippenger is used directly:
+    /// for a few hundred points it beats the engine's CPU path, whose setup is tuned for large
+    /// MSMs. Work the engine would send to a GPU still goes there.
+    pub(crate) fn verify_msm_batch(&self, jobs: &[gloam_engine::MsmJob<'_>]) -> Result<Vec<G1Projective>, crate::KzgError> {
+        let total: usize = jobs.iter().map(|j| j.bases.len()).sum();
+        let on_cpu = matches!(self.engine.choose(gloam_engine::Op::Msm, total), Ok(gloam_engine::BackendKind::Cpu));
+        if on_cpu && jobs.iter().all(|j| j.bases.len() == j.scalars.len()) {
+            return Ok(jobs.iter().map(|j| msm_blst(j.bases, j.scalars)).collect());
+        }
+        Ok(self.engine.msm_batch(jobs)?)
+    }
+}
+
+/// y·G with blst.
+pub(crate) fn generator_mul(y: &Fr) -> G1Projective {
+    let yb = scalar_le(y);
+    let mut out = blst_p1::default();
+    // SAFETY: 255-bit little-endian scalar, blst's own generator.
+    unsafe { blst_p1_mult(&mut out, blst_p1_generator(), yb.as_ptr(), 255) };
+    g1_proj_from_blst(&out)
+}
+
 fn scalar_le(s: &ark_bls12_381::Fr) -> [u8; 32] {
     let mut out = [0u8; 32];
     out.copy_from_slice(&s.into_bigint().to_bytes_le());
@@ -122,10 +193,10 @@ pub(crate) fn opening_lhs(c: &G1Affine, y: &ark_bls12_381::Fr, z: &ark_bls12_381
 #[cfg(test)]
 mod tests {
     use super::*;
-    use ark_bls12_381::{Bls12_381, Fr};
-    use ark_bls12_381::G1Projective;
+    use ark_bls12_381::Bls12_381;
     use ark_ec::{pairing::Pairing, CurveGroup, PrimeGroup};
-    use ark_ff::{UniformRand, Zero};
+    use ark_ec::VariableBaseMSM;
+    use ark_ff::UniformRand;
     use blst::{blst_p1_deserialize, blst_p1_is_equal};
 
     #[test]
@@ -182,6 +253,29 @@ mod tests {
                 assert!(blst_p1_is_equal(&a, &b));
             }
         }
+    }
+
+    #[test]
+    fn msm_and_generator_mul_match_arkworks() {
+        let mut rng = ark_std_rng();
+        for n in [0usize, 1, 2, 5, 31, 33, 130] {
+            let mut bases: Vec<G1Affine> = (0..n).map(|_| (G1Projective::generator() * Fr::rand(&mut rng)).into_affine()).collect();
+            if n > 2 {
+                bases[1] = G1Affine::zero();
+            }
+            let mut scalars: Vec<Fr> = (0..n).map(|_| Fr::rand(&mut rng)).collect();
+            if n > 3 {
+                scalars[2] = Fr::zero();
+                scalars[3] = -Fr::from(1u64);
+            }
+            let want = G1Projective::msm(&bases, &scalars).unwrap();
+            assert_eq!(msm_blst(&bases, &scalars), want, "n = {n}");
+        }
+        for y in [Fr::zero(), Fr::from(1u64), Fr::rand(&mut rng)] {
+            assert_eq!(generator_mul(&y), G1Projective::generator() * y);
+        }
+        let p = (G1Projective::generator() * Fr::rand(&mut rng)).into_affine();
+        assert_eq!(g1_from_blst(&g1_to_blst(&p)), p);
     }
 
     fn ark_std_rng() -> impl rand::Rng {
