@@ -9,8 +9,14 @@
 //!   randomized differential test against the `c-kzg` crate pin this.
 //! * **Heavy work through the engine.** Commitments and blob proofs use a fixed-base table of the
 //!   4096 Lagrange points built with [`gloam_engine::Engine::prepare_fixed_base`] (resident on
-//!   the backend); verification MSMs, FK20's column products, and every NTT go through
-//!   [`gloam_engine::Engine`]. Pairings and small field work use arkworks directly.
+//!   the backend); FK20's column products and every NTT go through [`gloam_engine::Engine`].
+//!   Verification's small RLC MSMs go to the engine when it would pick a GPU for them, and
+//!   otherwise to blst's Pippenger (faster than the engine's CPU path at a few hundred points).
+//! * **blst for the verification arithmetic** (`pairing.rs`): pairing checks (one final
+//!   exponentiation over two Miller loops with precomputed G2 lines), G1 decompression and
+//!   subgroup checks (the same ones c-kzg runs), single-opening scalar multiplications.
+//!   Points cross between arkworks and blst by limb copy: both use Montgomery form with
+//!   R = 2³⁸⁴.
 //! * **FK20 for cell proofs** ([`fk20`]): 128 proofs from 64 size-128 NTTs, 128 fixed-base
 //!   64-point MSMs (one engine table per frequency, shared by every blob of a batch) and two
 //!   size-128 G1 FFTs. The setup side is transformed once, lazily; for mainnet the transformed
