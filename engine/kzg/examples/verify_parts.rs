@@ -37,8 +37,8 @@ fn run() {
     let idx: Vec<u64> = (0..128).collect();
     let coms = vec![com; 128];
     let ci = vec![0u64; 128];
-    time("decode 128 proofs", 10, || proofs.iter().map(|p| g1_decompress(&p.0, true).unwrap()).count());
-    time("cell_to_evals x128", 10, || cells.iter().map(|c| cell_to_evals(c).unwrap()).count());
+    time("decode 128 proofs", 10, || proofs.iter().map(|p| g1_decompress(&p.0, true).unwrap()).collect::<Vec<_>>());
+    time("cell_to_evals x128", 10, || cells.iter().map(|c| cell_to_evals(c).unwrap()).collect::<Vec<_>>());
     time("challenge", 10, || compute_verify_cell_kzg_proof_batch_challenge(&[com], &ci, &idx, &cells, &proofs).unwrap());
     time("verify_cell_kzg_proof_batch", 10, || s.verify_cell_kzg_proof_batch(&coms, &idx, &cells, &proofs).unwrap());
     let mut rows: Vec<Fr> = (0..8192).map(|_| Fr::rand(&mut rng)).collect();
@@ -46,7 +46,7 @@ fn run() {
     let pts: Vec<_> = proofs.iter().map(|p| g1_decompress(&p.0, true).unwrap()).collect();
     let sc: Vec<Fr> = (0..128).map(|_| Fr::rand(&mut rng)).collect();
     time("engine msm 128", 10, || s.engine().msm(&pts, &sc).unwrap());
-    time("inverse x128", 10, || sc.iter().map(|x| ark_ff::Field::inverse(x).unwrap()).count());
+    time("inverse x128", 10, || sc.iter().map(|x| ark_ff::Field::inverse(x).unwrap()).collect::<Vec<_>>());
     let z = Bytes32(fr_to_be(&Fr::rand(&mut rng)));
     let (p, y) = s.compute_kzg_proof(&blob, &z).unwrap();
     time("verify_kzg_proof", 50, || s.verify_kzg_proof(&com, &z, &y, &p.to_bytes()).unwrap());
