@@ -24,7 +24,7 @@ use std::sync::Arc;
 
 pub use config::{EngineConfig, FaultPlan, Op, Selection, Thresholds};
 pub use gloam_engine_core::{
-    domain, layout, Backend, BackendKind, DeviceError, DeviceInfo, FixedBaseMsm, Fq, Fr, G1Affine,
+    domain, layout, report_skip, Backend, BackendKind, DeviceError, DeviceInfo, FixedBaseMsm, Fq, Fr, G1Affine,
     G1Projective, KernelCompileReport, MsmJob, NttDirection, NttOp,
 };
 pub use stats::{EngineStats, OpStats};

@@ -45,7 +45,7 @@ fn engine_for(kind: BackendKind) -> Option<Arc<Engine>> {
             panic!("GLOAM_REQUIRE_CUDA=1 but no CUDA device: {why}")
         }
         _ => {
-            eprintln!("\n*** SKIPPED: {kind} backend not available here: {why} ***\n");
+            gloam_engine::report_skip(&format!("{kind} backend not available here: {why}"));
             None
         }
     }

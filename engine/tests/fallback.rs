@@ -109,7 +109,7 @@ fn every_failure_mode_still_returns_the_right_answer() {
         } else {
             assert!(s.fallbacks(BackendKind::Cuda, Op::Ntt) >= 1, "{failure:?}: {s:?}");
             // Transient failures keep the device in rotation; every later failure is counted.
-            e.msm(&bases, &scalars).unwrap();
+            let _ = e.msm(&bases, &scalars).unwrap();
             assert_eq!(e.stats().fallbacks(BackendKind::Cuda, Op::Msm), s.fallbacks(BackendKind::Cuda, Op::Msm) + 1);
         }
     }
@@ -125,7 +125,7 @@ fn auto_keeps_small_inputs_on_the_cpu() {
     assert_eq!(e.choose(Op::Ntt, 64).unwrap(), BackendKind::Cpu);
     let bases = testkit::random_points(16, 1);
     let scalars = testkit::random_scalars(16, 2);
-    e.msm(&bases, &scalars).unwrap();
+    let _ = e.msm(&bases, &scalars).unwrap();
     assert_eq!(fake.calls.load(Ordering::SeqCst), 0, "small MSM never touched the GPU");
     // Software adapters are never chosen by auto, whatever the size.
     struct Soft;
@@ -181,7 +181,7 @@ fn injected_fault_on_real_webgpu_backend() {
     if !e.available().contains(&BackendKind::WebGpu) {
         let why = format!("{:?}", e.probes());
         assert!(std::env::var("CI").map(|v| v != "true").unwrap_or(true), "CI=true but no WebGPU adapter: {why}");
-        eprintln!("\n*** SKIPPED: no WebGPU adapter here: {why} ***\n");
+        gloam_engine::report_skip(&format!("no WebGPU adapter here: {why}"));
         return;
     }
     let bases = testkit::random_points(64, 9);

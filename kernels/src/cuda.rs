@@ -145,7 +145,7 @@ mod tests {
         } else if let Some(root) = std::env::var_os("GLOAM_REPO_ROOT") {
             std::path::Path::new(&root).join("kernels/cuda")
         } else {
-            eprintln!("SKIPPED: kernels/cuda not found (set GLOAM_REPO_ROOT)");
+            { use std::io::Write; let _ = writeln!(std::io::stderr().lock(), "\n*** SKIPPED: kernels/cuda not found (set GLOAM_REPO_ROOT) ***\n"); }
             return;
         };
         let mut stack = vec![dir.clone()];

@@ -18,7 +18,7 @@ fn nvrtc_present() -> bool {
     if std::env::var("CI").is_ok_and(|v| v == "true") {
         panic!("CI=true but {msg}");
     }
-    eprintln!("\n*** SKIPPED: CUDA compile check: {msg} ***\n");
+    { use std::io::Write; let _ = writeln!(std::io::stderr().lock(), "\n*** SKIPPED: CUDA compile check: {msg} ***\n"); }
     false
 }
 

@@ -26,7 +26,7 @@ fn run_on(kind: BackendKind) {
         match kind {
             BackendKind::WebGpu if ci => panic!("CI=true but no WebGPU adapter: {why}"),
             BackendKind::Cuda if need_cuda => panic!("GLOAM_REQUIRE_CUDA=1 but no CUDA device: {why}"),
-            _ => return eprintln!("\n*** SKIPPED: KZG vectors on {kind}: backend not available: {why} ***\n"),
+            _ => return gloam_engine::report_skip(&format!("KZG vectors on {kind}: backend not available: {why}")),
         }
     }
     let settings = KzgSettings::mainnet(engine.clone()).expect("embedded setup loads");

@@ -65,12 +65,12 @@ pub fn run(opts: &BenchOptions, engines: &Engines) -> Result<Vec<Record>, BenchE
     for (kind, s) in &settings {
         let b = &blobs[0];
         il.add(format!("gloam/{kind}"), move || {
-            std::hint::black_box(s.blob_to_kzg_commitment(b).unwrap());
+            let _ = std::hint::black_box(s.blob_to_kzg_commitment(b).unwrap());
         });
     }
     let cb = &ck_blobs[0];
     il.add("c-kzg/cpu", move || {
-        std::hint::black_box(ck.blob_to_kzg_commitment(cb).unwrap());
+        let _ = std::hint::black_box(ck.blob_to_kzg_commitment(cb).unwrap());
     });
     push("blob_to_kzg_commitment", 1, il.run(opts.samples));
 
@@ -79,13 +79,13 @@ pub fn run(opts: &BenchOptions, engines: &Engines) -> Result<Vec<Record>, BenchE
     for (kind, s) in &settings {
         let bs = &blobs;
         il.add(format!("gloam/{kind}"), move || {
-            std::hint::black_box(s.blob_to_kzg_commitment_batch(bs));
+            let _ = std::hint::black_box(s.blob_to_kzg_commitment_batch(bs));
         });
     }
     let cbs = &ck_blobs;
     il.add("c-kzg/cpu", move || {
         for b in cbs {
-            std::hint::black_box(ck.blob_to_kzg_commitment(b).unwrap());
+            let _ = std::hint::black_box(ck.blob_to_kzg_commitment(b).unwrap());
         }
     });
     push("blob_to_kzg_commitment_batch", batch, il.run(opts.samples.min(3)));
@@ -95,12 +95,12 @@ pub fn run(opts: &BenchOptions, engines: &Engines) -> Result<Vec<Record>, BenchE
     for (kind, s) in &settings {
         let (b, c) = (&blobs[0], &commits[0]);
         il.add(format!("gloam/{kind}"), move || {
-            std::hint::black_box(s.compute_blob_kzg_proof(b, c).unwrap());
+            let _ = std::hint::black_box(s.compute_blob_kzg_proof(b, c).unwrap());
         });
     }
     let (cb, cc) = (&ck_blobs[0], &ck_commits[0]);
     il.add("c-kzg/cpu", move || {
-        std::hint::black_box(ck.compute_blob_kzg_proof(cb, cc).unwrap());
+        let _ = std::hint::black_box(ck.compute_blob_kzg_proof(cb, cc).unwrap());
     });
     push("compute_blob_kzg_proof", 1, il.run(opts.samples));
 
@@ -144,11 +144,11 @@ pub fn run(opts: &BenchOptions, engines: &Engines) -> Result<Vec<Record>, BenchE
     for (kind, s) in &settings {
         let b = &blobs[0];
         il.add(format!("gloam/{kind}"), move || {
-            std::hint::black_box(s.compute_cells_and_kzg_proofs(b).unwrap());
+            let _ = std::hint::black_box(s.compute_cells_and_kzg_proofs(b).unwrap());
         });
     }
     il.add("c-kzg/cpu", move || {
-        std::hint::black_box(ck.compute_cells_and_kzg_proofs(cb).unwrap());
+        let _ = std::hint::black_box(ck.compute_cells_and_kzg_proofs(cb).unwrap());
     });
     push("compute_cells_and_kzg_proofs", 1, il.run(opts.samples.min(3)));
     Ok(records)

@@ -38,16 +38,16 @@ pub fn run(opts: &BenchOptions, engines: &Engines) -> Result<Vec<Record>, BenchE
         for (kind, e, _) in &engines.list {
             let (b, s) = (&bases, &scalars);
             il.add(format!("gloam/{kind}"), move || {
-                std::hint::black_box(e.msm(b, s).unwrap());
+                let _ = std::hint::black_box(e.msm(b, s).unwrap());
             });
         }
         if let Some(b) = &blst {
             il.add("blst/cpu", move || {
-                std::hint::black_box(if single { b.mult_single() } else { b.mult_threaded() });
+                let _ = std::hint::black_box(if single { b.mult_single() } else { b.mult_threaded() });
             });
             let (bs, ss) = (&bases, &scalars);
             il.add("arkworks/cpu", move || {
-                std::hint::black_box(G1Projective::msm(bs, ss).unwrap());
+                let _ = std::hint::black_box(G1Projective::msm(bs, ss).unwrap());
             });
         }
         for (key, s) in il.run(opts.samples) {
@@ -72,13 +72,14 @@ pub fn run(opts: &BenchOptions, engines: &Engines) -> Result<Vec<Record>, BenchE
             for (kind, t) in &tables {
                 let s = &scalars;
                 il.add(format!("gloam/{kind}"), move || {
-                    std::hint::black_box(t.msm(s).unwrap());
+                    let _ = std::hint::black_box(t.msm(s).unwrap());
                 });
             }
             if let Some(f) = &fixed {
+                progress(format!("fixed-msm 2^{k}: blst wbits=8 table {} KiB", f.table_bytes() / 1024));
                 assert_eq!(blst_compressed(&f.mult()), expected, "blst wbits disagrees");
                 il.add("blst/cpu", move || {
-                    std::hint::black_box(f.mult());
+                    let _ = std::hint::black_box(f.mult());
                 });
             }
             for (key, s) in il.run(opts.samples) {

@@ -32,7 +32,7 @@ pub fn run(opts: &BenchOptions, engines: &Engines) -> Result<Vec<Record>, BenchE
                 il.add(format!("gloam/{kind}"), move || {
                     buf.copy_from_slice(inp);
                     e.ntt(&mut buf, op).unwrap();
-                    std::hint::black_box(&buf);
+                    let _ = std::hint::black_box(&buf);
                 });
             }
             if opts.peers {
@@ -46,7 +46,7 @@ pub fn run(opts: &BenchOptions, engines: &Engines) -> Result<Vec<Record>, BenchE
                     } else {
                         d.ifft_in_place(&mut buf)
                     }
-                    std::hint::black_box(&buf);
+                    let _ = std::hint::black_box(&buf);
                 });
             }
             for (key, s) in il.run(opts.samples) {

@@ -88,7 +88,7 @@ mod tests {
         match probe(&CudaConfig::default()) {
             Ok(b) => eprintln!("CUDA device found: {:?}", b.info()),
             Err(why) => {
-                eprintln!("\n*** SKIPPED: no CUDA here: {why} ***\n");
+                gloam_engine_core::report_skip(&format!("no CUDA here: {why}"));
                 assert!(!why.is_empty());
                 if std::env::var("GLOAM_REQUIRE_CUDA").is_ok_and(|v| v == "1") {
                     panic!("GLOAM_REQUIRE_CUDA=1 but {why}");

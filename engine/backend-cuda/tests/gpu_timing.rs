@@ -35,7 +35,7 @@ fn print_timings() {
     let b = match CudaBackend::open(&CudaConfig::default()) {
         Ok(b) => b,
         Err(why) => {
-            eprintln!("\n*** SKIPPED: timings need a CUDA device: {why} ***\n");
+            gloam_engine_core::report_skip(&format!("timings need a CUDA device: {why}"));
             if std::env::var("GLOAM_REQUIRE_CUDA").is_ok_and(|v| v == "1") {
                 panic!("GLOAM_REQUIRE_CUDA=1 but {why}");
             }

@@ -76,7 +76,7 @@ fn harness() -> Option<&'static PathBuf> {
         Ok(p) => Some(p),
         Err(why) if std::env::var("CI").is_ok_and(|v| v == "true") => panic!("CI=true but {why}"),
         Err(why) => {
-            eprintln!("\n*** SKIPPED: host emulation needs a C++ compiler: {why} ***\n");
+            gloam_engine_core::report_skip(&format!("host emulation needs a C++ compiler: {why}"));
             None
         }
     }

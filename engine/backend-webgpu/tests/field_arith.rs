@@ -15,7 +15,7 @@ fn adapter_present() -> bool {
         Ok(_) => true,
         Err(why) if std::env::var("CI").is_ok_and(|v| v == "true") => panic!("CI=true but no WebGPU adapter: {why}"),
         Err(why) => {
-            eprintln!("\n*** SKIPPED: no WebGPU adapter: {why} ***\n");
+            gloam_engine_core::report_skip(&format!("no WebGPU adapter: {why}"));
             false
         }
     }

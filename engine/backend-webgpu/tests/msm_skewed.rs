@@ -30,7 +30,7 @@ fn skewed_scalars_match_arkworks() {
     let backend = match gloam_webgpu::probe(&Default::default()) {
         Ok(b) => b,
         Err(why) if std::env::var("CI").is_ok_and(|v| v == "true") => panic!("CI=true but no WebGPU adapter: {why}"),
-        Err(why) => return eprintln!("\n*** SKIPPED: no WebGPU adapter: {why} ***\n"),
+        Err(why) => return gloam_engine_core::report_skip(&format!("no WebGPU adapter: {why}")),
     };
     let s = seed();
     let mut r = rand_chacha::ChaCha20Rng::seed_from_u64(s);

@@ -215,3 +215,11 @@ impl fmt::Debug for dyn Backend {
         f.debug_struct("Backend").field("kind", &self.kind()).finish()
     }
 }
+
+/// Tells whoever runs the tests that a test skipped, and why — visibly. libtest captures
+/// `eprintln!` of passing tests, which would make a skip silent in CI logs; writing to the stderr
+/// handle directly bypasses that capture.
+pub fn report_skip(msg: &str) {
+    use std::io::Write;
+    let _ = writeln!(std::io::stderr().lock(), "\n*** SKIPPED: {msg} ***\n");
+}
