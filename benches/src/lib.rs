@@ -31,13 +31,16 @@ pub struct BenchOptions {
     pub threads: Option<usize>,
     /// Which gloam backends to measure (those available are used; CPU always).
     pub backends: Vec<BackendKind>,
+    /// Also measure software adapters (lavapipe). Off unless the backend was named explicitly:
+    /// their timings say nothing about GPUs and take minutes at larger sizes.
+    pub include_software: bool,
     /// Measure peers too (default true).
     pub peers: bool,
 }
 
 impl Default for BenchOptions {
     fn default() -> Self {
-        BenchOptions { log_sizes: Vec::new(), samples: 5, threads: None, backends: BackendKind::ALL.to_vec(), peers: true }
+        BenchOptions { log_sizes: Vec::new(), samples: 5, threads: None, backends: BackendKind::ALL.to_vec(), include_software: false, peers: true }
     }
 }
 

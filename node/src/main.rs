@@ -53,7 +53,8 @@ struct BenchArgs {
     /// single-threaded C entry point.
     #[arg(long)]
     threads: Option<usize>,
-    /// gloam backends to measure (default: every available one).
+    /// gloam backends to measure (default: every available hardware one; a software adapter
+    /// such as lavapipe is measured only when named here).
     #[arg(long, value_delimiter = ',')]
     backends: Vec<String>,
     /// Skip peer libraries.
@@ -122,7 +123,14 @@ fn bench(a: BenchArgs) -> Result<ExitCode, String> {
     } else {
         a.backends.iter().map(|b| b.parse::<BackendKind>()).collect::<Result<Vec<_>, _>>()?
     };
-    let opts = gloam_bench::BenchOptions { log_sizes: a.sizes, samples: a.samples, threads: a.threads, backends, peers: !a.no_peers };
+    let opts = gloam_bench::BenchOptions {
+        log_sizes: a.sizes,
+        samples: a.samples,
+        threads: a.threads,
+        include_software: !a.backends.is_empty(),
+        backends,
+        peers: !a.no_peers,
+    };
     eprintln!("gloam bench {} — gloam and peers measured in this one run", a.area);
     let records = match gloam_bench::areas::run(&a.area, &opts) {
         Ok(r) => r,

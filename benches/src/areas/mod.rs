@@ -61,8 +61,12 @@ impl Engines {
         for &k in &opts.backends {
             let e = Engine::new(EngineConfig { selection: Selection::forced(k), ..EngineConfig::from_env().unwrap_or_default() });
             if e.available().contains(&k) {
-                let device = e.backend(k).map(|b| b.info().name).unwrap_or_default();
-                list.push((k, Arc::new(e), device));
+                let info = e.backend(k).map(|b| b.info()).unwrap_or_default();
+                if info.is_software && !opts.include_software {
+                    crate::progress(format!("{k}: {} is a software adapter; not measured (name it with --backends {k} to include it)", info.name));
+                    continue;
+                }
+                list.push((k, Arc::new(e), info.name));
             } else {
                 let why = e.probes().iter().find(|p| p.kind == k).and_then(|p| p.result.clone().err()).unwrap_or_default();
                 crate::progress(format!("{k}: not measured ({why})"));
