@@ -40,7 +40,14 @@ pub struct BenchOptions {
 
 impl Default for BenchOptions {
     fn default() -> Self {
-        BenchOptions { log_sizes: Vec::new(), samples: 5, threads: None, backends: BackendKind::ALL.to_vec(), include_software: false, peers: true }
+        BenchOptions {
+            log_sizes: Vec::new(),
+            samples: 5,
+            threads: None,
+            backends: BackendKind::ALL.to_vec(),
+            include_software: false,
+            peers: true,
+        }
     }
 }
 

@@ -170,8 +170,7 @@ impl FaultPlan {
         self.rules.is_empty()
     }
     pub fn hits(&self, k: BackendKind, op: Op) -> bool {
-        k != BackendKind::Cpu
-            && self.rules.iter().any(|(b, o)| b.is_none_or(|b| b == k) && o.is_none_or(|o| o == op))
+        k != BackendKind::Cpu && self.rules.iter().any(|(b, o)| b.is_none_or(|b| b == k) && o.is_none_or(|o| o == op))
     }
     pub fn parse(s: &str) -> Result<FaultPlan, String> {
         let mut plan = FaultPlan::default();

@@ -100,14 +100,20 @@ impl Engine {
             let r = guarded_probe(|| gloam_cuda::probe(&cfg));
             Self::record(&mut probes, &mut gpus, BackendKind::Cuda, r);
         } else {
-            probes.push(ProbeReport { kind: BackendKind::Cuda, result: Err("not probed: excluded by the backend selection".into()) });
+            probes.push(ProbeReport {
+                kind: BackendKind::Cuda,
+                result: Err("not probed: excluded by the backend selection".into()),
+            });
         }
         if wants(BackendKind::WebGpu) {
             let cfg = gloam_webgpu::WebGpuConfig { cache_dir: config.kernel_cache_dir.clone() };
             let r = guarded_probe(|| gloam_webgpu::probe(&cfg));
             Self::record(&mut probes, &mut gpus, BackendKind::WebGpu, r);
         } else {
-            probes.push(ProbeReport { kind: BackendKind::WebGpu, result: Err("not probed: excluded by the backend selection".into()) });
+            probes.push(ProbeReport {
+                kind: BackendKind::WebGpu,
+                result: Err("not probed: excluded by the backend selection".into()),
+            });
         }
         Engine::assemble(config, cpu, gpus, probes)
     }
@@ -121,7 +127,12 @@ impl Engine {
     pub fn cpu_only() -> Engine {
         let cpu: Arc<dyn Backend> = Arc::new(gloam_cpu::CpuBackend::new());
         let probes = vec![ProbeReport { kind: BackendKind::Cpu, result: Ok(cpu.info()) }];
-        Engine::assemble(EngineConfig { selection: Selection::cpu(), ..EngineConfig::default() }, cpu, Vec::new(), probes)
+        Engine::assemble(
+            EngineConfig { selection: Selection::cpu(), ..EngineConfig::default() },
+            cpu,
+            Vec::new(),
+            probes,
+        )
     }
 
     /// An engine over explicitly supplied GPU backends (tests: fault injection with a backend
@@ -141,7 +152,12 @@ impl Engine {
         Engine { config, cpu, gpus, probes, stats: stats::Counters::default(), warned: Mutex::new(Default::default()) }
     }
 
-    fn record(probes: &mut Vec<ProbeReport>, gpus: &mut Vec<Slot>, kind: BackendKind, r: Result<Arc<dyn Backend>, String>) {
+    fn record(
+        probes: &mut Vec<ProbeReport>,
+        gpus: &mut Vec<Slot>,
+        kind: BackendKind,
+        r: Result<Arc<dyn Backend>, String>,
+    ) {
         match r {
             Ok(b) => {
                 let info = b.info();
@@ -306,11 +322,8 @@ impl Engine {
                 Err(p) => self.note_failure(k, Op::FixedBaseMsm, &DeviceError::Panicked(panic_message(&p))),
             }
         }
-        let cpu_table = if device_table.is_none() {
-            Some(self.cpu.prepare_fixed_base(bases).expect("cpu tables"))
-        } else {
-            None
-        };
+        let cpu_table =
+            if device_table.is_none() { Some(self.cpu.prepare_fixed_base(bases).expect("cpu tables")) } else { None };
         Ok(FixedBase {
             engine: self.clone(),
             bases: bases_arc,

@@ -73,7 +73,12 @@ pub fn adversarial_msm_cases(n: usize, seed: u64) -> Vec<(&'static str, Vec<G1Af
     cases.push(("P and -P, random scalars", pm, sc.clone()));
     let sparse: Vec<Fr> = (0..n).map(|_| if r.gen_bool(0.1) { Fr::rand(&mut r) } else { Fr::from(0u64) }).collect();
     cases.push(("sparse scalars", pts.clone(), sparse));
-    let top: Vec<Fr> = (0..n).map(|_| Fr::from_bigint(ark_ff::BigInt([r.gen(), r.gen(), r.gen(), 0x73ed_a753_299d_7d48])).unwrap_or(fr_minus_one())).collect();
+    let top: Vec<Fr> = (0..n)
+        .map(|_| {
+            Fr::from_bigint(ark_ff::BigInt([r.gen(), r.gen(), r.gen(), 0x73ed_a753_299d_7d48]))
+                .unwrap_or(fr_minus_one())
+        })
+        .collect();
     cases.push(("high-bit scalars near r", pts.clone(), top));
     cases
 }

@@ -73,7 +73,11 @@ fn check_msm_adversarial(kind: BackendKind) {
     for n in [1usize, 2, 3, 64, 255, 1000, 4096] {
         for (name, bases, scalars) in testkit::adversarial_msm_cases(n, seed) {
             let got = e.msm(&bases, &scalars).unwrap();
-            assert_eq!(point_bytes(&got), point_bytes(&reference_msm(&bases, &scalars)), "{kind} msm `{name}` n={n} seed={seed}");
+            assert_eq!(
+                point_bytes(&got),
+                point_bytes(&reference_msm(&bases, &scalars)),
+                "{kind} msm `{name}` n={n} seed={seed}"
+            );
         }
     }
     assert_eq!(e.stats().total_fallbacks(), 0, "{kind}: fell back: {:?}", e.stats());
@@ -83,7 +87,10 @@ fn check_msm_batch(kind: BackendKind) {
     let Some(e) = engine_for(kind) else { return };
     let seed = testkit::seed(0xba7c);
     let sizes = [0usize, 1, 17, 256, 1000, 4096];
-    let data: Vec<_> = sizes.iter().map(|&n| (testkit::random_points(n, seed + n as u64), testkit::random_scalars(n, seed + 1 + n as u64))).collect();
+    let data: Vec<_> = sizes
+        .iter()
+        .map(|&n| (testkit::random_points(n, seed + n as u64), testkit::random_scalars(n, seed + 1 + n as u64)))
+        .collect();
     let jobs: Vec<MsmJob> = data.iter().map(|(b, s)| MsmJob { bases: b, scalars: s }).collect();
     let got = e.msm_batch(&jobs).unwrap();
     assert_eq!(got.len(), sizes.len());
@@ -108,7 +115,12 @@ fn check_fixed_base(kind: BackendKind) {
     let refs: Vec<&[Fr]> = vecs.iter().map(|v| v.as_slice()).collect();
     let got = table.msm_batch(&refs).unwrap();
     for (s, g) in vecs.iter().zip(&got) {
-        assert_eq!(point_bytes(g), point_bytes(&reference_msm(&bases[..s.len()], s)), "{kind} fixed-base len={} seed={seed}", s.len());
+        assert_eq!(
+            point_bytes(g),
+            point_bytes(&reference_msm(&bases[..s.len()], s)),
+            "{kind} fixed-base len={} seed={seed}",
+            s.len()
+        );
     }
     assert_eq!(point_bytes(&table.msm(&vecs[0]).unwrap()), point_bytes(&got[0]));
     assert_eq!(e.stats().total_fallbacks(), 0, "{kind}: fell back: {:?}", e.stats());
@@ -151,7 +163,10 @@ fn check_ntt_batch(kind: BackendKind) {
             let mut got = input.clone();
             e.ntt_batch(&mut got, n, op).unwrap();
             for (i, (g, x)) in got.chunks(n).zip(input.chunks(n)).enumerate() {
-                assert!(g == reference_ntt(x, op).as_slice(), "{kind} ntt batch n=2^{log_n} item {i} {op:?} seed={seed}");
+                assert!(
+                    g == reference_ntt(x, op).as_slice(),
+                    "{kind} ntt batch n=2^{log_n} item {i} {op:?} seed={seed}"
+                );
             }
         }
     }
@@ -183,8 +198,16 @@ fn check_concurrent(kind: BackendKind) {
                 for round in 0..10u64 {
                     let s = testkit::random_scalars(512, seed + 100 * t + round);
                     let want = point_bytes(&reference_msm(bases, &s));
-                    assert_eq!(point_bytes(&e.msm(bases, &s).unwrap()), want, "{kind} thread {t} round {round} seed={seed}");
-                    assert_eq!(point_bytes(&table.msm(&s).unwrap()), want, "{kind} fixed thread {t} round {round} seed={seed}");
+                    assert_eq!(
+                        point_bytes(&e.msm(bases, &s).unwrap()),
+                        want,
+                        "{kind} thread {t} round {round} seed={seed}"
+                    );
+                    assert_eq!(
+                        point_bytes(&table.msm(&s).unwrap()),
+                        want,
+                        "{kind} fixed thread {t} round {round} seed={seed}"
+                    );
                     let mut d = s.clone();
                     e.ntt(&mut d, NttOp::FORWARD).unwrap();
                     assert!(d == reference_ntt(&s, NttOp::FORWARD), "{kind} ntt thread {t} round {round} seed={seed}");

@@ -69,7 +69,11 @@ impl Backend for Faulty {
 }
 
 fn engine_over(b: Arc<Faulty>) -> Engine {
-    let cfg = EngineConfig { selection: Selection::forced(BackendKind::Cuda), kernel_cache_dir: None, ..EngineConfig::default() };
+    let cfg = EngineConfig {
+        selection: Selection::forced(BackendKind::Cuda),
+        kernel_cache_dir: None,
+        ..EngineConfig::default()
+    };
     Engine::with_backends(cfg, vec![b as Arc<dyn Backend>])
 }
 
@@ -163,8 +167,18 @@ fn input_errors_are_typed() {
     let mut d = vec![Fr::from(1u64); 8];
     assert_eq!(e.ntt(&mut d, NttOp::coset_forward(Fr::from(0u64))), Err(gloam_engine::NttError::ZeroCoset));
     // A forced backend that is absent is an error, not a silent CPU run.
-    let forced = Engine::with_backends(EngineConfig { selection: Selection::forced(BackendKind::Cuda), kernel_cache_dir: None, ..EngineConfig::default() }, vec![]);
-    assert!(matches!(forced.msm(&b, &testkit::random_scalars(3, 1)), Err(gloam_engine::MsmError::BackendUnavailable(BackendKind::Cuda, _))));
+    let forced = Engine::with_backends(
+        EngineConfig {
+            selection: Selection::forced(BackendKind::Cuda),
+            kernel_cache_dir: None,
+            ..EngineConfig::default()
+        },
+        vec![],
+    );
+    assert!(matches!(
+        forced.msm(&b, &testkit::random_scalars(3, 1)),
+        Err(gloam_engine::MsmError::BackendUnavailable(BackendKind::Cuda, _))
+    ));
 }
 
 /// The fault plan on the real WebGPU backend (lavapipe in CI): injected failures fall back to the

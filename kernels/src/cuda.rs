@@ -48,13 +48,7 @@ pub const MODULES: &[Module] = &[
     Module {
         name: "msm",
         entry: "cuda/msm.cu",
-        kernels: &[
-            "msm_digits",
-            "msm_scatter",
-            "msm_accumulate_chunks",
-            "msm_reduce_buckets",
-            "msm_window_segments",
-        ],
+        kernels: &["msm_digits", "msm_scatter", "msm_accumulate_chunks", "msm_reduce_buckets", "msm_window_segments"],
     },
 ];
 
@@ -145,7 +139,13 @@ mod tests {
         } else if let Some(root) = std::env::var_os("GLOAM_REPO_ROOT") {
             std::path::Path::new(&root).join("kernels/cuda")
         } else {
-            { use std::io::Write; let _ = writeln!(std::io::stderr().lock(), "\n*** SKIPPED: kernels/cuda not found (set GLOAM_REPO_ROOT) ***\n"); }
+            {
+                use std::io::Write;
+                let _ = writeln!(
+                    std::io::stderr().lock(),
+                    "\n*** SKIPPED: kernels/cuda not found (set GLOAM_REPO_ROOT) ***\n"
+                );
+            }
             return;
         };
         let mut stack = vec![dir.clone()];

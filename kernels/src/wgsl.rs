@@ -32,7 +32,8 @@ pub const MSM_REDUCE: Source = wgsl!("msm_reduce.wgsl");
 pub const FIELD_TEST: Source = wgsl!("field_test.wgsl");
 
 /// Every WGSL file, library files first.
-pub const SOURCES: &[Source] = &[DISPATCH, ARITH, FIELD_FR, FIELD_FP, CURVE_G1, NTT, MSM_ACCUMULATE, MSM_REDUCE, FIELD_TEST];
+pub const SOURCES: &[Source] =
+    &[DISPATCH, ARITH, FIELD_FR, FIELD_FP, CURVE_G1, NTT, MSM_ACCUMULATE, MSM_REDUCE, FIELD_TEST];
 
 /// One compilable module: a name and the files it concatenates.
 #[derive(Clone, Copy, Debug)]
@@ -56,17 +57,26 @@ impl Module {
     }
 }
 
-pub const NTT_MODULE: Module =
-    Module { name: "ntt", parts: &[DISPATCH, ARITH, FIELD_FR, NTT], entry_points: &["ntt_bit_reverse", "ntt_stage", "ntt_scale"] };
+pub const NTT_MODULE: Module = Module {
+    name: "ntt",
+    parts: &[DISPATCH, ARITH, FIELD_FR, NTT],
+    entry_points: &["ntt_bit_reverse", "ntt_stage", "ntt_scale"],
+};
 pub const MSM_ACCUMULATE_MODULE: Module = Module {
     name: "msm_accumulate",
     parts: &[DISPATCH, ARITH, FIELD_FP, CURVE_G1, MSM_ACCUMULATE],
     entry_points: &["msm_accumulate"],
 };
-pub const MSM_REDUCE_MODULE: Module =
-    Module { name: "msm_reduce", parts: &[DISPATCH, ARITH, FIELD_FP, CURVE_G1, MSM_REDUCE], entry_points: &["msm_fold"] };
-pub const FIELD_TEST_MODULE: Module =
-    Module { name: "field_test", parts: &[DISPATCH, ARITH, FIELD_FR, FIELD_FP, FIELD_TEST], entry_points: &["fr_ops", "fp_ops"] };
+pub const MSM_REDUCE_MODULE: Module = Module {
+    name: "msm_reduce",
+    parts: &[DISPATCH, ARITH, FIELD_FP, CURVE_G1, MSM_REDUCE],
+    entry_points: &["msm_fold"],
+};
+pub const FIELD_TEST_MODULE: Module = Module {
+    name: "field_test",
+    parts: &[DISPATCH, ARITH, FIELD_FR, FIELD_FP, FIELD_TEST],
+    entry_points: &["fr_ops", "fp_ops"],
+};
 
 /// Every module a backend builds (the test module included: it is small and validates the same
 /// arithmetic the real kernels use).

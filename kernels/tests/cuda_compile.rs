@@ -18,7 +18,10 @@ fn nvrtc_present() -> bool {
     if std::env::var("CI").is_ok_and(|v| v == "true") {
         panic!("CI=true but {msg}");
     }
-    { use std::io::Write; let _ = writeln!(std::io::stderr().lock(), "\n*** SKIPPED: CUDA compile check: {msg} ***\n"); }
+    {
+        use std::io::Write;
+        let _ = writeln!(std::io::stderr().lock(), "\n*** SKIPPED: CUDA compile check: {msg} ***\n");
+    }
     false
 }
 

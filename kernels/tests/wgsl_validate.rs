@@ -5,7 +5,8 @@
 use gloam_kernels::wgsl;
 
 fn validate(name: &str, text: &str) -> naga::Module {
-    let module = naga::front::wgsl::parse_str(text).unwrap_or_else(|e| panic!("{name}: parse error:\n{}", e.emit_to_string(text)));
+    let module = naga::front::wgsl::parse_str(text)
+        .unwrap_or_else(|e| panic!("{name}: parse error:\n{}", e.emit_to_string(text)));
     naga::valid::Validator::new(naga::valid::ValidationFlags::all(), naga::valid::Capabilities::empty())
         .validate(&module)
         .unwrap_or_else(|e| panic!("{name}: validation error:\n{}", e.emit_to_string(text)));
@@ -35,7 +36,8 @@ fn library_files_validate_with_their_dependencies() {
     // Each library file on top of only what it depends on: catches a file silently relying on
     // something a later file happens to define.
     use wgsl::*;
-    let stacks: &[&[gloam_kernels::Source]] = &[&[DISPATCH], &[ARITH], &[ARITH, FIELD_FR], &[ARITH, FIELD_FP], &[ARITH, FIELD_FP, CURVE_G1]];
+    let stacks: &[&[gloam_kernels::Source]] =
+        &[&[DISPATCH], &[ARITH], &[ARITH, FIELD_FR], &[ARITH, FIELD_FP], &[ARITH, FIELD_FP, CURVE_G1]];
     for parts in stacks {
         let name = parts.last().unwrap().path;
         validate(name, &assemble(parts));

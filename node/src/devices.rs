@@ -42,9 +42,20 @@ pub fn run(cfg: EngineConfig, verbose: bool, json: bool) -> Result<ExitCode, Str
         let name = e["backend"].as_str().unwrap_or("?");
         if e["available"].as_bool() == Some(true) {
             let info = &e["info"];
-            let mem = info["memory_bytes"].as_u64().map(|m| format!(", {:.1} GiB", m as f64 / (1u64 << 30) as f64)).unwrap_or_default();
-            let soft = if info["is_software"].as_bool() == Some(true) { "  [software adapter: auto never uses it]" } else { "" };
-            println!("  {name:<7} found    {}{mem} — {}{soft}", info["name"].as_str().unwrap_or(""), info["driver"].as_str().unwrap_or(""));
+            let mem = info["memory_bytes"]
+                .as_u64()
+                .map(|m| format!(", {:.1} GiB", m as f64 / (1u64 << 30) as f64))
+                .unwrap_or_default();
+            let soft = if info["is_software"].as_bool() == Some(true) {
+                "  [software adapter: auto never uses it]"
+            } else {
+                ""
+            };
+            println!(
+                "  {name:<7} found    {}{mem} — {}{soft}",
+                info["name"].as_str().unwrap_or(""),
+                info["driver"].as_str().unwrap_or("")
+            );
             if verbose {
                 if let Some(d) = info["details"].as_array() {
                     for kv in d {

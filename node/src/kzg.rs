@@ -57,7 +57,9 @@ fn read_input(what: &str, arg: &str) -> Result<Vec<u8>, String> {
     let text = if Path::new(arg).is_file() {
         let raw = std::fs::read(arg).map_err(|e| format!("{what}: reading {arg}: {e}"))?;
         match std::str::from_utf8(&raw) {
-            Ok(t) if t.trim().starts_with("0x") || t.trim().chars().all(|c| c.is_ascii_hexdigit()) => t.trim().to_string(),
+            Ok(t) if t.trim().starts_with("0x") || t.trim().chars().all(|c| c.is_ascii_hexdigit()) => {
+                t.trim().to_string()
+            }
             _ => return Ok(raw),
         }
     } else {
@@ -102,7 +104,15 @@ pub fn run(cfg: EngineConfig, a: KzgArgs) -> Result<ExitCode, String> {
             .ops
             .iter()
             .filter(|o| o.dispatched > 0)
-            .map(|o| format!("{}:{}×{}{}", o.backend, o.op, o.dispatched, if o.fallbacks > 0 { format!(" ({} fell back)", o.fallbacks) } else { String::new() }))
+            .map(|o| {
+                format!(
+                    "{}:{}×{}{}",
+                    o.backend,
+                    o.op,
+                    o.dispatched,
+                    if o.fallbacks > 0 { format!(" ({} fell back)", o.fallbacks) } else { String::new() }
+                )
+            })
             .collect();
         println!("engine: {}", if used.is_empty() { "no MSM/NTT calls".into() } else { used.join(", ") });
         return Ok(if report.all_passed() { ExitCode::SUCCESS } else { ExitCode::from(1) });

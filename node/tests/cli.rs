@@ -35,7 +35,10 @@ fn devices_reports_every_backend_with_a_reason() {
 
 #[test]
 fn bench_json_records_have_the_shared_format() {
-    let out = gloam().args(["bench", "msm", "--sizes", "6", "--samples", "1", "--json", "--backends", "cpu"]).output().unwrap();
+    let out = gloam()
+        .args(["bench", "msm", "--sizes", "6", "--samples", "1", "--json", "--backends", "cpu"])
+        .output()
+        .unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let text = String::from_utf8(out.stdout).unwrap();
     let mut impls = Vec::new();

@@ -24,7 +24,8 @@ pub fn run(opts: &BenchOptions, engines: &Engines) -> Result<Vec<Record>, BenchE
     progress(format!("kzg: {batch} random blobs, loading setups"));
     let blobs: Vec<Blob> = (0..batch).map(|i| random_blob(7000 + i as u64)).collect();
     let ck = c_kzg::ethereum_kzg_settings(8);
-    let ck_blobs: Vec<c_kzg::Blob> = blobs.iter().map(|b| c_kzg::Blob::from_bytes(b.as_bytes()).expect("len")).collect();
+    let ck_blobs: Vec<c_kzg::Blob> =
+        blobs.iter().map(|b| c_kzg::Blob::from_bytes(b.as_bytes()).expect("len")).collect();
 
     let mut settings = Vec::new();
     for (kind, e, _) in &engines.list {
@@ -35,9 +36,13 @@ pub fn run(opts: &BenchOptions, engines: &Engines) -> Result<Vec<Record>, BenchE
     }
 
     // Reference outputs from c-kzg, and the correctness gate for gloam.
-    let ck_commits: Vec<c_kzg::Bytes48> = ck_blobs.iter().map(|b| ck.blob_to_kzg_commitment(b).expect("valid").to_bytes()).collect();
-    let ck_proofs: Vec<c_kzg::Bytes48> =
-        ck_blobs.iter().zip(&ck_commits).map(|(b, c)| ck.compute_blob_kzg_proof(b, c).expect("valid").to_bytes()).collect();
+    let ck_commits: Vec<c_kzg::Bytes48> =
+        ck_blobs.iter().map(|b| ck.blob_to_kzg_commitment(b).expect("valid").to_bytes()).collect();
+    let ck_proofs: Vec<c_kzg::Bytes48> = ck_blobs
+        .iter()
+        .zip(&ck_commits)
+        .map(|(b, c)| ck.compute_blob_kzg_proof(b, c).expect("valid").to_bytes())
+        .collect();
     let commits: Vec<Bytes48> = ck_commits.iter().map(|c| Bytes48::from_bytes(c.as_slice()).expect("48")).collect();
     let proofs: Vec<Bytes48> = ck_proofs.iter().map(|c| Bytes48::from_bytes(c.as_slice()).expect("48")).collect();
     for (kind, s) in &settings {
@@ -47,7 +52,11 @@ pub fn run(opts: &BenchOptions, engines: &Engines) -> Result<Vec<Record>, BenchE
             return Err(BenchError::WrongResult { op: "kzg".into(), size: 1, backend: *kind });
         }
         if !s.verify_blob_kzg_proof_batch(&blobs, &commits, &proofs).map_err(|e| BenchError::Other(e.to_string()))? {
-            return Err(BenchError::WrongResult { op: "verify_blob_kzg_proof_batch".into(), size: batch, backend: *kind });
+            return Err(BenchError::WrongResult {
+                op: "verify_blob_kzg_proof_batch".into(),
+                size: batch,
+                backend: *kind,
+            });
         }
     }
 

@@ -13,12 +13,12 @@ use gloam_engine::{BackendKind, Engine, EngineConfig, Selection};
 use crate::{BenchError, BenchOptions, Record};
 
 /// Areas `gloam bench` knows, with the peer each table divides by.
-pub const AREAS: &[(&str, &str)] = &[("msm", "blst/cpu"), ("ntt", "arkworks/cpu"), ("kzg", "c-kzg/cpu"), ("sig", "ed25519-zebra/cpu")];
+pub const AREAS: &[(&str, &str)] =
+    &[("msm", "blst/cpu"), ("ntt", "arkworks/cpu"), ("kzg", "c-kzg/cpu"), ("sig", "ed25519-zebra/cpu")];
 
 /// Peers each table may divide by, in order of preference: a table uses the first one it
 /// contains (so the secp256k1 table divides by libsecp256k1 and the BLS one by blst).
-pub const REFERENCES: &[&str] =
-    &["blst/cpu", "c-kzg/cpu", "ed25519-zebra/cpu", "libsecp256k1/cpu", "arkworks/cpu"];
+pub const REFERENCES: &[&str] = &["blst/cpu", "c-kzg/cpu", "ed25519-zebra/cpu", "libsecp256k1/cpu", "arkworks/cpu"];
 
 /// The preferred reference label for an area's ratio column.
 pub fn reference_for(area: &str) -> &'static str {
@@ -59,16 +59,23 @@ impl Engines {
     pub fn new(opts: &BenchOptions) -> Engines {
         let mut list = Vec::new();
         for &k in &opts.backends {
-            let e = Engine::new(EngineConfig { selection: Selection::forced(k), ..EngineConfig::from_env().unwrap_or_default() });
+            let e = Engine::new(EngineConfig {
+                selection: Selection::forced(k),
+                ..EngineConfig::from_env().unwrap_or_default()
+            });
             if e.available().contains(&k) {
                 let info = e.backend(k).map(|b| b.info()).unwrap_or_default();
                 if info.is_software && !opts.include_software {
-                    crate::progress(format!("{k}: {} is a software adapter; not measured (name it with --backends {k} to include it)", info.name));
+                    crate::progress(format!(
+                        "{k}: {} is a software adapter; not measured (name it with --backends {k} to include it)",
+                        info.name
+                    ));
                     continue;
                 }
                 list.push((k, Arc::new(e), info.name));
             } else {
-                let why = e.probes().iter().find(|p| p.kind == k).and_then(|p| p.result.clone().err()).unwrap_or_default();
+                let why =
+                    e.probes().iter().find(|p| p.kind == k).and_then(|p| p.result.clone().err()).unwrap_or_default();
                 crate::progress(format!("{k}: not measured ({why})"));
             }
         }
@@ -84,6 +91,11 @@ pub(crate) fn cpu_device() -> String {
 fn cpu_model() -> String {
     std::fs::read_to_string("/proc/cpuinfo")
         .ok()
-        .and_then(|s| s.lines().find(|l| l.starts_with("model name")).and_then(|l| l.split(':').nth(1)).map(|v| v.trim().to_string()))
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("model name"))
+                .and_then(|l| l.split(':').nth(1))
+                .map(|v| v.trim().to_string())
+        })
         .unwrap_or_else(|| std::env::consts::ARCH.into())
 }

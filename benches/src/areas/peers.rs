@@ -46,7 +46,9 @@ impl BlstMsm {
         let scs: [*const u8; 2] = [self.scalars.as_ptr(), std::ptr::null()];
         let words = unsafe { blst::blst_p1s_mult_pippenger_scratch_sizeof(n) } / 8 + 1;
         let mut scratch = vec![0u64; words];
-        unsafe { blst::blst_p1s_mult_pippenger(&mut out, pts.as_ptr(), n, scs.as_ptr(), 255, scratch.as_mut_ptr() as *mut _) };
+        unsafe {
+            blst::blst_p1s_mult_pippenger(&mut out, pts.as_ptr(), n, scs.as_ptr(), 255, scratch.as_mut_ptr() as *mut _)
+        };
         out
     }
 }
@@ -83,7 +85,17 @@ impl BlstFixed {
         let scs: [*const u8; 2] = [self.scalars.as_ptr(), std::ptr::null()];
         let words = unsafe { blst::blst_p1s_mult_wbits_scratch_sizeof(self.n) } / 8 + 1;
         let mut scratch = vec![0u64; words];
-        unsafe { blst::blst_p1s_mult_wbits(&mut out, self.table.as_ptr(), self.wbits, self.n, scs.as_ptr(), 255, scratch.as_mut_ptr() as *mut _) };
+        unsafe {
+            blst::blst_p1s_mult_wbits(
+                &mut out,
+                self.table.as_ptr(),
+                self.wbits,
+                self.n,
+                scs.as_ptr(),
+                255,
+                scratch.as_mut_ptr() as *mut _,
+            )
+        };
         out
     }
 }

@@ -52,7 +52,11 @@ pub fn run(opts: &BenchOptions, _engines: &Engines) -> Result<Vec<Record>, Bench
         }
         results
     };
-    let sizes: Vec<usize> = if opts.log_sizes.is_empty() { vec![64, 256, 1024] } else { opts.log_sizes.iter().map(|k| 1usize << k).collect() };
+    let sizes: Vec<usize> = if opts.log_sizes.is_empty() {
+        vec![64, 256, 1024]
+    } else {
+        opts.log_sizes.iter().map(|k| 1usize << k).collect()
+    };
     let mut rng = ChaCha20Rng::seed_from_u64(0x5167);
 
     // ---------------------------------------------------------------- Ed25519
@@ -74,12 +78,23 @@ pub fn run(opts: &BenchOptions, _engines: &Engines) -> Result<Vec<Record>, Bench
             return Err(wrong("ed25519_zip215_batch", n));
         }
         let zsigs: Vec<ed25519_zebra::Signature> = sigs.iter().map(ed25519_zebra::Signature::from_bytes).collect();
-        let dkeys: Vec<ed25519_dalek::VerifyingKey> =
-            pks.iter().map(|p| ed25519_dalek::VerifyingKey::from_bytes(p).map_err(|e| BenchError::Other(e.to_string()))).collect::<Result<_, _>>()?;
+        let dkeys: Vec<ed25519_dalek::VerifyingKey> = pks
+            .iter()
+            .map(|p| ed25519_dalek::VerifyingKey::from_bytes(p).map_err(|e| BenchError::Other(e.to_string())))
+            .collect::<Result<_, _>>()?;
         let dsigs: Vec<ed25519_dalek::Signature> = sigs.iter().map(ed25519_dalek::Signature::from_bytes).collect();
         // Keys seen before (a validator set verified block after block): decompression skipped.
         let cache = ed25519::KeyCache::new(1 << 20);
-        let ed = EdInputs { items: &items, cache: &cache, pks: &pks, zsigs: &zsigs, msgs: &msgs, dkeys: &dkeys, dsigs: &dsigs, peers: opts.peers };
+        let ed = EdInputs {
+            items: &items,
+            cache: &cache,
+            pks: &pks,
+            zsigs: &zsigs,
+            msgs: &msgs,
+            dkeys: &dkeys,
+            dsigs: &dsigs,
+            peers: opts.peers,
+        };
         progress(format!("ed25519_zip215_batch × {n} (all threads)"));
         let res = push("ed25519_zip215_batch", n, ed.run(opts.samples));
         summarize("ed25519_zip215_batch", n, &res, "ed25519-zebra/cpu");
@@ -104,7 +119,8 @@ pub fn run(opts: &BenchOptions, _engines: &Engines) -> Result<Vec<Record>, Bench
                 }
             };
             let h: [u8; 32] = rng.gen();
-            let (recid, compact) = secp.sign_ecdsa_recoverable(secp256k1::Message::from_digest(h), &sk).serialize_compact();
+            let (recid, compact) =
+                secp.sign_ecdsa_recoverable(secp256k1::Message::from_digest(h), &sk).serialize_compact();
             let mut rsv = [0u8; 65];
             rsv[..64].copy_from_slice(&compact);
             rsv[64] = i32::from(recid) as u8;
@@ -144,7 +160,8 @@ pub fn run(opts: &BenchOptions, _engines: &Engines) -> Result<Vec<Record>, Bench
     let pk_bytes: Vec<[u8; 48]> = pks.iter().map(|p| p.to_bytes()).collect();
     let sig_bytes: Vec<[u8; 96]> = sigs.iter().map(|s| s.to_bytes()).collect();
     let verifier = BlsVerifier::pop();
-    let items: Vec<bls::Item> = (0..n).map(|i| bls::Item { public_key: &pk_bytes[i], message: &msgs[i], signature: &sig_bytes[i] }).collect();
+    let items: Vec<bls::Item> =
+        (0..n).map(|i| bls::Item { public_key: &pk_bytes[i], message: &msgs[i], signature: &sig_bytes[i] }).collect();
     if !verifier.verify_batch(&items).iter().all(|r| r.is_ok()) {
         return Err(wrong("bls_batch_verify", n));
     }
@@ -166,7 +183,9 @@ pub fn run(opts: &BenchOptions, _engines: &Engines) -> Result<Vec<Record>, Bench
                     s
                 })
                 .collect();
-            let e = blst::min_pk::Signature::verify_multiple_aggregate_signatures(&msg_refs, DST_POP, &pk_refs, false, &sig_refs, true, &rands, 64);
+            let e = blst::min_pk::Signature::verify_multiple_aggregate_signatures(
+                &msg_refs, DST_POP, &pk_refs, false, &sig_refs, true, &rands, 64,
+            );
             assert_eq!(e, blst::BLST_ERROR::BLST_SUCCESS);
         });
     }
@@ -186,7 +205,9 @@ pub fn run(opts: &BenchOptions, _engines: &Engines) -> Result<Vec<Record>, Bench
     }
     let vpk_bytes: Vec<[u8; 48]> = vote_pks.iter().map(|p| p.to_bytes()).collect();
     let vsig_bytes: Vec<[u8; 96]> = vote_sigs.iter().map(|s| s.to_bytes()).collect();
-    let vitems: Vec<bls::Item> = (0..n).map(|i| bls::Item { public_key: &vpk_bytes[i], message: &vote_msgs[i], signature: &vsig_bytes[i] }).collect();
+    let vitems: Vec<bls::Item> = (0..n)
+        .map(|i| bls::Item { public_key: &vpk_bytes[i], message: &vote_msgs[i], signature: &vsig_bytes[i] })
+        .collect();
     if !verifier.verify_batch(&vitems).iter().all(|r| r.is_ok()) {
         return Err(wrong("bls_batch_verify_4_msgs", n));
     }
@@ -207,7 +228,9 @@ pub fn run(opts: &BenchOptions, _engines: &Engines) -> Result<Vec<Record>, Bench
                     s
                 })
                 .collect();
-            let e = blst::min_pk::Signature::verify_multiple_aggregate_signatures(&msg_refs, DST_POP, &pk_refs, false, &sig_refs, true, &rands, 64);
+            let e = blst::min_pk::Signature::verify_multiple_aggregate_signatures(
+                &msg_refs, DST_POP, &pk_refs, false, &sig_refs, true, &rands, 64,
+            );
             assert_eq!(e, blst::BLST_ERROR::BLST_SUCCESS);
         });
     }
@@ -311,6 +334,11 @@ fn summarize(op: &str, n: usize, res: &[(String, Sample)], peer: &str) {
     let Some(p) = res.iter().find(|(k, _)| k == peer).map(|(_, s)| s.median_ms) else { return };
     for (k, s) in res {
         let per_s = n as f64 / (s.median_ms / 1e3);
-        progress(format!("{op} n={n}: {k:<20} {:>10.3} ms  {:>10.0} sig/s  throughput ×{:.2} vs {peer}", s.median_ms, per_s, p / s.median_ms));
+        progress(format!(
+            "{op} n={n}: {k:<20} {:>10.3} ms  {:>10.0} sig/s  throughput ×{:.2} vs {peer}",
+            s.median_ms,
+            per_s,
+            p / s.median_ms
+        ));
     }
 }

@@ -80,10 +80,13 @@ fn main() {
         if std::env::var("SWEEP").is_ok() {
             let plan = gloam_cpu::msm::MsmPlan::choose(n, rayon::current_num_threads());
             print!("2^{log_n} chosen {plan:?}; ms per c:");
-            let cs: Vec<usize> = std::env::var("SWEEP").ok().and_then(|v| {
-                let r: Vec<usize> = v.split('-').filter_map(|x| x.parse().ok()).collect();
-                (r.len() == 2).then(|| (r[0]..=r[1]).collect())
-            }).unwrap_or((6..=17).collect());
+            let cs: Vec<usize> = std::env::var("SWEEP")
+                .ok()
+                .and_then(|v| {
+                    let r: Vec<usize> = v.split('-').filter_map(|x| x.parse().ok()).collect();
+                    (r.len() == 2).then(|| (r[0]..=r[1]).collect())
+                })
+                .unwrap_or((6..=17).collect());
             for c in cs {
                 for (chunks, affine) in [(1, true), (2, true), (1, false)] {
                     let plan = gloam_cpu::msm::MsmPlan { c, chunks, affine };

@@ -23,8 +23,7 @@ pub mod ntt;
 use std::sync::Arc;
 
 use gloam_engine_core::{
-    Backend, BackendKind, DeviceInfo, DeviceResult, FixedBaseMsm, Fr, G1Affine, G1Projective, MsmJob,
-    NttOp,
+    Backend, BackendKind, DeviceInfo, DeviceResult, FixedBaseMsm, Fr, G1Affine, G1Projective, MsmJob, NttOp,
 };
 
 /// The CPU backend. Uses the global rayon pool unless built with a dedicated one.

@@ -24,9 +24,9 @@
 //! Fixed bases ([`FixedBase`]) precompute `2^(c·j)·P` for every window `j`, which turns the MSM
 //! into a single window over `n·⌈256/c⌉` points.
 
+use crate::fq;
 use ark_ec::{AffineRepr, CurveGroup};
 use ark_ff::{AdditiveGroup, BigInt, BigInteger, Field, One, PrimeField, Zero};
-use crate::fq;
 use gloam_engine_core::{DeviceResult, FixedBaseMsm, Fq, Fr, G1Affine, G1Projective};
 use rayon::prelude::*;
 
@@ -577,8 +577,7 @@ pub fn msm_with_plan(bases: &[G1Affine], scalars: &[Fr], plan: MsmPlan) -> G1Pro
     let chunks = plan.chunks.clamp(1, n);
     let rec = Recoded::new(&scalars[..n], c);
     let per = n.div_ceil(chunks);
-    let items: Vec<(usize, usize)> =
-        (0..rec.windows).flat_map(|w| (0..chunks).map(move |k| (w, k))).collect();
+    let items: Vec<(usize, usize)> = (0..rec.windows).flat_map(|w| (0..chunks).map(move |k| (w, k))).collect();
     let partial: Vec<G1Projective> = items
         .par_iter()
         .with_max_len(1)

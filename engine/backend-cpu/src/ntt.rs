@@ -233,9 +233,10 @@ fn transform(data: &mut [Fr], tw: &Twiddles, parallel: bool) {
             const J: usize = 1 << 10;
             for block in data.chunks_exact_mut(2 * m) {
                 let (lo, hi) = block.split_at_mut(m);
-                lo.par_chunks_mut(J).zip(hi.par_chunks_mut(J)).zip(t.par_chunks(J)).for_each(
-                    |((l, h), tt)| butterflies(l, h, tt, false),
-                );
+                lo.par_chunks_mut(J)
+                    .zip(hi.par_chunks_mut(J))
+                    .zip(t.par_chunks(J))
+                    .for_each(|((l, h), tt)| butterflies(l, h, tt, false));
             }
         }
         m *= 2;

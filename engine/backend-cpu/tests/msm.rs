@@ -38,18 +38,41 @@ fn nasty_cases(n: usize, rng: &mut ChaCha20Rng) -> Vec<(&'static str, Vec<G1Affi
         ("random", pts.clone(), sc.clone()),
         ("same point, same scalar", vec![p0; n], vec![Fr::from(3u64); n]),
         ("same point, random scalars", vec![p0; n], sc.clone()),
-        ("P,-P alternating, same scalar", (0..n).map(|i| if i % 2 == 0 { p0 } else { -p0 }).collect(), vec![Fr::from(9u64); n]),
+        (
+            "P,-P alternating, same scalar",
+            (0..n).map(|i| if i % 2 == 0 { p0 } else { -p0 }).collect(),
+            vec![Fr::from(9u64); n],
+        ),
         ("P,P,-P,-P, same scalar", (0..n).map(|i| if i % 4 < 2 { p0 } else { -p0 }).collect(), vec![Fr::from(9u64); n]),
         ("P,P,P,-P, same scalar", (0..n).map(|i| if i % 4 < 3 { p0 } else { -p0 }).collect(), vec![Fr::from(9u64); n]),
         ("s and -s on one point", vec![p0; n], (0..n).map(|i| if i % 2 == 0 { sc[i] } else { -sc[i - 1] }).collect()),
         ("identities", vec![G1Affine::default(); n], sc.clone()),
-        ("half identities", pts.iter().enumerate().map(|(i, p)| if i % 2 == 1 { G1Affine::default() } else { *p }).collect(), sc.clone()),
+        (
+            "half identities",
+            pts.iter().enumerate().map(|(i, p)| if i % 2 == 1 { G1Affine::default() } else { *p }).collect(),
+            sc.clone(),
+        ),
         ("zero scalars", pts.clone(), vec![Fr::from(0u64); n]),
         ("r-1", pts.clone(), vec![-Fr::from(1u64); n]),
-        ("(r-1)/2 and (r+1)/2", pts.clone(), (0..n).map(|i| {
-            let h = Fr::from_bigint({ let mut m = Fr::MODULUS; m.div2(); m }).unwrap();
-            if i % 2 == 0 { h } else { h + Fr::from(1u64) }
-        }).collect()),
+        (
+            "(r-1)/2 and (r+1)/2",
+            pts.clone(),
+            (0..n)
+                .map(|i| {
+                    let h = Fr::from_bigint({
+                        let mut m = Fr::MODULUS;
+                        m.div2();
+                        m
+                    })
+                    .unwrap();
+                    if i % 2 == 0 {
+                        h
+                    } else {
+                        h + Fr::from(1u64)
+                    }
+                })
+                .collect(),
+        ),
         ("small", pts.clone(), (0..n).map(|i| Fr::from((i % 5) as u64)).collect()),
         ("powers of two", pts.clone(), (0..n).map(|i| Fr::from(2u64).pow([(i % 255) as u64])).collect()),
     ];
@@ -61,8 +84,8 @@ fn nasty_cases(n: usize, rng: &mut ChaCha20Rng) -> Vec<(&'static str, Vec<G1Affi
     out
 }
 
-use ark_ff::Field;
 use ark_ff::BigInteger;
+use ark_ff::Field;
 
 #[test]
 fn every_window_and_bucket_kind_small_n() {

@@ -28,7 +28,9 @@ pub(crate) struct Module {
 
 impl Module {
     pub(crate) fn func(&self, name: &str) -> DeviceResult<&CudaFunction> {
-        self.funcs.get(name).ok_or_else(|| DeviceError::Launch(format!("kernel {name} not in module {}", self.report.kernel)))
+        self.funcs
+            .get(name)
+            .ok_or_else(|| DeviceError::Launch(format!("kernel {name} not in module {}", self.report.kernel)))
     }
 }
 
@@ -93,7 +95,10 @@ impl CudaBackend {
                 ("compute_capability".into(), format!("{major}.{minor}")),
                 ("arch".into(), arch.clone()),
                 ("multiprocessors".into(), sms.to_string()),
-                ("kernel_cache".into(), cfg.cache_dir.as_ref().map(|d| d.display().to_string()).unwrap_or_else(|| "off".into())),
+                (
+                    "kernel_cache".into(),
+                    cfg.cache_dir.as_ref().map(|d| d.display().to_string()).unwrap_or_else(|| "off".into()),
+                ),
             ],
         };
         let stream = ctx.default_stream();
@@ -162,7 +167,8 @@ impl Inner {
         let module = match loaded {
             Some(m) => m,
             None => {
-                let bin = compile::compile_cubin(&src, &format!("{}.cu", spec.name), &self.arch).map_err(compile_err)?;
+                let bin =
+                    compile::compile_cubin(&src, &format!("{}.cu", spec.name), &self.arch).map_err(compile_err)?;
                 compile::memo_put(&key, &bin);
                 if let Some(p) = &path {
                     if let Err(e) = compile::store(p, &bin) {
@@ -178,7 +184,11 @@ impl Inner {
         }
         Ok(Module {
             funcs,
-            report: KernelCompileReport { kernel: spec.name.into(), millis: t0.elapsed().as_secs_f64() * 1e3, from_cache },
+            report: KernelCompileReport {
+                kernel: spec.name.into(),
+                millis: t0.elapsed().as_secs_f64() * 1e3,
+                from_cache,
+            },
         })
     }
 
@@ -214,7 +224,11 @@ impl Inner {
         }
     }
 
-    pub(crate) fn download<T: cudarc::driver::DeviceRepr + Default + Clone>(&self, s: &CudaSlice<T>, len: usize) -> DeviceResult<Vec<T>> {
+    pub(crate) fn download<T: cudarc::driver::DeviceRepr + Default + Clone>(
+        &self,
+        s: &CudaSlice<T>,
+        len: usize,
+    ) -> DeviceResult<Vec<T>> {
         let mut v = vec![T::default(); len];
         if len > 0 {
             cu!(self.stream.memcpy_dtoh(&s.slice(..len), &mut v))?;

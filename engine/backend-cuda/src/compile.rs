@@ -56,7 +56,9 @@ unsafe fn cubin(prog: sys::nvrtcProgram) -> Result<Vec<u8>, String> {
         return Err("NVRTC produced an empty cubin (was a virtual compute_XX arch given?)".into());
     }
     let mut buf = vec![0u8; size];
-    unsafe { sys::nvrtcGetCUBIN(prog, buf.as_mut_ptr().cast()) }.result().map_err(|e| format!("nvrtcGetCUBIN: {e:?}"))?;
+    unsafe { sys::nvrtcGetCUBIN(prog, buf.as_mut_ptr().cast()) }
+        .result()
+        .map_err(|e| format!("nvrtcGetCUBIN: {e:?}"))?;
     Ok(buf)
 }
 
@@ -71,7 +73,8 @@ pub fn memo_put(key: &str, cubin: &[u8]) {
 }
 
 fn memo() -> &'static parking_lot::Mutex<std::collections::HashMap<String, Vec<u8>>> {
-    static M: std::sync::OnceLock<parking_lot::Mutex<std::collections::HashMap<String, Vec<u8>>>> = std::sync::OnceLock::new();
+    static M: std::sync::OnceLock<parking_lot::Mutex<std::collections::HashMap<String, Vec<u8>>>> =
+        std::sync::OnceLock::new();
     M.get_or_init(Default::default)
 }
 

@@ -32,9 +32,9 @@
 //! barriers) and speed. That is `ci/gpu-check.sh` (differential tests against arkworks up to
 //! 2^20, plus a timing table).
 
+mod backend;
 pub mod compile;
 pub mod error;
-mod backend;
 pub mod msm;
 pub mod ntt;
 

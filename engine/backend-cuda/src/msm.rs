@@ -159,20 +159,64 @@ pub trait MsmDevice {
     /// `msm_digits` over `s.n` scalars from scalar `s.scalar_start`, writing
     /// `digits[digit_off..]` and `counts[count_off..]`.
     #[allow(clippy::too_many_arguments)]
-    fn digits(&self, scalars: &Self::Buf, s: Span, c: u32, windows: u32, fixed: bool, digits: &mut Self::Buf, digit_off: usize, counts: &mut Self::Buf, count_off: usize) -> DeviceResult<()>;
+    fn digits(
+        &self,
+        scalars: &Self::Buf,
+        s: Span,
+        c: u32,
+        windows: u32,
+        fixed: bool,
+        digits: &mut Self::Buf,
+        digit_off: usize,
+        counts: &mut Self::Buf,
+        count_off: usize,
+    ) -> DeviceResult<()>;
     /// `msm_scatter` of one MSM's digits into `entries`, through `cursor[cursor_off..]`.
     #[allow(clippy::too_many_arguments)]
-    fn scatter(&self, digits: &Self::Buf, digit_off: usize, s: Span, c: u32, windows: u32, fixed: bool, cursor: &mut Self::Buf, cursor_off: usize, entries: &mut Self::Buf) -> DeviceResult<()>;
-    fn accumulate(&self, points: &Self::Buf, entries: &Self::Buf, chunks: &Self::Buf, num_chunks: u32, partial: &mut Self::Buf) -> DeviceResult<()>;
+    fn scatter(
+        &self,
+        digits: &Self::Buf,
+        digit_off: usize,
+        s: Span,
+        c: u32,
+        windows: u32,
+        fixed: bool,
+        cursor: &mut Self::Buf,
+        cursor_off: usize,
+        entries: &mut Self::Buf,
+    ) -> DeviceResult<()>;
+    fn accumulate(
+        &self,
+        points: &Self::Buf,
+        entries: &Self::Buf,
+        chunks: &Self::Buf,
+        num_chunks: u32,
+        partial: &mut Self::Buf,
+    ) -> DeviceResult<()>;
     fn reduce(&self, input: &Self::Buf, off: &Self::Buf, groups: u32, out: &mut Self::Buf) -> DeviceResult<()>;
     #[allow(clippy::too_many_arguments)]
-    fn segments(&self, buckets: &Self::Buf, per_set: u32, sets: u32, seg_len: u32, segs: u32, out: &mut Self::Buf) -> DeviceResult<()>;
+    fn segments(
+        &self,
+        buckets: &Self::Buf,
+        per_set: u32,
+        sets: u32,
+        seg_len: u32,
+        segs: u32,
+        out: &mut Self::Buf,
+    ) -> DeviceResult<()>;
 }
 
 /// Runs the pipeline for a batch of MSMs sharing window width `c`, against `points` (each
 /// MSM's points, or one fixed-base table of windows*n); returns the window sums, MSM after MSM
 /// (`windows` per MSM, or one for a fixed base).
-pub fn pipeline<D: MsmDevice>(dev: &D, points: &D::Buf, scalars: &[u64], spans: &[Span], c: u32, fixed: bool) -> DeviceResult<Vec<G1Projective>> {
+pub fn pipeline<D: MsmDevice>(
+    dev: &D,
+    points: &D::Buf,
+    scalars: &[u64],
+    spans: &[Span],
+    c: u32,
+    fixed: bool,
+) -> DeviceResult<Vec<G1Projective>> {
     let windows = windows_for(c);
     let per_set = 1u32 << (c - 1);
     let sets_per_msm = if fixed { 1 } else { windows };
@@ -284,7 +328,9 @@ pub fn msm_batch_on<D: MsmDevice>(dev: &D, jobs: &[MsmJob<'_>]) -> DeviceResult<
         scs.extend(scalar_limbs(&j.scalars[..n], n));
         start += n;
         if start >= MAX_POINTS / 32 {
-            return Err(DeviceError::Unsupported(format!("MSM batch of {start} points exceeds the 32-bit entry index")));
+            return Err(DeviceError::Unsupported(format!(
+                "MSM batch of {start} points exceeds the 32-bit entry index"
+            )));
         }
     }
     let mut out = vec![G1Projective::zero(); jobs.len()];
@@ -329,7 +375,13 @@ pub fn fixed_base_table(bases: &[G1Affine], c: u32) -> DeviceResult<Vec<u64>> {
 }
 
 /// `Σ scalars[i]·P_i` against a resident table of `n` bases (`scalars.len() <= n`).
-pub fn fixed_msm_on<D: MsmDevice>(dev: &D, table: &D::Buf, n: usize, c: u32, scalars: &[Fr]) -> DeviceResult<G1Projective> {
+pub fn fixed_msm_on<D: MsmDevice>(
+    dev: &D,
+    table: &D::Buf,
+    n: usize,
+    c: u32,
+    scalars: &[Fr],
+) -> DeviceResult<G1Projective> {
     if scalars.len() > n {
         return Err(DeviceError::Unsupported(format!("{} scalars for {n} fixed bases", scalars.len())));
     }
@@ -418,7 +470,18 @@ impl MsmDevice for CudaMsm<'_> {
         self.inner.sync()?;
         Ok(v)
     }
-    fn digits(&self, scalars: &DevBuf, s: Span, c: u32, windows: u32, fixed: bool, digits: &mut DevBuf, digit_off: usize, counts: &mut DevBuf, count_off: usize) -> DeviceResult<()> {
+    fn digits(
+        &self,
+        scalars: &DevBuf,
+        s: Span,
+        c: u32,
+        windows: u32,
+        fixed: bool,
+        digits: &mut DevBuf,
+        digit_off: usize,
+        counts: &mut DevBuf,
+        count_off: usize,
+    ) -> DeviceResult<()> {
         let f = self.module.func("msm_digits")?;
         let (n32, fixed32) = (s.n as u32, fixed as u32);
         let nb = (1usize << (c - 1)) * if fixed { 1 } else { windows as usize };
@@ -426,11 +489,33 @@ impl MsmDevice for CudaMsm<'_> {
         let mut dg_v = digits.u32_mut()?.slice_mut(digit_off..digit_off + s.n * windows as usize);
         let mut ct_v = counts.u32_mut()?.slice_mut(count_off..count_off + nb);
         unsafe {
-            cu!(self.inner.stream.launch_builder(f).arg(&sc_v).arg(&n32).arg(&c).arg(&windows).arg(&fixed32).arg(&mut dg_v).arg(&mut ct_v).launch(grid(s.n as u64, BLOCK)?))?
+            cu!(self
+                .inner
+                .stream
+                .launch_builder(f)
+                .arg(&sc_v)
+                .arg(&n32)
+                .arg(&c)
+                .arg(&windows)
+                .arg(&fixed32)
+                .arg(&mut dg_v)
+                .arg(&mut ct_v)
+                .launch(grid(s.n as u64, BLOCK)?))?
         };
         Ok(())
     }
-    fn scatter(&self, digits: &DevBuf, digit_off: usize, s: Span, c: u32, windows: u32, fixed: bool, cursor: &mut DevBuf, cursor_off: usize, entries: &mut DevBuf) -> DeviceResult<()> {
+    fn scatter(
+        &self,
+        digits: &DevBuf,
+        digit_off: usize,
+        s: Span,
+        c: u32,
+        windows: u32,
+        fixed: bool,
+        cursor: &mut DevBuf,
+        cursor_off: usize,
+        entries: &mut DevBuf,
+    ) -> DeviceResult<()> {
         let f = self.module.func("msm_scatter")?;
         let (n32, fixed32) = (s.n as u32, fixed as u32);
         let nb = (1usize << (c - 1)) * if fixed { 1 } else { windows as usize };
@@ -454,12 +539,28 @@ impl MsmDevice for CudaMsm<'_> {
         };
         Ok(())
     }
-    fn accumulate(&self, points: &DevBuf, entries: &DevBuf, chunks: &DevBuf, num_chunks: u32, partial: &mut DevBuf) -> DeviceResult<()> {
+    fn accumulate(
+        &self,
+        points: &DevBuf,
+        entries: &DevBuf,
+        chunks: &DevBuf,
+        num_chunks: u32,
+        partial: &mut DevBuf,
+    ) -> DeviceResult<()> {
         let f = self.module.func("msm_accumulate_chunks")?;
         let (points, entries, chunks) = (points.u64()?, entries.u32()?, chunks.u32()?);
         let partial = partial.u64_mut()?;
         unsafe {
-            cu!(self.inner.stream.launch_builder(f).arg(points).arg(entries).arg(chunks).arg(&num_chunks).arg(partial).launch(grid(num_chunks as u64, BLOCK)?))?
+            cu!(self
+                .inner
+                .stream
+                .launch_builder(f)
+                .arg(points)
+                .arg(entries)
+                .arg(chunks)
+                .arg(&num_chunks)
+                .arg(partial)
+                .launch(grid(num_chunks as u64, BLOCK)?))?
         };
         Ok(())
     }
@@ -467,10 +568,28 @@ impl MsmDevice for CudaMsm<'_> {
         let f = self.module.func("msm_reduce_buckets")?;
         let (input, off) = (input.u64()?, off.u32()?);
         let out = out.u64_mut()?;
-        unsafe { cu!(self.inner.stream.launch_builder(f).arg(input).arg(off).arg(&groups).arg(out).launch(grid(groups as u64, BLOCK)?))? };
+        unsafe {
+            cu!(self
+                .inner
+                .stream
+                .launch_builder(f)
+                .arg(input)
+                .arg(off)
+                .arg(&groups)
+                .arg(out)
+                .launch(grid(groups as u64, BLOCK)?))?
+        };
         Ok(())
     }
-    fn segments(&self, buckets: &DevBuf, per_set: u32, sets: u32, seg_len: u32, segs: u32, out: &mut DevBuf) -> DeviceResult<()> {
+    fn segments(
+        &self,
+        buckets: &DevBuf,
+        per_set: u32,
+        sets: u32,
+        seg_len: u32,
+        segs: u32,
+        out: &mut DevBuf,
+    ) -> DeviceResult<()> {
         let f = self.module.func("msm_window_segments")?;
         let buckets = buckets.u64()?;
         let out = out.u64_mut()?;

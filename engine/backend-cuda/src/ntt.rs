@@ -126,7 +126,14 @@ struct Plan {
 }
 
 /// Queues the transform of a resident buffer: the launches of [`schedule`].
-fn launch(inner: &Inner, module: &Module, buf: &mut CudaSlice<u64>, tw: &CudaSlice<u64>, consts: &CudaSlice<u64>, p: Plan) -> DeviceResult<()> {
+fn launch(
+    inner: &Inner,
+    module: &Module,
+    buf: &mut CudaSlice<u64>,
+    tw: &CudaSlice<u64>,
+    consts: &CudaSlice<u64>,
+    p: Plan,
+) -> DeviceResult<()> {
     let stream = &inner.stream;
     let (log_n, total) = (p.log_n, p.total);
     let (butterflies, quads) = (total / 2, total / 4);
@@ -134,15 +141,41 @@ fn launch(inner: &Inner, module: &Module, buf: &mut CudaSlice<u64>, tw: &CudaSli
         match step {
             Step::CosetScale => {
                 let f = module.func("ntt_coset_scale")?;
-                unsafe { cu!(stream.launch_builder(f).arg(&mut *buf).arg(&log_n).arg(consts).arg(&total).launch(grid(total, BLOCK)?))? };
+                unsafe {
+                    cu!(stream
+                        .launch_builder(f)
+                        .arg(&mut *buf)
+                        .arg(&log_n)
+                        .arg(consts)
+                        .arg(&total)
+                        .launch(grid(total, BLOCK)?))?
+                };
             }
             Step::Stage2 { log_half } => {
                 let f = module.func("ntt_dif_stage2")?;
-                unsafe { cu!(stream.launch_builder(f).arg(&mut *buf).arg(tw).arg(&log_n).arg(&log_half).arg(&quads).launch(grid(quads, BLOCK)?))? };
+                unsafe {
+                    cu!(stream
+                        .launch_builder(f)
+                        .arg(&mut *buf)
+                        .arg(tw)
+                        .arg(&log_n)
+                        .arg(&log_half)
+                        .arg(&quads)
+                        .launch(grid(quads, BLOCK)?))?
+                };
             }
             Step::Stage { log_half } => {
                 let f = module.func("ntt_dif_stage")?;
-                unsafe { cu!(stream.launch_builder(f).arg(&mut *buf).arg(tw).arg(&log_n).arg(&log_half).arg(&butterflies).launch(grid(butterflies, BLOCK)?))? };
+                unsafe {
+                    cu!(stream
+                        .launch_builder(f)
+                        .arg(&mut *buf)
+                        .arg(tw)
+                        .arg(&log_n)
+                        .arg(&log_half)
+                        .arg(&butterflies)
+                        .launch(grid(butterflies, BLOCK)?))?
+                };
             }
             Step::Fused { log_tile } => {
                 let tiles = total >> log_tile;
@@ -159,7 +192,16 @@ fn launch(inner: &Inner, module: &Module, buf: &mut CudaSlice<u64>, tw: &CudaSli
             }
             Step::BitrevScale { flags } => {
                 let f = module.func("ntt_bitrev_scale")?;
-                unsafe { cu!(stream.launch_builder(f).arg(&mut *buf).arg(&log_n).arg(consts).arg(&flags).arg(&total).launch(grid(total, BLOCK)?))? };
+                unsafe {
+                    cu!(stream
+                        .launch_builder(f)
+                        .arg(&mut *buf)
+                        .arg(&log_n)
+                        .arg(consts)
+                        .arg(&flags)
+                        .arg(&total)
+                        .launch(grid(total, BLOCK)?))?
+                };
             }
         }
     }

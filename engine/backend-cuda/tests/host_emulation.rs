@@ -44,7 +44,8 @@ fn harness() -> Option<&'static PathBuf> {
         let tmp = PathBuf::from(env!("CARGO_TARGET_TMPDIR"));
         let tmp = if tmp.is_dir() { tmp } else { std::env::temp_dir() };
         let out = tmp.join(format!("gloam_cuda_host_harness_{}", std::process::id()));
-        let candidates: Vec<String> = std::env::var("CXX").into_iter().chain(["g++", "c++", "clang++"].map(String::from)).collect();
+        let candidates: Vec<String> =
+            std::env::var("CXX").into_iter().chain(["g++", "c++", "clang++"].map(String::from)).collect();
         let cxx = candidates
             .iter()
             .find(|c| Command::new(c).arg("--version").output().is_ok_and(|o| o.status.success()))
@@ -85,7 +86,8 @@ fn harness() -> Option<&'static PathBuf> {
 /// Runs one batch of commands; one output line per command.
 fn run(input: &str) -> Vec<Vec<String>> {
     let bin = harness().expect("checked by caller");
-    let mut child = Command::new(bin).stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
+    let mut child =
+        Command::new(bin).stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
     let mut stdin = child.stdin.take().unwrap();
     let text = input.to_string();
     let writer = std::thread::spawn(move || stdin.write_all(text.as_bytes()));
@@ -167,10 +169,26 @@ fn constants_match_arkworks() {
 }
 
 fn edge_fr() -> Vec<Fr> {
-    vec![Fr::zero(), Fr::one(), -Fr::one(), Fr::from(2u64), -Fr::from(2u64), Fr::from(u64::MAX), Fr::from(1u64 << 63).inverse().unwrap()]
+    vec![
+        Fr::zero(),
+        Fr::one(),
+        -Fr::one(),
+        Fr::from(2u64),
+        -Fr::from(2u64),
+        Fr::from(u64::MAX),
+        Fr::from(1u64 << 63).inverse().unwrap(),
+    ]
 }
 fn edge_fq() -> Vec<Fq> {
-    vec![Fq::zero(), Fq::one(), -Fq::one(), Fq::from(2u64), -Fq::from(2u64), Fq::from(u64::MAX), Fq::from(1u64 << 63).inverse().unwrap()]
+    vec![
+        Fq::zero(),
+        Fq::one(),
+        -Fq::one(),
+        Fq::from(2u64),
+        -Fq::from(2u64),
+        Fq::from(u64::MAX),
+        Fq::from(1u64 << 63).inverse().unwrap(),
+    ]
 }
 
 #[test]
@@ -196,7 +214,11 @@ fn fr_ops_match_arkworks() {
     let mut input = String::new();
     for (a, b) in &pairs {
         for op in ops {
-            let b = if op == "pow" { Fr::from_bigint(ark_ff::BigInt([b.into_bigint().0[0] & 0xffff, 0, 0, 0])).unwrap() } else { *b };
+            let b = if op == "pow" {
+                Fr::from_bigint(ark_ff::BigInt([b.into_bigint().0[0] & 0xffff, 0, 0, 0])).unwrap()
+            } else {
+                *b
+            };
             // pow takes its exponent from the first raw limb of b.
             let b_hex = if op == "pow" { hex_limbs(&[b.into_bigint().0[0], 0, 0, 0]) } else { fr_hex(&b) };
             input += &format!("fr {op} {}{}\n", fr_hex(a), b_hex);
@@ -213,7 +235,13 @@ fn fr_ops_match_arkworks() {
                 "sub" => *a - b,
                 "neg" => -*a,
                 "sqr" => a.square(),
-                "eq" => if a == b { Fr::one() } else { Fr::zero() },
+                "eq" => {
+                    if a == b {
+                        Fr::one()
+                    } else {
+                        Fr::zero()
+                    }
+                }
                 _ => a.pow([e]),
             };
             let got_l = limbs(&out[k]);
@@ -259,7 +287,13 @@ fn fp_ops_match_arkworks() {
                 "sub" => *a - b,
                 "neg" => -*a,
                 "sqr" => a.square(),
-                _ => if a == b { Fq::one() } else { Fq::zero() },
+                _ => {
+                    if a == b {
+                        Fq::one()
+                    } else {
+                        Fq::zero()
+                    }
+                }
             };
             assert_eq!(limbs(&out[k]), (want.0).0.to_vec(), "fp {op} a={a} b={b} seed={seed}");
             k += 1;
@@ -449,7 +483,10 @@ fn ntt_backend_schedule_matches_arkworks() {
         assert_eq!(got.len(), data.len());
         for (item, (x, y)) in data.chunks(n).zip(got.chunks(n)).enumerate() {
             let want = if op.direction == NttDirection::Inverse { d.ifft(x) } else { d.fft(x) };
-            assert!(y == want.as_slice(), "ntt n=2^{log_n} item {item} max_tile=2^{max_tile} {op:?} steps={steps:?} seed={seed}");
+            assert!(
+                y == want.as_slice(),
+                "ntt n=2^{log_n} item {item} max_tile=2^{max_tile} {op:?} steps={steps:?} seed={seed}"
+            );
         }
     }
 }
@@ -536,7 +573,8 @@ fn msm_pipeline_matches_arkworks() {
     let g = G1Projective::generator();
     let mut cases: Vec<(String, Vec<G1Affine>, Vec<Fr>)> = Vec::new();
     for n in [1usize, 2, 5, 64, 300] {
-        let pts: Vec<G1Affine> = G1Projective::normalize_batch(&(0..n).map(|_| g * Fr::rand(&mut r)).collect::<Vec<_>>());
+        let pts: Vec<G1Affine> =
+            G1Projective::normalize_batch(&(0..n).map(|_| g * Fr::rand(&mut r)).collect::<Vec<_>>());
         let sc: Vec<Fr> = (0..n).map(|_| Fr::rand(&mut r)).collect();
         let one = sc[0];
         cases.push((format!("random n={n}"), pts.clone(), sc.clone()));
@@ -596,7 +634,11 @@ impl HostDev {
         let mut child = Command::new(bin).stdin(Stdio::piped()).stdout(Stdio::piped()).spawn().unwrap();
         let stdin = child.stdin.take().unwrap();
         let stdout = std::io::BufReader::new(child.stdout.take().unwrap());
-        HostDev { io: std::cell::RefCell::new((stdin, stdout)), child: std::cell::RefCell::new(child), next: std::cell::Cell::new(1) }
+        HostDev {
+            io: std::cell::RefCell::new((stdin, stdout)),
+            child: std::cell::RefCell::new(child),
+            next: std::cell::Cell::new(1),
+        }
     }
     fn cmd(&self, line: &str) -> Vec<String> {
         use std::io::BufRead;
@@ -660,12 +702,40 @@ impl gloam_cuda::msm::MsmDevice for HostDev {
     fn download_u32(&self, b: &u32, len: usize) -> DR<Vec<u32>> {
         Ok(self.get(*b, len))
     }
-    fn digits(&self, sc: &u32, s: gloam_cuda::msm::Span, c: u32, windows: u32, fixed: bool, dg: &mut u32, doff: usize, ct: &mut u32, coff: usize) -> DR<()> {
-        self.cmd(&format!("k_digits {sc:x} {:x} {:x} {c:x} {windows:x} {:x} {dg:x} {doff:x} {ct:x} {coff:x}", s.scalar_start, s.n, fixed as u32));
+    fn digits(
+        &self,
+        sc: &u32,
+        s: gloam_cuda::msm::Span,
+        c: u32,
+        windows: u32,
+        fixed: bool,
+        dg: &mut u32,
+        doff: usize,
+        ct: &mut u32,
+        coff: usize,
+    ) -> DR<()> {
+        self.cmd(&format!(
+            "k_digits {sc:x} {:x} {:x} {c:x} {windows:x} {:x} {dg:x} {doff:x} {ct:x} {coff:x}",
+            s.scalar_start, s.n, fixed as u32
+        ));
         Ok(())
     }
-    fn scatter(&self, dg: &u32, doff: usize, s: gloam_cuda::msm::Span, c: u32, windows: u32, fixed: bool, cur: &mut u32, coff: usize, en: &mut u32) -> DR<()> {
-        self.cmd(&format!("k_scatter {dg:x} {doff:x} {:x} {c:x} {windows:x} {:x} {:x} {cur:x} {coff:x} {en:x}", s.n, fixed as u32, s.point_base));
+    fn scatter(
+        &self,
+        dg: &u32,
+        doff: usize,
+        s: gloam_cuda::msm::Span,
+        c: u32,
+        windows: u32,
+        fixed: bool,
+        cur: &mut u32,
+        coff: usize,
+        en: &mut u32,
+    ) -> DR<()> {
+        self.cmd(&format!(
+            "k_scatter {dg:x} {doff:x} {:x} {c:x} {windows:x} {:x} {:x} {cur:x} {coff:x} {en:x}",
+            s.n, fixed as u32, s.point_base
+        ));
         Ok(())
     }
     fn accumulate(&self, pts: &u32, en: &u32, ch: &u32, num: u32, out: &mut u32) -> DR<()> {
@@ -693,7 +763,9 @@ fn backend_msm_driver_matches_arkworks() {
     let mut r = ChaCha20Rng::seed_from_u64(seed);
     let dev = HostDev::new();
     let g = G1Projective::generator();
-    let pts_of = |n: usize, r: &mut ChaCha20Rng| G1Projective::normalize_batch(&(0..n).map(|_| g * Fr::rand(r)).collect::<Vec<_>>());
+    let pts_of = |n: usize, r: &mut ChaCha20Rng| {
+        G1Projective::normalize_batch(&(0..n).map(|_| g * Fr::rand(r)).collect::<Vec<_>>())
+    };
 
     // Single MSMs: random and the shapes that break bucket methods.
     for n in [1usize, 3, 100, 700] {
@@ -711,7 +783,11 @@ fn backend_msm_driver_matches_arkworks() {
         ];
         for (name, b, s) in cases {
             let got = msm_on(&dev, &b, &s).unwrap();
-            assert_eq!(got.into_affine(), G1Projective::msm(&b, &s).unwrap().into_affine(), "driver msm `{name}` n={n} seed={seed}");
+            assert_eq!(
+                got.into_affine(),
+                G1Projective::msm(&b, &s).unwrap().into_affine(),
+                "driver msm `{name}` n={n} seed={seed}"
+            );
         }
     }
 
@@ -729,7 +805,12 @@ fn backend_msm_driver_matches_arkworks() {
     let jobs: Vec<MsmJob> = data.iter().map(|(b, s)| MsmJob { bases: b, scalars: s }).collect();
     let got = msm_batch_on(&dev, &jobs).unwrap();
     for ((b, s), gp) in data.iter().zip(&got) {
-        assert_eq!(gp.into_affine(), G1Projective::msm(b, s).unwrap().into_affine(), "driver batch n={} seed={seed}", b.len());
+        assert_eq!(
+            gp.into_affine(),
+            G1Projective::msm(b, s).unwrap().into_affine(),
+            "driver batch n={} seed={seed}",
+            b.len()
+        );
     }
 
     // Fixed base: full, partial and degenerate scalar vectors over one resident table.
@@ -740,6 +821,11 @@ fn backend_msm_driver_matches_arkworks() {
     let full: Vec<Fr> = (0..n).map(|_| Fr::rand(&mut r)).collect();
     for s in [full.clone(), full[..10].to_vec(), vec![-Fr::one(); n], vec![Fr::zero(); n], Vec::new()] {
         let got = fixed_msm_on(&dev, &table, n, c, &s).unwrap();
-        assert_eq!(got.into_affine(), G1Projective::msm(&bases[..s.len()], &s).unwrap().into_affine(), "driver fixed-base len={} seed={seed}", s.len());
+        assert_eq!(
+            got.into_affine(),
+            G1Projective::msm(&bases[..s.len()], &s).unwrap().into_affine(),
+            "driver fixed-base len={} seed={seed}",
+            s.len()
+        );
     }
 }

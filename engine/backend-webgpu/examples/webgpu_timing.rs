@@ -5,9 +5,9 @@
 
 use std::time::Instant;
 
-use ark_ec::{CurveGroup, PrimeGroup};
 #[allow(unused_imports)]
 use ark_ec::AffineRepr;
+use ark_ec::{CurveGroup, PrimeGroup};
 use ark_ff::UniformRand;
 use gloam_engine_core::{Fr, G1Projective, NttOp};
 use rand::SeedableRng;
@@ -38,7 +38,12 @@ fn main() {
     for log in (10..=max_log).step_by(2) {
         let n = 1usize << log;
         let b = g * Fr::rand(&mut rng);
-        let pts: Vec<G1Projective> = (0..n).scan(g, |acc, _| { *acc += b; Some(*acc) }).collect();
+        let pts: Vec<G1Projective> = (0..n)
+            .scan(g, |acc, _| {
+                *acc += b;
+                Some(*acc)
+            })
+            .collect();
         let pts = G1Projective::normalize_batch(&pts);
         let sc: Vec<Fr> = (0..n).map(|_| Fr::rand(&mut rng)).collect();
         let ms = median(|| {
@@ -53,7 +58,11 @@ fn main() {
     let pts = G1Projective::normalize_batch(&(0..n).map(|i| g * Fr::from(i as u64 + 1)).collect::<Vec<_>>());
     let t = Instant::now();
     let table = backend.prepare_fixed_base(&pts).unwrap();
-    println!("fixed-base prepare 4096  {:>9.1} ms ({} table bytes)", t.elapsed().as_secs_f64() * 1e3, table.table_bytes());
+    println!(
+        "fixed-base prepare 4096  {:>9.1} ms ({} table bytes)",
+        t.elapsed().as_secs_f64() * 1e3,
+        table.table_bytes()
+    );
     let sc: Vec<Fr> = (0..n).map(|_| Fr::rand(&mut rng)).collect();
     let ms = median(|| {
         let _ = table.msm(&sc).unwrap();

@@ -53,7 +53,14 @@ impl FixedTable {
             chunks.push(Chunk { start: s, end: e, table });
             s = e;
         }
-        Ok(FixedTable { gpu, len: n, c, identity: bases.iter().map(|p| p.is_zero()).collect(), chunks, bytes: per_base * n as u64 })
+        Ok(FixedTable {
+            gpu,
+            len: n,
+            c,
+            identity: bases.iter().map(|p| p.is_zero()).collect(),
+            chunks,
+            bytes: per_base * n as u64,
+        })
     }
 }
 
@@ -111,8 +118,16 @@ impl FixedBaseMsm for FixedTable {
             let start = chunk.start;
             let skip = |i: usize| self.identity[start + i];
             let index = |i: usize, j: u32| (i as u32) * w + j;
-            let jobs: Vec<PlanJob> =
-                parts.iter().map(|(_, words)| PlanJob { scalars: words, skip: &skip, point_index: &index, c: self.c, collapsed: true }).collect();
+            let jobs: Vec<PlanJob> = parts
+                .iter()
+                .map(|(_, words)| PlanJob {
+                    scalars: words,
+                    skip: &skip,
+                    point_index: &index,
+                    c: self.c,
+                    collapsed: true,
+                })
+                .collect();
             let plan = Plan::build(&jobs);
             let sums = plan.execute(gpu, &chunk.table)?;
             for ((k, _), r) in parts.iter().zip(sums) {

@@ -77,7 +77,9 @@ impl Gpu {
             memory_hints: wgpu::MemoryHints::Performance,
             ..Default::default()
         }))
-        .map_err(|e| format!("device request failed on adapter `{}` ({:?}): {e}", adapter_info.name, adapter_info.backend))?;
+        .map_err(|e| {
+            format!("device request failed on adapter `{}` ({:?}): {e}", adapter_info.name, adapter_info.backend)
+        })?;
         let lost = Arc::new(Mutex::new(None));
         let uncaptured = Arc::new(Mutex::new(None));
         {
@@ -175,7 +177,9 @@ impl Gpu {
                     Ok(pipelines)
                 });
                 match built {
-                    Ok(pipelines) => Ok(Arc::new(ModulePipelines { pipelines, millis: t0.elapsed().as_secs_f64() * 1e3 })),
+                    Ok(pipelines) => {
+                        Ok(Arc::new(ModulePipelines { pipelines, millis: t0.elapsed().as_secs_f64() * 1e3 }))
+                    }
                     Err(e) => Err(DeviceError::Compile { kernel: m.name.to_string(), log: e.to_string() }),
                 }
             })
@@ -201,7 +205,11 @@ impl Gpu {
         for (i, m) in wgsl::MODULES.iter().enumerate() {
             let already = self.modules[i].get().is_some();
             let p = self.module(i)?;
-            out.push(KernelCompileReport { kernel: m.name.to_string(), millis: if already { 0.0 } else { p.millis }, from_cache: already });
+            out.push(KernelCompileReport {
+                kernel: m.name.to_string(),
+                millis: if already { 0.0 } else { p.millis },
+                from_cache: already,
+            });
         }
         Ok(out)
     }
@@ -240,8 +248,10 @@ impl Gpu {
     /// the bindings an entry point uses may be listed: hence explicit binding numbers.
     pub fn bind_group(&self, pipeline: &wgpu::ComputePipeline, buffers: &[(u32, &wgpu::Buffer)]) -> wgpu::BindGroup {
         let layout = pipeline.get_bind_group_layout(0);
-        let entries: Vec<wgpu::BindGroupEntry> =
-            buffers.iter().map(|(i, b)| wgpu::BindGroupEntry { binding: *i, resource: b.as_entire_binding() }).collect();
+        let entries: Vec<wgpu::BindGroupEntry> = buffers
+            .iter()
+            .map(|(i, b)| wgpu::BindGroupEntry { binding: *i, resource: b.as_entire_binding() })
+            .collect();
         self.device.create_bind_group(&wgpu::BindGroupDescriptor { label: None, layout: &layout, entries: &entries })
     }
 
@@ -255,7 +265,12 @@ impl Gpu {
 
     /// Records the dispatches (in order, each seeing the previous one's writes), then copies
     /// `readback` (if any) to a mappable buffer, submits, waits, and returns its words.
-    pub fn run(&self, what: &str, dispatches: &[Dispatch<'_>], readback: Option<(&wgpu::Buffer, u64)>) -> DeviceResult<Vec<u32>> {
+    pub fn run(
+        &self,
+        what: &str,
+        dispatches: &[Dispatch<'_>],
+        readback: Option<(&wgpu::Buffer, u64)>,
+    ) -> DeviceResult<Vec<u32>> {
         let staging = self.scoped(what, || {
             let mut enc = self.device.create_command_encoder(&wgpu::CommandEncoderDescriptor { label: Some(what) });
             for d in dispatches {
@@ -264,9 +279,13 @@ impl Gpu {
                 }
                 let (x, y) = self.grid(d.items);
                 if y > self.limits.max_compute_workgroups_per_dimension {
-                    return Err(DeviceError::Unsupported(format!("{what}: {} work items exceed the dispatch limits", d.items)));
+                    return Err(DeviceError::Unsupported(format!(
+                        "{what}: {} work items exceed the dispatch limits",
+                        d.items
+                    )));
                 }
-                let mut pass = enc.begin_compute_pass(&wgpu::ComputePassDescriptor { label: Some(what), timestamp_writes: None });
+                let mut pass =
+                    enc.begin_compute_pass(&wgpu::ComputePassDescriptor { label: Some(what), timestamp_writes: None });
                 pass.set_pipeline(d.pipeline);
                 pass.set_bind_group(0, &d.bind_group, &[]);
                 pass.dispatch_workgroups(x, y, 1);
@@ -308,7 +327,8 @@ impl Gpu {
             }
         }
         let out = {
-            let view = slice.get_mapped_range().map_err(|e| DeviceError::Launch(format!("{what}: mapping failed: {e}")))?;
+            let view =
+                slice.get_mapped_range().map_err(|e| DeviceError::Launch(format!("{what}: mapping failed: {e}")))?;
             let bytes: &[u8] = &view;
             bytemuck::pod_collect_to_vec::<u8, u32>(&bytes[..(4 * words) as usize])
         };

@@ -25,8 +25,8 @@ mod ntt;
 use std::sync::{Arc, OnceLock};
 
 use gloam_engine_core::{
-    Backend, BackendKind, DeviceError, DeviceInfo, DeviceResult, FixedBaseMsm, Fr, G1Affine, G1Projective, KernelCompileReport, MsmJob,
-    NttOp,
+    Backend, BackendKind, DeviceError, DeviceInfo, DeviceResult, FixedBaseMsm, Fr, G1Affine, G1Projective,
+    KernelCompileReport, MsmJob, NttOp,
 };
 
 /// Settings for the webgpu backend.
@@ -146,11 +146,19 @@ pub mod testing {
         let entry = pipelines.get(if fp { "fp_ops" } else { "fr_ops" });
         let (l, r, out) = gpu
             .scoped("field test", || {
-                Ok((gpu.storage_init("lhs", lhs), gpu.storage_init("rhs", rhs), gpu.storage("out", 3 * lhs.len() as u64)))
+                Ok((
+                    gpu.storage_init("lhs", lhs),
+                    gpu.storage_init("rhs", rhs),
+                    gpu.storage("out", 3 * lhs.len() as u64),
+                ))
             })
             .map_err(|e| e.to_string())?;
         let params = gpu.params([count, 0, 0, 0]);
-        let d = Dispatch { pipeline: entry, bind_group: gpu.bind_group(entry, &[(0, &l), (1, &r), (2, &out), (3, &params)]), items: count };
+        let d = Dispatch {
+            pipeline: entry,
+            bind_group: gpu.bind_group(entry, &[(0, &l), (1, &r), (2, &out), (3, &params)]),
+            items: count,
+        };
         gpu.run("field test", &[d], Some((&out, 3 * lhs.len() as u64))).map_err(|e| e.to_string())
     }
 }

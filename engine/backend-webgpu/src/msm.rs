@@ -147,7 +147,13 @@ impl Plan {
             let nwin = if job.collapsed { 1 } else { windows_for(job.c) };
             for window in 0..nwin {
                 let segs = half / s;
-                groups.push(Group { job: k, window, first_bucket: bucket_count, first_segment: seg_count, segments: segs });
+                groups.push(Group {
+                    job: k,
+                    window,
+                    first_bucket: bucket_count,
+                    first_segment: seg_count,
+                    segments: segs,
+                });
                 bucket_count += half;
                 seg_count += segs;
             }
@@ -163,7 +169,8 @@ impl Plan {
         let buckets = bucket_count as usize;
         let by_memory = ((64usize << 20) / (4 * (buckets + 1))).max(1);
         let threads = rayon::current_num_threads().min(by_memory).min(items / 4096 + 1).max(1);
-        let chunks: Vec<(usize, usize)> = (0..threads).map(|t| (items * t / threads, items * (t + 1) / threads)).collect();
+        let chunks: Vec<(usize, usize)> =
+            (0..threads).map(|t| (items * t / threads, items * (t + 1) / threads)).collect();
         let visit = |lo: usize, hi: usize, f: &mut dyn FnMut(u32, u32)| {
             for (k, job) in jobs.iter().enumerate() {
                 let (s, e) = (job_start[k].max(lo), job_start[k + 1].min(hi));
@@ -317,7 +324,9 @@ impl Plan {
         let n_segs = self.segment_count() as u32;
         let sum_words = XYZZ_WORDS * 2 * n_segs as u64;
         let level_points: u64 = self.levels.iter().map(|l| l.len() as u64 / 2).sum();
-        gpu.note_bytes(4 * (self.entries.len() as u64 + XYZZ_WORDS * (n_tasks as u64 + level_points + 2 * n_segs as u64)));
+        gpu.note_bytes(
+            4 * (self.entries.len() as u64 + XYZZ_WORDS * (n_tasks as u64 + level_points + 2 * n_segs as u64)),
+        );
         let (entries, tasks, segments, partials, sums, levels) = gpu.scoped("msm upload", || {
             let levels: Vec<(wgpu::Buffer, wgpu::Buffer, u32)> = self
                 .levels
@@ -339,24 +348,34 @@ impl Plan {
         let p_acc = gpu.params([n_tasks, 0, 0, 0]);
         let mut dispatches = vec![Dispatch {
             pipeline: accumulate,
-            bind_group: gpu.bind_group(accumulate, &[(0, points), (1, &entries), (2, &tasks), (3, &partials), (4, &p_acc)]),
+            bind_group: gpu
+                .bind_group(accumulate, &[(0, points), (1, &entries), (2, &tasks), (3, &partials), (4, &p_acc)]),
             items: n_tasks,
         }];
         let mut src = &partials;
         for (ranges, out, n) in &levels {
             let p = gpu.params([*n, 0, 0, 0]);
-            dispatches.push(Dispatch { pipeline: fold, bind_group: gpu.bind_group(fold, &[(0, src), (1, ranges), (2, out), (3, &p)]), items: *n });
+            dispatches.push(Dispatch {
+                pipeline: fold,
+                bind_group: gpu.bind_group(fold, &[(0, src), (1, ranges), (2, out), (3, &p)]),
+                items: *n,
+            });
             src = out;
         }
         let p_red = gpu.params([n_segs, 1, 0, 0]);
-        dispatches.push(Dispatch { pipeline: fold, bind_group: gpu.bind_group(fold, &[(0, src), (1, &segments), (2, &sums), (3, &p_red)]), items: n_segs });
+        dispatches.push(Dispatch {
+            pipeline: fold,
+            bind_group: gpu.bind_group(fold, &[(0, src), (1, &segments), (2, &sums), (3, &p_red)]),
+            items: n_segs,
+        });
         let words = gpu.run("msm", &dispatches, Some((&sums, sum_words)))?;
         Ok(self.finish(&words))
     }
 
     /// Host side of the reduction: segments → windows → results.
     fn finish(&self, words: &[u32]) -> Vec<G1Projective> {
-        let point = |slot: u64| xyzz_to_projective(&words[(slot * XYZZ_WORDS) as usize..((slot + 1) * XYZZ_WORDS) as usize]);
+        let point =
+            |slot: u64| xyzz_to_projective(&words[(slot * XYZZ_WORDS) as usize..((slot + 1) * XYZZ_WORDS) as usize]);
         let mut window_sums: Vec<Vec<(u32, G1Projective)>> = vec![Vec::new(); self.jobs];
         for g in &self.groups {
             let mut plain = G1Projective::zero();
@@ -452,7 +471,8 @@ pub fn msm_batch(gpu: &Gpu, jobs: &[(&[G1Affine], &[Fr])]) -> DeviceResult<Vec<G
         type Skip<'s> = Box<dyn Fn(usize) -> bool + Sync + 's>;
         type Index = Box<dyn Fn(usize, u32) -> u32 + Sync>;
         let skip_fns: Vec<Skip<'_>> = skips.iter().map(|v| Box::new(move |i: usize| v[i]) as Skip<'_>).collect();
-        let index_fns: Vec<Index> = offsets.iter().map(|&o| Box::new(move |i: usize, _j: u32| o + i as u32) as Index).collect();
+        let index_fns: Vec<Index> =
+            offsets.iter().map(|&o| Box::new(move |i: usize, _j: u32| o + i as u32) as Index).collect();
         let plan_jobs: Vec<PlanJob> = batch
             .iter()
             .enumerate()

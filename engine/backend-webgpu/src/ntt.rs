@@ -69,10 +69,18 @@ pub fn ntt_batch(gpu: &Gpu, data: &mut [Fr], size: usize, op: NttOp) -> DeviceRe
         let stage = pipelines.get("ntt_stage");
         if let Some(pb) = &pre_buf {
             let params = gpu.params([total, log_n, 0, 0]);
-            dispatches.push(Dispatch { pipeline: scale, bind_group: gpu.bind_group(scale, &[(0, &buf), (1, pb), (2, &params)]), items: total });
+            dispatches.push(Dispatch {
+                pipeline: scale,
+                bind_group: gpu.bind_group(scale, &[(0, &buf), (1, pb), (2, &params)]),
+                items: total,
+            });
         }
         let params = gpu.params([total, log_n, 0, 0]);
-        dispatches.push(Dispatch { pipeline: bitrev, bind_group: gpu.bind_group(bitrev, &[(0, &buf), (2, &params)]), items: total });
+        dispatches.push(Dispatch {
+            pipeline: bitrev,
+            bind_group: gpu.bind_group(bitrev, &[(0, &buf), (2, &params)]),
+            items: total,
+        });
         for log_m in 0..log_n {
             let params = gpu.params([total / 2, log_n, log_m, 0]);
             dispatches.push(Dispatch {
@@ -83,7 +91,11 @@ pub fn ntt_batch(gpu: &Gpu, data: &mut [Fr], size: usize, op: NttOp) -> DeviceRe
         }
         if let Some(pb) = &post_buf {
             let params = gpu.params([total, log_n, 0, 0]);
-            dispatches.push(Dispatch { pipeline: scale, bind_group: gpu.bind_group(scale, &[(0, &buf), (1, pb), (2, &params)]), items: total });
+            dispatches.push(Dispatch {
+                pipeline: scale,
+                bind_group: gpu.bind_group(scale, &[(0, &buf), (1, pb), (2, &params)]),
+                items: total,
+            });
         }
         let result = gpu.run("ntt", &dispatches, Some((&buf, 8 * total as u64)))?;
         layout::frs_from_mont_words(&result, chunk);

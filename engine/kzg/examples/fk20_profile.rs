@@ -16,7 +16,8 @@ fn main() {
         let mut rng = rand_chacha::ChaCha20Rng::seed_from_u64(3);
         let pts: Vec<G1Affine> = gloam_engine::testkit::random_points(8192, 1);
         let sc: Vec<Fr> = (0..8192).map(|_| Fr::rand(&mut rng)).collect();
-        let jobs: Vec<MsmJob<'_>> = (0..128).map(|i| MsmJob { bases: &pts[i * 64..][..64], scalars: &sc[i * 64..][..64] }).collect();
+        let jobs: Vec<MsmJob<'_>> =
+            (0..128).map(|i| MsmJob { bases: &pts[i * 64..][..64], scalars: &sc[i * 64..][..64] }).collect();
         let t = Instant::now();
         let _ = engine.msm_batch(&jobs).unwrap();
         println!("128 x 64-point MSMs (engine batch): {:.1} ms", t.elapsed().as_secs_f64() * 1e3);
@@ -29,7 +30,11 @@ fn main() {
         let t = Instant::now();
         let fb = Arc::new(Engine::cpu_only());
         let tables: Vec<_> = (0..128).map(|i| fb.prepare_fixed_base(&pts[i * 64..][..64]).unwrap()).collect();
-        println!("128 fixed-base tables: {:.1} ms, {} KiB", t.elapsed().as_secs_f64() * 1e3, tables.iter().map(|t| t.table_bytes()).sum::<u64>() / 1024);
+        println!(
+            "128 fixed-base tables: {:.1} ms, {} KiB",
+            t.elapsed().as_secs_f64() * 1e3,
+            tables.iter().map(|t| t.table_bytes()).sum::<u64>() / 1024
+        );
         let t = Instant::now();
         for (i, tb) in tables.iter().enumerate() {
             let _ = tb.msm(&sc[i * 64..][..64]).unwrap();

@@ -59,8 +59,10 @@ fn run(threads: usize, samples: usize, filter: &str) {
         })
         .collect();
     let cblobs: Vec<c_kzg::Blob> = blobs.iter().map(|b| c_kzg::Blob::from_bytes(b.as_bytes()).unwrap()).collect();
-    let coms: Vec<Bytes48> = s.blob_to_kzg_commitment_batch(&blobs).into_iter().map(|c| c.unwrap().to_bytes()).collect();
-    let proofs: Vec<Bytes48> = s.compute_blob_kzg_proof_batch(&blobs, &coms).unwrap().into_iter().map(|p| p.unwrap().to_bytes()).collect();
+    let coms: Vec<Bytes48> =
+        s.blob_to_kzg_commitment_batch(&blobs).into_iter().map(|c| c.unwrap().to_bytes()).collect();
+    let proofs: Vec<Bytes48> =
+        s.compute_blob_kzg_proof_batch(&blobs, &coms).unwrap().into_iter().map(|p| p.unwrap().to_bytes()).collect();
     let ccoms: Vec<c_kzg::Bytes48> = coms.iter().map(|x| c_kzg::Bytes48::from_bytes(&x.0).unwrap()).collect();
     let cproofs: Vec<c_kzg::Bytes48> = proofs.iter().map(|x| c_kzg::Bytes48::from_bytes(&x.0).unwrap()).collect();
     let z = Bytes32(fr_to_be(&Fr::rand(&mut rng)));
@@ -89,18 +91,58 @@ fn run(threads: usize, samples: usize, filter: &str) {
         println!("{name:<34} gloam {a:>9.2} ms   c-kzg {b:>9.2} ms   ratio {:.2}", a / b);
         rows.push((name, a, b));
     };
-    bench("blob_to_kzg_commitment", &mut || keep(s.blob_to_kzg_commitment(&blobs[0]).unwrap()), &mut || keep(c.blob_to_kzg_commitment(&cblobs[0]).unwrap()));
-    bench("compute_kzg_proof", &mut || keep(s.compute_kzg_proof(&blobs[0], &z).unwrap()), &mut || keep(c.compute_kzg_proof(&cblobs[0], &cz).unwrap()));
-    bench("compute_blob_kzg_proof", &mut || keep(s.compute_blob_kzg_proof(&blobs[0], &coms[0]).unwrap()), &mut || keep(c.compute_blob_kzg_proof(&cblobs[0], &ccoms[0]).unwrap()));
-    bench("verify_kzg_proof", &mut || assert!(s.verify_kzg_proof(&coms[0], &z, &y0, &p0.to_bytes()).unwrap()), &mut || assert!(c.verify_kzg_proof(&ccoms[0], &cz, &cy, &cp0).unwrap()));
-    bench("verify_blob_kzg_proof", &mut || assert!(s.verify_blob_kzg_proof(&blobs[0], &coms[0], &proofs[0]).unwrap()), &mut || assert!(c.verify_blob_kzg_proof(&cblobs[0], &ccoms[0], &cproofs[0]).unwrap()));
-    bench("verify_blob_kzg_proof_batch n=16", &mut || assert!(s.verify_blob_kzg_proof_batch(&blobs[..16], &coms[..16], &proofs[..16]).unwrap()), &mut || assert!(c.verify_blob_kzg_proof_batch(&cblobs[..16], &ccoms[..16], &cproofs[..16]).unwrap()));
-    bench("verify_blob_kzg_proof_batch n=64", &mut || assert!(s.verify_blob_kzg_proof_batch(&blobs, &coms, &proofs).unwrap()), &mut || assert!(c.verify_blob_kzg_proof_batch(&cblobs, &ccoms, &cproofs).unwrap()));
-    bench("compute_cells", &mut || keep(s.compute_cells(&blobs[0]).unwrap()), &mut || keep(c.compute_cells(&cblobs[0]).unwrap()));
-    bench("compute_cells_and_kzg_proofs", &mut || keep(s.compute_cells_and_kzg_proofs(&blobs[0]).unwrap()), &mut || keep(c.compute_cells_and_kzg_proofs(&cblobs[0]).unwrap()));
-    bench("recover_cells_and_kzg_proofs (half)", &mut || keep(s.recover_cells_and_kzg_proofs(&half, &cells[64..]).unwrap()), &mut || keep(c.recover_cells_and_kzg_proofs(&half, &ccells[64..]).unwrap()));
-    bench("verify_cell_kzg_proof_batch 128", &mut || assert!(s.verify_cell_kzg_proof_batch(&com0, &idx_all, &cells, &cp_bytes).unwrap()), &mut || assert!(c.verify_cell_kzg_proof_batch(&ccom0, &idx_all, &ccells, &ccp).unwrap()));
-    bench("16 commitments: batch vs 16 calls", &mut || keep(s.blob_to_kzg_commitment_batch(&blobs[..16])), &mut || for b in &cblobs[..16] { keep(c.blob_to_kzg_commitment(b).unwrap()) });
+    bench("blob_to_kzg_commitment", &mut || keep(s.blob_to_kzg_commitment(&blobs[0]).unwrap()), &mut || {
+        keep(c.blob_to_kzg_commitment(&cblobs[0]).unwrap())
+    });
+    bench("compute_kzg_proof", &mut || keep(s.compute_kzg_proof(&blobs[0], &z).unwrap()), &mut || {
+        keep(c.compute_kzg_proof(&cblobs[0], &cz).unwrap())
+    });
+    bench("compute_blob_kzg_proof", &mut || keep(s.compute_blob_kzg_proof(&blobs[0], &coms[0]).unwrap()), &mut || {
+        keep(c.compute_blob_kzg_proof(&cblobs[0], &ccoms[0]).unwrap())
+    });
+    bench(
+        "verify_kzg_proof",
+        &mut || assert!(s.verify_kzg_proof(&coms[0], &z, &y0, &p0.to_bytes()).unwrap()),
+        &mut || assert!(c.verify_kzg_proof(&ccoms[0], &cz, &cy, &cp0).unwrap()),
+    );
+    bench(
+        "verify_blob_kzg_proof",
+        &mut || assert!(s.verify_blob_kzg_proof(&blobs[0], &coms[0], &proofs[0]).unwrap()),
+        &mut || assert!(c.verify_blob_kzg_proof(&cblobs[0], &ccoms[0], &cproofs[0]).unwrap()),
+    );
+    bench(
+        "verify_blob_kzg_proof_batch n=16",
+        &mut || assert!(s.verify_blob_kzg_proof_batch(&blobs[..16], &coms[..16], &proofs[..16]).unwrap()),
+        &mut || assert!(c.verify_blob_kzg_proof_batch(&cblobs[..16], &ccoms[..16], &cproofs[..16]).unwrap()),
+    );
+    bench(
+        "verify_blob_kzg_proof_batch n=64",
+        &mut || assert!(s.verify_blob_kzg_proof_batch(&blobs, &coms, &proofs).unwrap()),
+        &mut || assert!(c.verify_blob_kzg_proof_batch(&cblobs, &ccoms, &cproofs).unwrap()),
+    );
+    bench("compute_cells", &mut || keep(s.compute_cells(&blobs[0]).unwrap()), &mut || {
+        keep(c.compute_cells(&cblobs[0]).unwrap())
+    });
+    bench(
+        "compute_cells_and_kzg_proofs",
+        &mut || keep(s.compute_cells_and_kzg_proofs(&blobs[0]).unwrap()),
+        &mut || keep(c.compute_cells_and_kzg_proofs(&cblobs[0]).unwrap()),
+    );
+    bench(
+        "recover_cells_and_kzg_proofs (half)",
+        &mut || keep(s.recover_cells_and_kzg_proofs(&half, &cells[64..]).unwrap()),
+        &mut || keep(c.recover_cells_and_kzg_proofs(&half, &ccells[64..]).unwrap()),
+    );
+    bench(
+        "verify_cell_kzg_proof_batch 128",
+        &mut || assert!(s.verify_cell_kzg_proof_batch(&com0, &idx_all, &cells, &cp_bytes).unwrap()),
+        &mut || assert!(c.verify_cell_kzg_proof_batch(&ccom0, &idx_all, &ccells, &ccp).unwrap()),
+    );
+    bench("16 commitments: batch vs 16 calls", &mut || keep(s.blob_to_kzg_commitment_batch(&blobs[..16])), &mut || {
+        for b in &cblobs[..16] {
+            keep(c.blob_to_kzg_commitment(b).unwrap())
+        }
+    });
 }
 
 fn keep<T>(t: T) {

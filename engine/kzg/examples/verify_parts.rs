@@ -39,7 +39,9 @@ fn run() {
     let ci = vec![0u64; 128];
     time("decode 128 proofs", 10, || proofs.iter().map(|p| g1_decompress(&p.0, true).unwrap()).collect::<Vec<_>>());
     time("cell_to_evals x128", 10, || cells.iter().map(|c| cell_to_evals(c).unwrap()).collect::<Vec<_>>());
-    time("challenge", 10, || compute_verify_cell_kzg_proof_batch_challenge(&[com], &ci, &idx, &cells, &proofs).unwrap());
+    time("challenge", 10, || {
+        compute_verify_cell_kzg_proof_batch_challenge(&[com], &ci, &idx, &cells, &proofs).unwrap()
+    });
     time("verify_cell_kzg_proof_batch", 10, || s.verify_cell_kzg_proof_batch(&coms, &idx, &cells, &proofs).unwrap());
     let mut rows: Vec<Fr> = (0..8192).map(|_| Fr::rand(&mut rng)).collect();
     time("ntt_batch 128x64", 10, || s.engine().ntt_batch(&mut rows, 64, gloam_engine::NttOp::INVERSE).unwrap());

@@ -123,7 +123,9 @@ pub(crate) fn bytes_to_frs(what: &'static str, bytes: &[u8]) -> Result<Vec<Fr>, 
     bytes
         .chunks_exact(32)
         .enumerate()
-        .map(|(i, c)| fr_from_be(c.try_into().expect("32 bytes")).ok_or(KzgError::NonCanonicalFieldElement { what, index: i }))
+        .map(|(i, c)| {
+            fr_from_be(c.try_into().expect("32 bytes")).ok_or(KzgError::NonCanonicalFieldElement { what, index: i })
+        })
         .collect()
 }
 

@@ -93,7 +93,13 @@ impl KzgSettings {
     }
 
     /// `verify_kzg_proof`.
-    pub fn verify_kzg_proof(&self, commitment: &Bytes48, z: &Bytes32, y: &Bytes32, proof: &Bytes48) -> Result<bool, KzgError> {
+    pub fn verify_kzg_proof(
+        &self,
+        commitment: &Bytes48,
+        z: &Bytes32,
+        y: &Bytes32,
+        proof: &Bytes48,
+    ) -> Result<bool, KzgError> {
         let c = bytes_to_g1("commitment", 0, commitment)?;
         let z = bytes_to_fr("z", z)?;
         let y = bytes_to_fr("y", y)?;
@@ -106,7 +112,12 @@ impl KzgSettings {
     /// the scalar multiplications happen in G1.
     pub(crate) fn verify_kzg_proof_impl(&self, c: G1Affine, z: Fr, y: Fr, pi: G1Affine) -> bool {
         let lhs = crate::pairing::opening_lhs(&c, &y, &z, &pi);
-        crate::pairing::pairing_check_blst(&lhs, &self.g2_prepared.neg_one, &crate::pairing::g1_to_blst(&pi), &self.g2_prepared.tau)
+        crate::pairing::pairing_check_blst(
+            &lhs,
+            &self.g2_prepared.neg_one,
+            &crate::pairing::g1_to_blst(&pi),
+            &self.g2_prepared.tau,
+        )
     }
 
     /// `verify_blob_kzg_proof`.
@@ -121,7 +132,12 @@ impl KzgSettings {
 
     /// `verify_blob_kzg_proof_batch`: one random linear combination (spec
     /// `verify_kzg_proof_batch`), two pairings, and the MSMs in one engine batch.
-    pub fn verify_blob_kzg_proof_batch(&self, blobs: &[Blob], commitments: &[Bytes48], proofs: &[Bytes48]) -> Result<bool, KzgError> {
+    pub fn verify_blob_kzg_proof_batch(
+        &self,
+        blobs: &[Blob],
+        commitments: &[Bytes48],
+        proofs: &[Bytes48],
+    ) -> Result<bool, KzgError> {
         if blobs.len() != commitments.len() || blobs.len() != proofs.len() {
             return Err(KzgError::MismatchedLengths {
                 what: format!("{} blobs, {} commitments, {} proofs", blobs.len(), commitments.len(), proofs.len()),
@@ -135,7 +151,9 @@ impl KzgSettings {
             .into_par_iter()
             .map(|i| {
                 let poly = blob_to_polynomial(&blobs[i]).map_err(|e| match e {
-                    KzgError::NonCanonicalFieldElement { index, .. } => KzgError::NonCanonicalFieldElement { what: "blob in batch", index },
+                    KzgError::NonCanonicalFieldElement { index, .. } => {
+                        KzgError::NonCanonicalFieldElement { what: "blob in batch", index }
+                    }
                     e => e,
                 })?;
                 let c = bytes_to_g1("commitment", i, &commitments[i])?;
@@ -223,9 +241,15 @@ impl KzgSettings {
     }
 
     /// `compute_blob_kzg_proof` for many blobs, one fixed-base MSM batch.
-    pub fn compute_blob_kzg_proof_batch(&self, blobs: &[Blob], commitments: &[Bytes48]) -> Result<Vec<Result<KzgProof, KzgError>>, KzgError> {
+    pub fn compute_blob_kzg_proof_batch(
+        &self,
+        blobs: &[Blob],
+        commitments: &[Bytes48],
+    ) -> Result<Vec<Result<KzgProof, KzgError>>, KzgError> {
         if blobs.len() != commitments.len() {
-            return Err(KzgError::MismatchedLengths { what: format!("{} blobs, {} commitments", blobs.len(), commitments.len()) });
+            return Err(KzgError::MismatchedLengths {
+                what: format!("{} blobs, {} commitments", blobs.len(), commitments.len()),
+            });
         }
         let quotients: Vec<Result<Vec<Fr>, KzgError>> = (0..blobs.len())
             .into_par_iter()

@@ -47,13 +47,24 @@ pub fn compute_verify_cell_kzg_proof_batch_challenge(
     let n = cell_indices.len();
     if commitment_indices.len() != n || cells.len() != n || proofs.len() != n {
         return Err(KzgError::MismatchedLengths {
-            what: format!("{} commitment indices, {n} cell indices, {} cells, {} proofs", commitment_indices.len(), cells.len(), proofs.len()),
+            what: format!(
+                "{} commitment indices, {n} cell indices, {} cells, {} proofs",
+                commitment_indices.len(),
+                cells.len(),
+                proofs.len()
+            ),
         });
     }
     Ok(Bytes32(fr_to_be(&cell_challenge(commitments, commitment_indices, cell_indices, cells, proofs))))
 }
 
-fn cell_challenge(commitments: &[Bytes48], commitment_indices: &[u64], cell_indices: &[u64], cells: &[Cell], proofs: &[Bytes48]) -> Fr {
+fn cell_challenge(
+    commitments: &[Bytes48],
+    commitment_indices: &[u64],
+    cell_indices: &[u64],
+    cells: &[Cell],
+    proofs: &[Bytes48],
+) -> Fr {
     let mut h = Sha256::new();
     h.update(RANDOM_CHALLENGE_KZG_CELL_BATCH_DOMAIN);
     h.update((FIELD_ELEMENTS_PER_BLOB as u64).to_be_bytes());
@@ -108,7 +119,8 @@ impl KzgSettings {
         let mut odd = coeffs.to_vec();
         self.engine.ntt_batch(&mut odd, FIELD_ELEMENTS_PER_BLOB, NttOp::coset_forward(domain::root_of_unity(13)))?;
         let mut ext = Vec::with_capacity(2 * coeffs.len());
-        for (p, o) in polys_brp.chunks_exact(FIELD_ELEMENTS_PER_BLOB).zip(odd.chunks_exact_mut(FIELD_ELEMENTS_PER_BLOB)) {
+        for (p, o) in polys_brp.chunks_exact(FIELD_ELEMENTS_PER_BLOB).zip(odd.chunks_exact_mut(FIELD_ELEMENTS_PER_BLOB))
+        {
             bit_reverse_permute(o);
             ext.extend_from_slice(p);
             ext.extend_from_slice(o);
@@ -181,9 +193,15 @@ impl KzgSettings {
     /// give back all cells and proofs. Follows c-kzg for inputs that are not one polynomial: a
     /// full set of cells is returned as given, and recovered cells are the evaluations of the
     /// whole reconstructed polynomial.
-    pub fn recover_cells_and_kzg_proofs(&self, cell_indices: &[u64], cells: &[Cell]) -> Result<CellsAndProofs, KzgError> {
+    pub fn recover_cells_and_kzg_proofs(
+        &self,
+        cell_indices: &[u64],
+        cells: &[Cell],
+    ) -> Result<CellsAndProofs, KzgError> {
         if cell_indices.len() != cells.len() {
-            return Err(KzgError::MismatchedLengths { what: format!("{} cell indices, {} cells", cell_indices.len(), cells.len()) });
+            return Err(KzgError::MismatchedLengths {
+                what: format!("{} cell indices, {} cells", cell_indices.len(), cells.len()),
+            });
         }
         let n = cells.len();
         if n > CELLS_PER_EXT_BLOB {
@@ -283,7 +301,12 @@ impl KzgSettings {
         let n = cells.len();
         if commitments.len() != n || cell_indices.len() != n || proofs.len() != n {
             return Err(KzgError::MismatchedLengths {
-                what: format!("{} commitments, {} cell indices, {n} cells, {} proofs", commitments.len(), cell_indices.len(), proofs.len()),
+                what: format!(
+                    "{} commitments, {} cell indices, {n} cells, {} proofs",
+                    commitments.len(),
+                    cell_indices.len(),
+                    proofs.len()
+                ),
             });
         }
         if let Ok(true) = self.verify_cell_kzg_proof_batch(commitments, cell_indices, cells, proofs) {
@@ -314,7 +337,12 @@ impl KzgSettings {
         let n = cells.len();
         if commitments.len() != n || cell_indices.len() != n || proofs.len() != n {
             return Err(KzgError::MismatchedLengths {
-                what: format!("{} commitments, {} cell indices, {n} cells, {} proofs", commitments.len(), cell_indices.len(), proofs.len()),
+                what: format!(
+                    "{} commitments, {} cell indices, {n} cells, {} proofs",
+                    commitments.len(),
+                    cell_indices.len(),
+                    proofs.len()
+                ),
             });
         }
         for &c in cell_indices {
@@ -336,13 +364,11 @@ impl KzgSettings {
                 })
             })
             .collect();
-        let unique_points = unique
-            .iter()
-            .enumerate()
-            .map(|(i, c)| bytes_to_g1("commitment", i, c))
-            .collect::<Result<Vec<_>, _>>()?;
+        let unique_points =
+            unique.iter().enumerate().map(|(i, c)| bytes_to_g1("commitment", i, c)).collect::<Result<Vec<_>, _>>()?;
         let evals = cells.par_iter().map(cell_to_evals).collect::<Result<Vec<_>, _>>()?;
-        let proof_points = proofs.iter().enumerate().map(|(i, p)| bytes_to_g1("proof", i, p)).collect::<Result<Vec<_>, _>>()?;
+        let proof_points =
+            proofs.iter().enumerate().map(|(i, p)| bytes_to_g1("proof", i, p)).collect::<Result<Vec<_>, _>>()?;
 
         let r = cell_challenge(&unique, &commitment_indices, cell_indices, cells, proofs);
         let r_pows = domain::powers(r, n);
@@ -375,7 +401,8 @@ impl KzgSettings {
         let mut interp = vec![Fr::zero(); FIELD_ELEMENTS_PER_CELL];
         for (row, &c) in rows.chunks_exact(FIELD_ELEMENTS_PER_CELL).zip(&used_idx) {
             // h⁻¹ = ω₈₁₉₂^(8192 − brp₇(c)): a short power instead of a field inversion.
-            let h_inv = domain::root_of_unity(13).pow([((FIELD_ELEMENTS_PER_EXT_BLOB - reverse_bits(c, 7)) % FIELD_ELEMENTS_PER_EXT_BLOB) as u64]);
+            let h_inv = domain::root_of_unity(13)
+                .pow([((FIELD_ELEMENTS_PER_EXT_BLOB - reverse_bits(c, 7)) % FIELD_ELEMENTS_PER_EXT_BLOB) as u64]);
             let mut s = Fr::one();
             for (acc, d) in interp.iter_mut().zip(row) {
                 *acc += *d * s;
@@ -404,7 +431,10 @@ impl KzgSettings {
             let mut start = 0;
             for &c in &used_idx {
                 let len = counts[c];
-                jobs.push(MsmJob { bases: &grouped_points[start..start + len], scalars: &grouped_r[start..start + len] });
+                jobs.push(MsmJob {
+                    bases: &grouped_points[start..start + len],
+                    scalars: &grouped_r[start..start + len],
+                });
                 start += len;
             }
             let partial = self.verify_msm_batch(&jobs)?;
@@ -422,7 +452,10 @@ impl KzgSettings {
             }
             bases.extend_from_slice(&self.g1_monomial[..FIELD_ELEMENTS_PER_CELL]);
             scalars.extend(interp.iter().map(|x| -*x));
-            let out = self.verify_msm_batch(&[MsmJob { bases: &proof_points, scalars: &r_pows }, MsmJob { bases: &bases, scalars: &scalars }])?;
+            let out = self.verify_msm_batch(&[
+                MsmJob { bases: &proof_points, scalars: &r_pows },
+                MsmJob { bases: &bases, scalars: &scalars },
+            ])?;
             (out[0].into_affine(), out[1].into_affine())
         };
         Ok(pairing_check(ll, &self.g2_prepared.tau_cell, rl, &self.g2_prepared.neg_one))

@@ -48,7 +48,11 @@ impl Fk20Table {
     /// Builds the engine tables from already transformed points (row-major, 128 × 64).
     pub fn from_points(engine: &Arc<Engine>, points: Vec<G1Affine>) -> Result<Fk20Table, KzgError> {
         if points.len() != N2 * L {
-            return Err(KzgError::InvalidTrustedSetup(format!("FK20 table has {} points, expected {}", points.len(), N2 * L)));
+            return Err(KzgError::InvalidTrustedSetup(format!(
+                "FK20 table has {} points, expected {}",
+                points.len(),
+                N2 * L
+            )));
         }
         let rows = points.chunks(L).map(|row| engine.prepare_fixed_base(row)).collect::<Result<Vec<_>, _>>()?;
         Ok(Fk20Table { rows, points: points.len() })
@@ -285,7 +289,8 @@ mod tests {
         let g = G1Projective::generator();
         let n = 16;
         let omega = domain::root_of_unity(4);
-        let input: Vec<G1Projective> = (0..n).map(|i| if i % 3 == 0 { G1Projective::zero() } else { g * Fr::rand(&mut rng) }).collect();
+        let input: Vec<G1Projective> =
+            (0..n).map(|i| if i % 3 == 0 { G1Projective::zero() } else { g * Fr::rand(&mut rng) }).collect();
         let mut fast = input.clone();
         g1_fft(&mut fast, omega);
         for (j, out) in fast.iter().enumerate() {

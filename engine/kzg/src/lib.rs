@@ -43,7 +43,9 @@ pub mod types;
 pub mod vectors;
 
 pub use eip4844::{compute_challenge, FIAT_SHAMIR_PROTOCOL_DOMAIN, RANDOM_CHALLENGE_KZG_BATCH_DOMAIN};
-pub use eip7594::{compute_verify_cell_kzg_proof_batch_challenge, CellsAndProofs, RANDOM_CHALLENGE_KZG_CELL_BATCH_DOMAIN};
+pub use eip7594::{
+    compute_verify_cell_kzg_proof_batch_challenge, CellsAndProofs, RANDOM_CHALLENGE_KZG_CELL_BATCH_DOMAIN,
+};
 pub use error::{KzgError, PointError};
 pub use setup::{KzgSettings, SetupOptions, SetupStats, MAINNET_TRUSTED_SETUP, MAINNET_TRUSTED_SETUP_SHA256};
 pub use types::*;

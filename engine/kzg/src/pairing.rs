@@ -10,8 +10,9 @@ use ark_ec::AffineRepr;
 use ark_ff::{BigInteger, PrimeField, Zero};
 use ark_serialize::CanonicalSerialize;
 use blst::{
-    blst_final_exp, blst_fp, blst_fp12, blst_fp12_is_one, blst_fp12_mul, blst_fp6, blst_miller_loop_lines, blst_p1, blst_p1_add_or_double,
-    blst_p1_affine, blst_p1_affine_is_inf, blst_p1_cneg, blst_p1_from_affine, blst_p1_generator, blst_p1_mult, blst_p1_to_affine, blst_p1s_mult_pippenger, blst_p1s_mult_pippenger_scratch_sizeof, blst_p2_affine,
+    blst_final_exp, blst_fp, blst_fp12, blst_fp12_is_one, blst_fp12_mul, blst_fp6, blst_miller_loop_lines, blst_p1,
+    blst_p1_add_or_double, blst_p1_affine, blst_p1_affine_is_inf, blst_p1_cneg, blst_p1_from_affine, blst_p1_generator,
+    blst_p1_mult, blst_p1_to_affine, blst_p1s_mult_pippenger, blst_p1s_mult_pippenger_scratch_sizeof, blst_p2_affine,
     blst_p2_uncompress, blst_precompute_lines, BLST_ERROR,
 };
 
@@ -140,7 +141,10 @@ impl crate::setup::KzgSettings {
     /// When the engine would keep them on the CPU anyway, blst's Pippenger is used directly:
     /// for a few hundred points it beats the engine's CPU path, whose setup is tuned for large
     /// MSMs. Work the engine would send to a GPU still goes there.
-    pub(crate) fn verify_msm_batch(&self, jobs: &[gloam_engine::MsmJob<'_>]) -> Result<Vec<G1Projective>, crate::KzgError> {
+    pub(crate) fn verify_msm_batch(
+        &self,
+        jobs: &[gloam_engine::MsmJob<'_>],
+    ) -> Result<Vec<G1Projective>, crate::KzgError> {
         let total: usize = jobs.iter().map(|j| j.bases.len()).sum();
         let on_cpu = matches!(self.engine.choose(gloam_engine::Op::Msm, total), Ok(gloam_engine::BackendKind::Cpu));
         if on_cpu && jobs.iter().all(|j| j.bases.len() == j.scalars.len()) {
@@ -194,8 +198,8 @@ pub(crate) fn opening_lhs(c: &G1Affine, y: &ark_bls12_381::Fr, z: &ark_bls12_381
 mod tests {
     use super::*;
     use ark_bls12_381::Bls12_381;
-    use ark_ec::{pairing::Pairing, CurveGroup, PrimeGroup};
     use ark_ec::VariableBaseMSM;
+    use ark_ec::{pairing::Pairing, CurveGroup, PrimeGroup};
     use ark_ff::UniformRand;
     use blst::{blst_p1_deserialize, blst_p1_is_equal};
 
@@ -240,7 +244,8 @@ mod tests {
     fn opening_lhs_matches_arkworks() {
         let mut rng = ark_std_rng();
         for i in 0..5 {
-            let c = if i == 0 { G1Affine::zero() } else { (G1Projective::generator() * Fr::rand(&mut rng)).into_affine() };
+            let c =
+                if i == 0 { G1Affine::zero() } else { (G1Projective::generator() * Fr::rand(&mut rng)).into_affine() };
             let pi = (G1Projective::generator() * Fr::rand(&mut rng)).into_affine();
             let (y, z) = (Fr::rand(&mut rng), Fr::rand(&mut rng));
             let want = (c.into_group() - G1Projective::generator() * y + pi * z).into_affine();
@@ -259,7 +264,8 @@ mod tests {
     fn msm_and_generator_mul_match_arkworks() {
         let mut rng = ark_std_rng();
         for n in [0usize, 1, 2, 5, 31, 33, 130] {
-            let mut bases: Vec<G1Affine> = (0..n).map(|_| (G1Projective::generator() * Fr::rand(&mut rng)).into_affine()).collect();
+            let mut bases: Vec<G1Affine> =
+                (0..n).map(|_| (G1Projective::generator() * Fr::rand(&mut rng)).into_affine()).collect();
             if n > 2 {
                 bases[1] = G1Affine::zero();
             }

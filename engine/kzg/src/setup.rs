@@ -123,7 +123,11 @@ impl KzgSettings {
     }
 
     /// Loads a setup file in the standard text format (c-kzg `load_trusted_setup_file`).
-    pub fn load_trusted_setup_file(path: &Path, engine: Arc<Engine>, opts: SetupOptions) -> Result<KzgSettings, KzgError> {
+    pub fn load_trusted_setup_file(
+        path: &Path,
+        engine: Arc<Engine>,
+        opts: SetupOptions,
+    ) -> Result<KzgSettings, KzgError> {
         let text = std::fs::read_to_string(path).map_err(|e| KzgError::Io(format!("{}: {e}", path.display())))?;
         Self::parse_trusted_setup(&text, engine, opts)
     }
@@ -137,7 +141,9 @@ impl KzgSettings {
         let n1: usize = tok.next().and_then(|s| s.parse().ok()).ok_or_else(|| bad("missing G1 count".into()))?;
         let n2: usize = tok.next().and_then(|s| s.parse().ok()).ok_or_else(|| bad("missing G2 count".into()))?;
         if n1 != FIELD_ELEMENTS_PER_BLOB || n2 != NUM_G2 {
-            return Err(bad(format!("expected {FIELD_ELEMENTS_PER_BLOB} G1 and {NUM_G2} G2 points, header says {n1} and {n2}")));
+            return Err(bad(format!(
+                "expected {FIELD_ELEMENTS_PER_BLOB} G1 and {NUM_G2} G2 points, header says {n1} and {n2}"
+            )));
         }
         let lag_hex: Vec<&str> = tok.by_ref().take(n1).collect();
         let g2_hex: Vec<&str> = tok.by_ref().take(n2).collect();
@@ -153,8 +159,10 @@ impl KzgSettings {
                 .par_iter()
                 .enumerate()
                 .map(|(i, h)| {
-                    let b = hex::decode(h.strip_prefix("0x").unwrap_or(h)).map_err(|_| bad(format!("{what} point {i}: bad hex")))?;
-                    let arr: [u8; 48] = b.as_slice().try_into().map_err(|_| bad(format!("{what} point {i}: not 48 bytes")))?;
+                    let b = hex::decode(h.strip_prefix("0x").unwrap_or(h))
+                        .map_err(|_| bad(format!("{what} point {i}: bad hex")))?;
+                    let arr: [u8; 48] =
+                        b.as_slice().try_into().map_err(|_| bad(format!("{what} point {i}: not 48 bytes")))?;
                     // Subgroup membership is established in bulk by `verify_consistency`; a
                     // per-point check would dominate load time (c-kzg PR #299).
                     let p = g1_decompress(&arr, false).map_err(|e| bad(format!("{what} point {i}: {e}")))?;
@@ -171,7 +179,8 @@ impl KzgSettings {
             .iter()
             .enumerate()
             .map(|(i, h)| {
-                let b = hex::decode(h.strip_prefix("0x").unwrap_or(h)).map_err(|_| bad(format!("G2 point {i}: bad hex")))?;
+                let b = hex::decode(h.strip_prefix("0x").unwrap_or(h))
+                    .map_err(|_| bad(format!("G2 point {i}: bad hex")))?;
                 if b.len() != 96 {
                     return Err(bad(format!("G2 point {i}: not 96 bytes")));
                 }
@@ -261,7 +270,9 @@ impl KzgSettings {
         let rk = &coeffs[..k];
         let a = G2Projective::msm_unchecked(&g2[..k], rk);
         let b = G2Projective::msm_unchecked(&g2[1..], rk);
-        let ok = Bls12_381::multi_pairing([self.g1_monomial[1], -G1Affine::generator()], [a.into_affine(), b.into_affine()]).is_zero();
+        let ok =
+            Bls12_381::multi_pairing([self.g1_monomial[1], -G1Affine::generator()], [a.into_affine(), b.into_affine()])
+                .is_zero();
         if !ok {
             return Err(bad("G2 points are not successive powers of τ"));
         }

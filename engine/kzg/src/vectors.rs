@@ -168,14 +168,26 @@ pub fn run_case(func: &str, doc: &Value, s: &KzgSettings) -> Result<(), String> 
             (|| Ok(hexv(s.compute_blob_kzg_proof(&Blob::from_hex(blob)?, &Bytes48::from_hex(c)?)?.to_hex())))()
         }
         "verify_kzg_proof" => {
-            let (c, z, y, p) = (text(input, "commitment")?, text(input, "z")?, text(input, "y")?, text(input, "proof")?);
+            let (c, z, y, p) =
+                (text(input, "commitment")?, text(input, "z")?, text(input, "y")?, text(input, "proof")?);
             (|| {
-                Ok(Value::Bool(s.verify_kzg_proof(&Bytes48::from_hex(c)?, &Bytes32::from_hex(z)?, &Bytes32::from_hex(y)?, &Bytes48::from_hex(p)?)?))
+                Ok(Value::Bool(s.verify_kzg_proof(
+                    &Bytes48::from_hex(c)?,
+                    &Bytes32::from_hex(z)?,
+                    &Bytes32::from_hex(y)?,
+                    &Bytes48::from_hex(p)?,
+                )?))
             })()
         }
         "verify_blob_kzg_proof" => {
             let (b, c, p) = (text(input, "blob")?, text(input, "commitment")?, text(input, "proof")?);
-            (|| Ok(Value::Bool(s.verify_blob_kzg_proof(&Blob::from_hex(b)?, &Bytes48::from_hex(c)?, &Bytes48::from_hex(p)?)?)))()
+            (|| {
+                Ok(Value::Bool(s.verify_blob_kzg_proof(
+                    &Blob::from_hex(b)?,
+                    &Bytes48::from_hex(c)?,
+                    &Bytes48::from_hex(p)?,
+                )?))
+            })()
         }
         "verify_blob_kzg_proof_batch" => {
             let (b, c, p) = (texts(input, "blobs")?, texts(input, "commitments")?, texts(input, "proofs")?);
@@ -210,7 +222,12 @@ pub fn run_case(func: &str, doc: &Value, s: &KzgSettings) -> Result<(), String> 
             })()
         }
         "verify_cell_kzg_proof_batch" => {
-            let (c, idx, cells, p) = (texts(input, "commitments")?, ints(input, "cell_indices")?, texts(input, "cells")?, texts(input, "proofs")?);
+            let (c, idx, cells, p) = (
+                texts(input, "commitments")?,
+                ints(input, "cell_indices")?,
+                texts(input, "cells")?,
+                texts(input, "proofs")?,
+            );
             (|| {
                 let c = c.iter().map(|x| Bytes48::from_hex(x)).collect::<Result<Vec<_>, _>>()?;
                 let cells = cells.iter().map(|x| Cell::from_hex(x)).collect::<Result<Vec<_>, _>>()?;
@@ -228,7 +245,13 @@ pub fn run_case(func: &str, doc: &Value, s: &KzgSettings) -> Result<(), String> 
                 .and_then(Value::as_sequence)
                 .ok_or("`cosets_evals` is not a list")?
                 .iter()
-                .map(|row| row.as_sequence().ok_or("`cosets_evals` row is not a list")?.iter().map(|x| x.as_str().ok_or("eval is not a string")).collect())
+                .map(|row| {
+                    row.as_sequence()
+                        .ok_or("`cosets_evals` row is not a list")?
+                        .iter()
+                        .map(|x| x.as_str().ok_or("eval is not a string"))
+                        .collect()
+                })
                 .collect::<Result<_, &str>>()?;
             (|| {
                 let c = c.iter().map(|x| Bytes48::from_hex(x)).collect::<Result<Vec<_>, _>>()?;
@@ -236,12 +259,17 @@ pub fn run_case(func: &str, doc: &Value, s: &KzgSettings) -> Result<(), String> 
                 let mut cells = Vec::with_capacity(evals.len());
                 for row in &evals {
                     if row.len() != FIELD_ELEMENTS_PER_CELL {
-                        return Err(KzgError::WrongLength { what: "coset evaluations", expected: FIELD_ELEMENTS_PER_CELL, got: row.len() });
+                        return Err(KzgError::WrongLength {
+                            what: "coset evaluations",
+                            expected: FIELD_ELEMENTS_PER_CELL,
+                            got: row.len(),
+                        });
                     }
                     let mut bytes = Vec::with_capacity(BYTES_PER_CELL);
                     for (i, e) in row.iter().enumerate() {
                         let b = Bytes32::from_hex(e)?;
-                        fr_from_be(&b.0).ok_or(KzgError::NonCanonicalFieldElement { what: "coset evaluation", index: i })?;
+                        fr_from_be(&b.0)
+                            .ok_or(KzgError::NonCanonicalFieldElement { what: "coset evaluation", index: i })?;
                         bytes.extend_from_slice(&b.0);
                     }
                     cells.push(Cell::from_bytes(&bytes)?);

@@ -15,7 +15,9 @@ use rand::{Rng, RngCore};
 fn ours() -> &'static KzgSettings {
     static S: OnceLock<KzgSettings> = OnceLock::new();
     // GLOAM_BACKEND selects the backend under test; the default is the auto policy.
-    S.get_or_init(|| KzgSettings::mainnet(Arc::new(Engine::from_env().expect("engine from GLOAM_* environment"))).expect("setup"))
+    S.get_or_init(|| {
+        KzgSettings::mainnet(Arc::new(Engine::from_env().expect("engine from GLOAM_* environment"))).expect("setup")
+    })
 }
 
 fn theirs() -> &'static ck::KzgSettings {
@@ -38,10 +40,16 @@ fn random_blob(rng: &mut impl RngCore, kind: u32) -> Blob {
     for i in 0..FIELD_ELEMENTS_PER_BLOB {
         let x = match kind % 5 {
             0 => Fr::rand(rng),
-            1 => c,                                  // constant: one MSM bucket
-            2 => Fr::from(rng.gen::<u64>()),         // small values
-            3 => if rng.gen_bool(0.05) { Fr::rand(rng) } else { Fr::from(0u64) }, // sparse
-            _ => -Fr::from((i % 3) as u64),          // near r
+            1 => c,                          // constant: one MSM bucket
+            2 => Fr::from(rng.gen::<u64>()), // small values
+            3 => {
+                if rng.gen_bool(0.05) {
+                    Fr::rand(rng)
+                } else {
+                    Fr::from(0u64)
+                }
+            } // sparse
+            _ => -Fr::from((i % 3) as u64),  // near r
         };
         bytes[i * 32..(i + 1) * 32].copy_from_slice(&fr_to_be(&x));
     }
@@ -89,31 +97,61 @@ fn eip4844_matches_ckzg() {
                 let (p, y) = (Bytes48(p), Bytes32(y));
                 assert!(s.verify_kzg_proof(&com48, z, &y, &p).unwrap());
                 let y1 = Bytes32(fr_to_be(&(codec::fr_from_be(&y.0).unwrap() + Fr::from(1u64))));
-                same("verify_kzg_proof wrong y", seed, s.verify_kzg_proof(&com48, z, &y1, &p), c.verify_kzg_proof(&ck48(&com48), &ck32(z), &ck32(&y1), &ck48(&p)));
+                same(
+                    "verify_kzg_proof wrong y",
+                    seed,
+                    s.verify_kzg_proof(&com48, z, &y1, &p),
+                    c.verify_kzg_proof(&ck48(&com48), &ck32(z), &ck32(&y1), &ck48(&p)),
+                );
             }
         }
         let proof = s.compute_blob_kzg_proof(blob, &com48).unwrap();
         assert_eq!(proof.0, *c.compute_blob_kzg_proof(&cb, &ck48(&com48)).unwrap(), "blob proof {k} (seed {seed})");
-        same("verify_blob_kzg_proof", seed, s.verify_blob_kzg_proof(blob, &com48, &proof.to_bytes()), c.verify_blob_kzg_proof(&cb, &ck48(&com48), &ck48(&proof.to_bytes())));
+        same(
+            "verify_blob_kzg_proof",
+            seed,
+            s.verify_blob_kzg_proof(blob, &com48, &proof.to_bytes()),
+            c.verify_blob_kzg_proof(&cb, &ck48(&com48), &ck48(&proof.to_bytes())),
+        );
         assert!(s.verify_blob_kzg_proof(blob, &com48, &proof.to_bytes()).unwrap());
         commitments.push(com48);
         proofs.push(proof.to_bytes());
     }
     // wrong proof (another blob's): false on both sides
-    same("verify_blob_kzg_proof wrong proof", seed, s.verify_blob_kzg_proof(&blobs[0], &commitments[0], &proofs[1]), c.verify_blob_kzg_proof(&ck_blob(&blobs[0]), &ck48(&commitments[0]), &ck48(&proofs[1])));
+    same(
+        "verify_blob_kzg_proof wrong proof",
+        seed,
+        s.verify_blob_kzg_proof(&blobs[0], &commitments[0], &proofs[1]),
+        c.verify_blob_kzg_proof(&ck_blob(&blobs[0]), &ck48(&commitments[0]), &ck48(&proofs[1])),
+    );
     let ckb: Vec<ck::Blob> = blobs.iter().map(ck_blob).collect();
     let ckc: Vec<ck::Bytes48> = commitments.iter().map(ck48).collect();
     let mut ckp: Vec<ck::Bytes48> = proofs.iter().map(ck48).collect();
-    same("batch valid", seed, s.verify_blob_kzg_proof_batch(&blobs, &commitments, &proofs), c.verify_blob_kzg_proof_batch(&ckb, &ckc, &ckp));
+    same(
+        "batch valid",
+        seed,
+        s.verify_blob_kzg_proof_batch(&blobs, &commitments, &proofs),
+        c.verify_blob_kzg_proof_batch(&ckb, &ckc, &ckp),
+    );
     assert!(s.verify_blob_kzg_proof_batch(&blobs, &commitments, &proofs).unwrap());
     let mut bad = proofs.clone();
     bad.swap(1, 2);
     ckp.swap(1, 2);
-    same("batch swapped proofs", seed, s.verify_blob_kzg_proof_batch(&blobs, &commitments, &bad), c.verify_blob_kzg_proof_batch(&ckb, &ckc, &ckp));
+    same(
+        "batch swapped proofs",
+        seed,
+        s.verify_blob_kzg_proof_batch(&blobs, &commitments, &bad),
+        c.verify_blob_kzg_proof_batch(&ckb, &ckc, &ckp),
+    );
     let per = s.verify_blob_kzg_proof_batch_per_item(&blobs, &commitments, &bad).unwrap();
     let flags: Vec<bool> = per.into_iter().map(|r| r.unwrap()).collect();
     assert_eq!(flags, vec![true, false, false, true, true], "per-item verdicts (seed {seed})");
-    same("batch mismatched", seed, s.verify_blob_kzg_proof_batch(&blobs, &commitments[..2], &proofs), c.verify_blob_kzg_proof_batch(&ckb, &ckc[..2], &ckp));
+    same(
+        "batch mismatched",
+        seed,
+        s.verify_blob_kzg_proof_batch(&blobs, &commitments[..2], &proofs),
+        c.verify_blob_kzg_proof_batch(&ckb, &ckc[..2], &ckp),
+    );
     // batch entry points agree with the single ones
     let batch = s.blob_to_kzg_commitment_batch(&blobs);
     for (k, r) in batch.iter().enumerate() {
@@ -147,8 +185,18 @@ fn invalid_inputs_match_ckzg() {
             other => panic!("expected non-canonical error at {i}, got {other:?}"),
         }
         assert!(c.blob_to_kzg_commitment(&cb).is_err());
-        same("proof of bad blob", seed, s.compute_blob_kzg_proof(&blob, &com).map(|p| p.0), c.compute_blob_kzg_proof(&cb, &ck48(&com)).map(|p| *p));
-        same("verify bad blob", seed, s.verify_blob_kzg_proof(&blob, &com, &proof), c.verify_blob_kzg_proof(&cb, &ck48(&com), &ck48(&proof)));
+        same(
+            "proof of bad blob",
+            seed,
+            s.compute_blob_kzg_proof(&blob, &com).map(|p| p.0),
+            c.compute_blob_kzg_proof(&cb, &ck48(&com)).map(|p| *p),
+        );
+        same(
+            "verify bad blob",
+            seed,
+            s.verify_blob_kzg_proof(&blob, &com, &proof),
+            c.verify_blob_kzg_proof(&cb, &ck48(&com), &ck48(&proof)),
+        );
         same("cells of bad blob", seed, s.compute_cells(&blob).map(|v| v.len()), c.compute_cells(&cb).map(|v| v.len()));
     }
     // mutated points: flipped bits, flags, random bytes — same Ok/Err and same verdict
@@ -169,12 +217,27 @@ fn invalid_inputs_match_ckzg() {
                 target.0[0] = [0xc0, 0xe0, 0x40, 0x80, 0xc1][rng.gen_range(0..5)];
             }
         }
-        same("verify_kzg_proof mutated", seed, s.verify_kzg_proof(&cm, &z, &y, &pm), c.verify_kzg_proof(&ck48(&cm), &ck32(&z), &ck32(&y), &ck48(&pm)));
+        same(
+            "verify_kzg_proof mutated",
+            seed,
+            s.verify_kzg_proof(&cm, &z, &y, &pm),
+            c.verify_kzg_proof(&ck48(&cm), &ck32(&z), &ck32(&y), &ck48(&pm)),
+        );
     }
     // z or y non-canonical
     let big = Bytes32([0xee; 32]);
-    same("z >= r", seed, s.verify_kzg_proof(&com, &big, &y, &p), c.verify_kzg_proof(&ck48(&com), &ck32(&big), &ck32(&y), &ck48(&p)));
-    same("y >= r", seed, s.verify_kzg_proof(&com, &z, &big, &p), c.verify_kzg_proof(&ck48(&com), &ck32(&z), &ck32(&big), &ck48(&p)));
+    same(
+        "z >= r",
+        seed,
+        s.verify_kzg_proof(&com, &big, &y, &p),
+        c.verify_kzg_proof(&ck48(&com), &ck32(&big), &ck32(&y), &ck48(&p)),
+    );
+    same(
+        "y >= r",
+        seed,
+        s.verify_kzg_proof(&com, &z, &big, &p),
+        c.verify_kzg_proof(&ck48(&com), &ck32(&z), &ck32(&big), &ck48(&p)),
+    );
 }
 
 #[test]
@@ -215,15 +278,30 @@ fn eip7594_matches_ckzg() {
             b[5 * 32..6 * 32].copy_from_slice(&e.0);
             Cell::from_bytes(&b).unwrap()
         };
-        let a = s.recover_cells_and_kzg_proofs(&keep, &junk).map(|(c, p)| (c.iter().map(|x| x.to_bytes().to_vec()).collect::<Vec<_>>(), p.iter().map(|x| x.0).collect::<Vec<_>>()));
+        let a = s.recover_cells_and_kzg_proofs(&keep, &junk).map(|(c, p)| {
+            (c.iter().map(|x| x.to_bytes().to_vec()).collect::<Vec<_>>(), p.iter().map(|x| x.0).collect::<Vec<_>>())
+        });
         let ckjunk: Vec<ck::Cell> = junk.iter().map(ck_cell).collect();
-        let b = c.recover_cells_and_kzg_proofs(&keep, &ckjunk).map(|(c, p)| (c.iter().map(|x| x.to_bytes().to_vec()).collect::<Vec<_>>(), p.iter().map(|x| **x).collect::<Vec<_>>()));
+        let b = c.recover_cells_and_kzg_proofs(&keep, &ckjunk).map(|(c, p)| {
+            (c.iter().map(|x| x.to_bytes().to_vec()).collect::<Vec<_>>(), p.iter().map(|x| **x).collect::<Vec<_>>())
+        });
         same("recover inconsistent", seed, a, b);
         // unsorted indices and too few cells: errors on both sides
         let mut unsorted = keep.clone();
         unsorted.swap(0, 1);
-        same("recover unsorted", seed, s.recover_cells_and_kzg_proofs(&unsorted, &kept).map(|_| ()), c.recover_cells_and_kzg_proofs(&unsorted, &kept.iter().map(ck_cell).collect::<Vec<_>>()).map(|_| ()));
-        same("recover too few", seed, s.recover_cells_and_kzg_proofs(&keep[..63], &kept[..63]).map(|_| ()), c.recover_cells_and_kzg_proofs(&keep[..63], &kept[..63].iter().map(ck_cell).collect::<Vec<_>>()).map(|_| ()));
+        same(
+            "recover unsorted",
+            seed,
+            s.recover_cells_and_kzg_proofs(&unsorted, &kept).map(|_| ()),
+            c.recover_cells_and_kzg_proofs(&unsorted, &kept.iter().map(ck_cell).collect::<Vec<_>>()).map(|_| ()),
+        );
+        same(
+            "recover too few",
+            seed,
+            s.recover_cells_and_kzg_proofs(&keep[..63], &kept[..63]).map(|_| ()),
+            c.recover_cells_and_kzg_proofs(&keep[..63], &kept[..63].iter().map(ck_cell).collect::<Vec<_>>())
+                .map(|_| ()),
+        );
         coms.push(s.blob_to_kzg_commitment(blob).unwrap().to_bytes());
         all_cells.push(cells);
         all_proofs.push(proofs);
@@ -243,7 +321,12 @@ fn eip7594_matches_ckzg() {
     }
     let check = |com: &[Bytes48], idx: &[u64], cells: &[Cell], proofs: &[Bytes48], what: &str| {
         let a = s.verify_cell_kzg_proof_batch(com, idx, cells, proofs);
-        let b = c.verify_cell_kzg_proof_batch(&com.iter().map(ck48).collect::<Vec<_>>(), idx, &cells.iter().map(ck_cell).collect::<Vec<_>>(), &proofs.iter().map(ck48).collect::<Vec<_>>());
+        let b = c.verify_cell_kzg_proof_batch(
+            &com.iter().map(ck48).collect::<Vec<_>>(),
+            idx,
+            &cells.iter().map(ck_cell).collect::<Vec<_>>(),
+            &proofs.iter().map(ck48).collect::<Vec<_>>(),
+        );
         same(what, seed, a.clone(), b);
         a
     };

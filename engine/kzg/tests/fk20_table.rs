@@ -6,7 +6,11 @@ use gloam_kzg::{fk20::Fk20Table, KzgSettings, SetupOptions};
 
 #[test]
 fn embedded_fk20_table_matches_computation() {
-    let s = KzgSettings::mainnet_with(Arc::new(Engine::cpu_only()), SetupOptions { verify: false, commit_table: false, fk20_eager: false }).unwrap();
+    let s = KzgSettings::mainnet_with(
+        Arc::new(Engine::cpu_only()),
+        SetupOptions { verify: false, commit_table: false, fk20_eager: false },
+    )
+    .unwrap();
     let computed = Fk20Table::transformed_points(s.g1_monomial());
     let embedded = Fk20Table::mainnet_points().unwrap();
     assert_eq!(computed.len(), embedded.len());

@@ -13,7 +13,10 @@ use rand::{Rng, RngCore};
 
 fn settings() -> &'static KzgSettings {
     static S: OnceLock<KzgSettings> = OnceLock::new();
-    S.get_or_init(|| KzgSettings::mainnet_with(Arc::new(Engine::cpu_only()), SetupOptions { verify: false, ..Default::default() }).unwrap())
+    S.get_or_init(|| {
+        KzgSettings::mainnet_with(Arc::new(Engine::cpu_only()), SetupOptions { verify: false, ..Default::default() })
+            .unwrap()
+    })
 }
 
 /// Random bytes of a random length near `len`, or a valid-looking `seed` with a few mutations.

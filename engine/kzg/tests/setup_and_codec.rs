@@ -32,7 +32,8 @@ fn embedded_setup_is_the_mainnet_file() {
 fn file_load_verifies_and_matches_embedded() {
     let engine = Arc::new(Engine::cpu_only());
     let a = KzgSettings::load_trusted_setup_file(&setup_file(), engine.clone(), SetupOptions::default()).unwrap();
-    let b = KzgSettings::mainnet_with(engine, SetupOptions { verify: false, commit_table: false, fk20_eager: false }).unwrap();
+    let b = KzgSettings::mainnet_with(engine, SetupOptions { verify: false, commit_table: false, fk20_eager: false })
+        .unwrap();
     println!("file load: {}", a.stats());
     let blob = Blob::zero();
     assert_eq!(a.blob_to_kzg_commitment(&blob).unwrap(), b.blob_to_kzg_commitment(&blob).unwrap());
@@ -68,7 +69,8 @@ fn corrupted_setups_are_rejected() {
     let mut l = lines.clone();
     l[10] = "0xzz";
     assert!(load(l.join("\n")).is_err());
-    assert!(KzgSettings::load_trusted_setup_file(std::path::Path::new("/nonexistent/setup.txt"), engine.clone(), opts).is_err());
+    assert!(KzgSettings::load_trusted_setup_file(std::path::Path::new("/nonexistent/setup.txt"), engine.clone(), opts)
+        .is_err());
 }
 
 #[test]
@@ -146,7 +148,8 @@ fn field_elements_are_canonical_big_endian() {
 #[test]
 fn versioned_hash() {
     let engine = Arc::new(Engine::cpu_only());
-    let s = KzgSettings::mainnet_with(engine, SetupOptions { verify: false, commit_table: false, fk20_eager: false }).unwrap();
+    let s = KzgSettings::mainnet_with(engine, SetupOptions { verify: false, commit_table: false, fk20_eager: false })
+        .unwrap();
     let c = s.blob_to_kzg_commitment(&Blob::zero()).unwrap();
     let h = kzg_to_versioned_hash(&c);
     assert_eq!(h.0[0], 1);
@@ -156,7 +159,11 @@ fn versioned_hash() {
 
 #[test]
 fn lazy_fk20_table_is_built_once_under_concurrency() {
-    let s = KzgSettings::mainnet_with(Arc::new(Engine::cpu_only()), SetupOptions { verify: false, commit_table: false, fk20_eager: false }).unwrap();
+    let s = KzgSettings::mainnet_with(
+        Arc::new(Engine::cpu_only()),
+        SetupOptions { verify: false, commit_table: false, fk20_eager: false },
+    )
+    .unwrap();
     assert!(s.stats().fk20_table_ms.is_none());
     let mut blob = Blob::zero();
     blob.as_bytes_mut()[63] = 5;

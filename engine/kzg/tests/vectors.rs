@@ -52,7 +52,11 @@ fn runner_counts_unknown_and_broken_cases_as_failures() {
         "verify_kzg_proof/short_z_claims_true/data.yaml",
         "input:\n  commitment: '0xc00000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000'\n  z: '0x00'\n  y: '0x0000000000000000000000000000000000000000000000000000000000000000'\n  proof: '0xc00000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000'\noutput: true\n",
     );
-    let settings = KzgSettings::mainnet_with(Arc::new(Engine::cpu_only()), gloam_kzg::SetupOptions { verify: false, commit_table: false, fk20_eager: false }).unwrap();
+    let settings = KzgSettings::mainnet_with(
+        Arc::new(Engine::cpu_only()),
+        gloam_kzg::SetupOptions { verify: false, commit_table: false, fk20_eager: false },
+    )
+    .unwrap();
     let report = run_test_vectors(&tmp, &settings);
     println!("{report}");
     assert_eq!(report.functions["no_such_function"].failures.len(), 1);

@@ -45,5 +45,10 @@ fn main() {
             l = l.min(t.elapsed().as_secs_f64());
         }
     });
-    println!("n={n}: gloam-1t {:.1} µs/recovery, libsecp256k1 {:.1} µs/recovery, ×{:.2} (libsecp time / gloam time)", g * 1e6 / n as f64, l * 1e6 / n as f64, l / g);
+    println!(
+        "n={n}: gloam-1t {:.1} µs/recovery, libsecp256k1 {:.1} µs/recovery, ×{:.2} (libsecp time / gloam time)",
+        g * 1e6 / n as f64,
+        l * 1e6 / n as f64,
+        l / g
+    );
 }

@@ -18,7 +18,11 @@ pub trait SigBackend: Send + Sync + std::fmt::Debug {
         secp256k1::verify_batch(items, rule)
     }
 
-    fn ecrecover_batch(&self, items: &[secp256k1::RecoverItem<'_>], rule: EcdsaRule) -> Vec<Result<Recovered, EcdsaError>> {
+    fn ecrecover_batch(
+        &self,
+        items: &[secp256k1::RecoverItem<'_>],
+        rule: EcdsaRule,
+    ) -> Vec<Result<Recovered, EcdsaError>> {
         secp256k1::recover_batch(items, rule)
     }
 

@@ -326,7 +326,12 @@ impl BlsVerifier {
     }
 
     /// AggregateVerify: one aggregate signature over (pkᵢ, msgᵢ) pairs.
-    pub fn aggregate_verify(&self, public_keys: &[&[u8]], messages: &[&[u8]], signature: &[u8]) -> Result<(), BlsError> {
+    pub fn aggregate_verify(
+        &self,
+        public_keys: &[&[u8]],
+        messages: &[&[u8]],
+        signature: &[u8],
+    ) -> Result<(), BlsError> {
         if public_keys.len() != messages.len() {
             return Err(BlsError::MismatchedCount { pubkeys: public_keys.len(), messages: messages.len() });
         }
@@ -339,7 +344,8 @@ impl BlsVerifier {
                 return Err(BlsError::DuplicateMessages);
             }
         }
-        let pks: Vec<PublicKey> = public_keys.iter().enumerate().map(|(i, b)| self.key(b, i)).collect::<Result<_, _>>()?;
+        let pks: Vec<PublicKey> =
+            public_keys.iter().enumerate().map(|(i, b)| self.key(b, i)).collect::<Result<_, _>>()?;
         let sig = Self::sig(signature)?;
         let dst = self.suite.dst();
         let hs: Vec<blst_p2_affine> = messages.par_iter().map(|m| hash_affine(m, dst)).collect();
@@ -362,11 +368,17 @@ impl BlsVerifier {
     }
 
     /// FastAggregateVerify: many keys, one message (PoP suite only makes this safe).
-    pub fn fast_aggregate_verify(&self, public_keys: &[&[u8]], message: &[u8], signature: &[u8]) -> Result<(), BlsError> {
+    pub fn fast_aggregate_verify(
+        &self,
+        public_keys: &[&[u8]],
+        message: &[u8],
+        signature: &[u8],
+    ) -> Result<(), BlsError> {
         if public_keys.is_empty() {
             return Err(BlsError::Empty);
         }
-        let pks: Vec<PublicKey> = public_keys.iter().enumerate().map(|(i, b)| self.key(b, i)).collect::<Result<_, _>>()?;
+        let pks: Vec<PublicKey> =
+            public_keys.iter().enumerate().map(|(i, b)| self.key(b, i)).collect::<Result<_, _>>()?;
         let sig = Self::sig(signature)?;
         let mut agg = blst_p1::default();
         let mut out = blst_p1_affine::default();
@@ -430,8 +442,11 @@ impl BlsVerifier {
                 Err(e) => results.push(Err(e)),
             }
         }
-        let hashes: Vec<blst_p2_affine> =
-            distinct.par_iter().zip(needed.par_iter()).map(|(m, &need)| if need { hash_affine(m, dst) } else { blst_p2_affine::default() }).collect();
+        let hashes: Vec<blst_p2_affine> = distinct
+            .par_iter()
+            .zip(needed.par_iter())
+            .map(|(m, &need)| if need { hash_affine(m, dst) } else { blst_p2_affine::default() })
+            .collect();
         let single = |i: usize| core_verify(&ok[i].pk, &hashes[ok[i].msg as usize], &ok[i].sig);
         let all: Vec<usize> = (0..ok.len()).collect();
         let verdicts = if ok.is_empty() {
@@ -501,7 +516,8 @@ fn check_batch(items: &[Prepared], hashes: &[blst_p2_affine], subset: &[usize]) 
     // Equal messages next to each other, so they land in the same job.
     let mut sorted = subset.to_vec();
     sorted.sort_unstable_by_key(|&i| items[i].msg);
-    let jobs: Vec<&[usize]> = sorted.chunks(PAIRS_PER_JOB.max(sorted.len().div_ceil(rayon::current_num_threads() * 4))).collect();
+    let jobs: Vec<&[usize]> =
+        sorted.chunks(PAIRS_PER_JOB.max(sorted.len().div_ceil(rayon::current_num_threads() * 4))).collect();
     let parts: Vec<(blst_p2, blst_fp12)> = jobs
         .par_iter()
         .map(|idx| {

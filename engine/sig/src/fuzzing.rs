@@ -20,7 +20,12 @@ pub fn ed25519_public_key(data: &[u8]) {
 /// input: single and batch verdicts must agree.
 pub fn ed25519_signature(data: &[u8]) {
     if let Ok((r, s)) = ed25519::decode_signature(data.get(..64).unwrap_or(data)) {
-        assert_eq!(ed25519::decode_signature(&[r.compress().to_bytes(), s.to_bytes()].concat()).expect("re-encoding decodes").1, s);
+        assert_eq!(
+            ed25519::decode_signature(&[r.compress().to_bytes(), s.to_bytes()].concat())
+                .expect("re-encoding decodes")
+                .1,
+            s
+        );
     }
     if data.len() >= 96 {
         let (sig, rest) = data.split_at(64);

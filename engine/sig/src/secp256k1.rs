@@ -200,13 +200,20 @@ fn ctx() -> &'static Secp256k1<VerifyOnly> {
 /// encodings (06/07), which libsecp256k1 would accept, are refused.
 pub fn parse_public_key(bytes: &[u8]) -> Result<PublicKey, EcdsaError> {
     match (bytes.len(), bytes.first()) {
-        (33, Some(0x02 | 0x03)) | (65, Some(0x04)) => PublicKey::from_slice(bytes).map_err(|_| EcdsaError::InvalidPublicKey),
+        (33, Some(0x02 | 0x03)) | (65, Some(0x04)) => {
+            PublicKey::from_slice(bytes).map_err(|_| EcdsaError::InvalidPublicKey)
+        }
         _ => Err(EcdsaError::InvalidPublicKey),
     }
 }
 
 /// Verifies a signature over a 32-byte prehash.
-pub fn verify_prehash(public_key: &[u8], prehash: &[u8; 32], sig: &EcdsaSignature, rule: EcdsaRule) -> Result<(), EcdsaError> {
+pub fn verify_prehash(
+    public_key: &[u8],
+    prehash: &[u8; 32],
+    sig: &EcdsaSignature,
+    rule: EcdsaRule,
+) -> Result<(), EcdsaError> {
     sig.check_rule(rule)?;
     let pk = parse_public_key(public_key)?;
     verify_parsed(&pk, prehash, sig)
@@ -298,7 +305,12 @@ fn split_rsv(sig65: &[u8]) -> Result<(EcdsaSignature, u8), EcdsaError> {
 }
 
 /// Recovery from parts: Q = r⁻¹(s·R − z·G) with R lifted from r and the y-parity (SEC 1 §4.1.6).
-pub fn recover_parts(prehash: &[u8; 32], sig: &EcdsaSignature, parity: u8, rule: EcdsaRule) -> Result<Recovered, EcdsaError> {
+pub fn recover_parts(
+    prehash: &[u8; 32],
+    sig: &EcdsaSignature,
+    parity: u8,
+    rule: EcdsaRule,
+) -> Result<Recovered, EcdsaError> {
     sig.check_rule(rule)?;
     let recid = match parity {
         0 => RecoveryId::Zero,
@@ -377,7 +389,16 @@ mod tests {
     fn der_rejects_ber_forms() {
         let good = hex::decode("3006020101020101").unwrap();
         assert!(EcdsaSignature::from_der(&good).is_ok());
-        for bad in ["3007020101020101", "308106020101020101", "30060201010201010000", "300602018102010100", "30070202000102010100", "3006020100020101", "3006020101020100", "3006030101020101"] {
+        for bad in [
+            "3007020101020101",
+            "308106020101020101",
+            "30060201010201010000",
+            "300602018102010100",
+            "30070202000102010100",
+            "3006020100020101",
+            "3006020101020100",
+            "3006030101020101",
+        ] {
             let b = hex::decode(bad).unwrap();
             assert!(EcdsaSignature::from_der(&b).is_err(), "{bad}");
         }

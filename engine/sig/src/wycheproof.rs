@@ -35,7 +35,9 @@ pub fn expected_differences(file: &str) -> &'static [(u64, &'static str)] {
         // ZIP-215 decodes any encoding of a curve point. tcId 151's R is y = 1 with the x sign
         // bit set ("negative zero"), which decodes to the identity; the signature then satisfies
         // the cofactored equation. ed25519-zebra and ed25519-consensus accept it too.
-        "ed25519_test.json" => &[(151, "ZIP-215 accepts the non-canonical encoding of R (x = 0 with the sign bit set)")],
+        "ed25519_test.json" => {
+            &[(151, "ZIP-215 accepts the non-canonical encoding of R (x = 0 with the sign bit set)")]
+        }
         _ => &[],
     }
 }
@@ -111,7 +113,10 @@ struct Runner {
 
 impl Runner {
     fn new(file: &str) -> Self {
-        Runner { report: FileReport { file: file.to_string(), ..Default::default() }, listed: expected_differences(file) }
+        Runner {
+            report: FileReport { file: file.to_string(), ..Default::default() },
+            listed: expected_differences(file),
+        }
     }
 
     /// Records one verdict; `got` is a short description used only on failure.
@@ -173,7 +178,8 @@ fn run_ed25519(json: &Value, r: &mut Runner) -> Result<(), String> {
     for g in groups(json)? {
         let pk = hex_field(&g["publicKey"], "pk")?;
         let ts = tests(g)?;
-        let data: Vec<(Vec<u8>, Vec<u8>)> = ts.iter().map(|t| Ok((hex_field(t, "msg")?, hex_field(t, "sig")?))).collect::<Result<_, String>>()?;
+        let data: Vec<(Vec<u8>, Vec<u8>)> =
+            ts.iter().map(|t| Ok((hex_field(t, "msg")?, hex_field(t, "sig")?))).collect::<Result<_, String>>()?;
         let singles: Vec<_> = data.iter().map(|(m, s)| ed25519::verify(&pk, m, s)).collect();
         let items: Vec<ed25519::Item> = data.iter().map(|(m, s)| ed25519::Item::new(&pk, m, s)).collect();
         let batch = ed25519::verify_batch(&items);
@@ -201,14 +207,22 @@ fn run_ecdsa(json: &Value, r: &mut Runner) -> Result<(), String> {
             let msg = hex_field(t, "msg")?;
             let sig = hex_field(t, "sig")?;
             let prehash: [u8; 32] = Sha256::digest(&msg).into();
-            let parsed = if ty == "EcdsaP1363Verify" { EcdsaSignature::from_compact(&sig) } else { EcdsaSignature::from_der(&sig) };
+            let parsed = if ty == "EcdsaP1363Verify" {
+                EcdsaSignature::from_compact(&sig)
+            } else {
+                EcdsaSignature::from_der(&sig)
+            };
             let res = parsed.and_then(|s| {
                 items.push(secp256k1::VerifyItem { public_key: &pk, prehash, signature: s });
                 secp256k1::verify_prehash(&pk, &prehash, &s, rule)
             });
             if let (Ok(()), Ok(s)) = (&res, parsed) {
                 // A valid signature must recover its own key with one of the two parities.
-                let found = (0..2u8).any(|v| secp256k1::recover_parts(&prehash, &s, v, rule).map(|k| k.public_key[..] == pk[1..]).unwrap_or(false));
+                let found = (0..2u8).any(|v| {
+                    secp256k1::recover_parts(&prehash, &s, v, rule)
+                        .map(|k| k.public_key[..] == pk[1..])
+                        .unwrap_or(false)
+                });
                 // Ethereum allows only recovery ids 0/1, so a nonce point with x = r + n
                 // (possible only when r < p − n) is out of reach by design.
                 if !found && s.r >= P_MINUS_N {
@@ -225,7 +239,11 @@ fn run_ecdsa(json: &Value, r: &mut Runner) -> Result<(), String> {
             .zip(&singles)
             .filter_map(|(t, s)| {
                 let sig = hex_field(t, "sig").ok()?;
-                let ok = if ty == "EcdsaP1363Verify" { EcdsaSignature::from_compact(&sig).is_ok() } else { EcdsaSignature::from_der(&sig).is_ok() };
+                let ok = if ty == "EcdsaP1363Verify" {
+                    EcdsaSignature::from_compact(&sig).is_ok()
+                } else {
+                    EcdsaSignature::from_der(&sig).is_ok()
+                };
                 ok.then_some(s.is_some())
             })
             .collect();
@@ -240,7 +258,8 @@ fn run_ecdsa(json: &Value, r: &mut Runner) -> Result<(), String> {
 /// p − n for secp256k1, big-endian.
 const P_MINUS_N: [u8; 32] = {
     let mut out = [0u8; 32];
-    let tail: [u8; 17] = [0x01, 0x45, 0x51, 0x23, 0x19, 0x50, 0xb7, 0x5f, 0xc4, 0x40, 0x2d, 0xa1, 0x72, 0x2f, 0xc9, 0xba, 0xee];
+    let tail: [u8; 17] =
+        [0x01, 0x45, 0x51, 0x23, 0x19, 0x50, 0xb7, 0x5f, 0xc4, 0x40, 0x2d, 0xa1, 0x72, 0x2f, 0xc9, 0xba, 0xee];
     let mut i = 0;
     while i < 17 {
         out[15 + i] = tail[i];
@@ -262,9 +281,11 @@ fn run_bls_verify(json: &Value, r: &mut Runner) -> Result<(), String> {
         let v = BlsVerifier::new(suite_of(g)?);
         let pk = hex_field(&g["publicKey"], "pk")?;
         let ts = tests(g)?;
-        let data: Vec<(Vec<u8>, Vec<u8>)> = ts.iter().map(|t| Ok((hex_field(t, "msg")?, hex_field(t, "sig")?))).collect::<Result<_, String>>()?;
+        let data: Vec<(Vec<u8>, Vec<u8>)> =
+            ts.iter().map(|t| Ok((hex_field(t, "msg")?, hex_field(t, "sig")?))).collect::<Result<_, String>>()?;
         let singles: Vec<_> = data.iter().map(|(m, s)| v.verify(&pk, m, s)).collect();
-        let items: Vec<bls::Item> = data.iter().map(|(m, s)| bls::Item { public_key: &pk, message: m, signature: s }).collect();
+        let items: Vec<bls::Item> =
+            data.iter().map(|(m, s)| bls::Item { public_key: &pk, message: m, signature: s }).collect();
         let batch = v.verify_batch(&items);
         for ((t, s), b) in ts.iter().zip(&singles).zip(&batch) {
             if s.is_ok() != b.is_ok() {
@@ -281,7 +302,12 @@ fn run_bls_aggregate(json: &Value, r: &mut Runner) -> Result<(), String> {
         let v = BlsVerifier::new(suite_of(g)?);
         for t in tests(g)? {
             let list = |key: &str| -> Result<Vec<Vec<u8>>, String> {
-                t[key].as_array().ok_or(format!("missing {key}"))?.iter().map(|x| hex::decode(x.as_str().unwrap_or("?")).map_err(|e| e.to_string())).collect()
+                t[key]
+                    .as_array()
+                    .ok_or(format!("missing {key}"))?
+                    .iter()
+                    .map(|x| hex::decode(x.as_str().unwrap_or("?")).map_err(|e| e.to_string()))
+                    .collect()
             };
             let pks = list("pubkeys")?;
             let msgs = list("messages")?;

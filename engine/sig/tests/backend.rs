@@ -46,13 +46,23 @@ fn cpu_backend_defaults_are_the_module_entry_points() {
         pks.push(sk.public_key(&secp).serialize());
     }
     let ritems: Vec<RecoverItem> = recs.iter().map(|(h, s)| RecoverItem { prehash: *h, signature: s }).collect();
-    assert_eq!(b.ecrecover_batch(&ritems, EcdsaRule::HighSAllowed), gsec::recover_batch(&ritems, EcdsaRule::HighSAllowed));
+    assert_eq!(
+        b.ecrecover_batch(&ritems, EcdsaRule::HighSAllowed),
+        gsec::recover_batch(&ritems, EcdsaRule::HighSAllowed)
+    );
     let vitems: Vec<VerifyItem> = recs
         .iter()
         .zip(&pks)
-        .map(|((h, s), pk)| VerifyItem { public_key: pk, prehash: *h, signature: EcdsaSignature::from_compact(&s[..64]).expect("in range") })
+        .map(|((h, s), pk)| VerifyItem {
+            public_key: pk,
+            prehash: *h,
+            signature: EcdsaSignature::from_compact(&s[..64]).expect("in range"),
+        })
         .collect();
-    assert_eq!(b.ecdsa_verify_batch(&vitems, EcdsaRule::LowSRequired), gsec::verify_batch(&vitems, EcdsaRule::LowSRequired));
+    assert_eq!(
+        b.ecdsa_verify_batch(&vitems, EcdsaRule::LowSRequired),
+        gsec::verify_batch(&vitems, EcdsaRule::LowSRequired)
+    );
 
     let v = BlsVerifier::pop();
     let mut triples = Vec::new();
@@ -63,7 +73,8 @@ fn cpu_backend_defaults_are_the_module_entry_points() {
         let sig = sk.sign(if i == 2 { b"other" } else { &msg }, DST_POP, &[]).to_bytes();
         triples.push((sk.sk_to_pk().to_bytes(), msg, sig));
     }
-    let bitems: Vec<bls::Item> = triples.iter().map(|(p, m, s)| bls::Item { public_key: p, message: m, signature: s }).collect();
+    let bitems: Vec<bls::Item> =
+        triples.iter().map(|(p, m, s)| bls::Item { public_key: p, message: m, signature: s }).collect();
     let r = b.bls_verify_batch(&v, &bitems);
     assert_eq!(r, v.verify_batch(&bitems));
     assert_eq!(r.iter().map(|x| x.is_ok()).collect::<Vec<_>>(), vec![true, true, false, true, true, true]);

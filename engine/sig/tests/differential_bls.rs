@@ -84,7 +84,8 @@ fn batches_with_bad_items_match_blst() {
                 }
             })
             .collect();
-        let items: Vec<bls::Item> = batch.iter().map(|t| bls::Item { public_key: &t.pk, message: &t.msg, signature: &t.sig }).collect();
+        let items: Vec<bls::Item> =
+            batch.iter().map(|t| bls::Item { public_key: &t.pk, message: &t.msg, signature: &t.sig }).collect();
         let res = v.verify_batch(&items);
         for (i, (t, r)) in batch.iter().zip(&res).enumerate() {
             let single = v.verify(&t.pk, &t.msg, &t.sig);
@@ -92,8 +93,10 @@ fn batches_with_bad_items_match_blst() {
             assert_eq!(single.is_ok(), blst_single(t), "seed {seed} round {round} item {i}: {single:?}");
         }
         // blst's batch on the decodable items: one verdict for all.
-        let decoded: Option<Vec<(PublicKey, Signature)>> =
-            batch.iter().map(|t| Some((PublicKey::from_bytes(&t.pk).ok()?, Signature::from_bytes(&t.sig).ok()?))).collect();
+        let decoded: Option<Vec<(PublicKey, Signature)>> = batch
+            .iter()
+            .map(|t| Some((PublicKey::from_bytes(&t.pk).ok()?, Signature::from_bytes(&t.sig).ok()?)))
+            .collect();
         if let Some(d) = decoded {
             let msgs: Vec<&[u8]> = batch.iter().map(|t| &t.msg[..]).collect();
             let pks: Vec<&PublicKey> = d.iter().map(|(p, _)| p).collect();
@@ -105,7 +108,9 @@ fn batches_with_bad_items_match_blst() {
                     s
                 })
                 .collect();
-            let blst_ok = Signature::verify_multiple_aggregate_signatures(&msgs, DST_POP, &pks, true, &sigs, true, &rands, 64) == BLST_ERROR::BLST_SUCCESS;
+            let blst_ok =
+                Signature::verify_multiple_aggregate_signatures(&msgs, DST_POP, &pks, true, &sigs, true, &rands, 64)
+                    == BLST_ERROR::BLST_SUCCESS;
             assert_eq!(blst_ok, res.iter().all(|r| r.is_ok()), "seed {seed} round {round}");
         }
     }
@@ -134,7 +139,8 @@ fn aggregate_and_fast_aggregate_match_blst() {
         let ours = v.aggregate_verify(&pk_refs, &msg_refs, &agg);
         let bpks: Vec<PublicKey> = pks[..n].iter().map(|p| PublicKey::from_bytes(p).unwrap()).collect();
         let bpk_refs: Vec<&PublicKey> = bpks.iter().collect();
-        let theirs = Signature::from_bytes(&agg).unwrap().aggregate_verify(true, &msg_refs, DST_POP, &bpk_refs, true) == BLST_ERROR::BLST_SUCCESS;
+        let theirs = Signature::from_bytes(&agg).unwrap().aggregate_verify(true, &msg_refs, DST_POP, &bpk_refs, true)
+            == BLST_ERROR::BLST_SUCCESS;
         assert_eq!(ours.is_ok(), theirs, "seed {seed} round {round}");
         assert_eq!(ours.is_ok(), !wrong);
 
@@ -175,7 +181,10 @@ fn proof_of_possession_and_key_cache() {
     let mut identity = [0u8; 48];
     identity[0] = 0xc0;
     let sig = sks[0].sign(b"m", DST_POP, &[]).to_bytes();
-    assert_eq!(v.verify(&identity, b"m", &sig), Err(BlsError::InvalidPublicKey { index: 0, reason: BlsPointError::Identity }));
+    assert_eq!(
+        v.verify(&identity, b"m", &sig),
+        Err(BlsError::InvalidPublicKey { index: 0, reason: BlsPointError::Identity })
+    );
     assert!(matches!(v.verify(&[1u8; 47], b"m", &sig), Err(BlsError::WrongLength { .. })));
     assert_eq!(v.key_cache().len(), 3);
 }
@@ -193,7 +202,11 @@ fn same_message_batches_group_and_still_find_bad_items() {
             .iter()
             .map(|sk| {
                 let msg = msgs[rng.gen_range(0..msgs.len())].clone();
-                Triple { pk: sk.sk_to_pk().to_bytes().to_vec(), sig: sk.sign(&msg, DST_POP, &[]).to_bytes().to_vec(), msg }
+                Triple {
+                    pk: sk.sk_to_pk().to_bytes().to_vec(),
+                    sig: sk.sign(&msg, DST_POP, &[]).to_bytes().to_vec(),
+                    msg,
+                }
             })
             .collect();
         for _ in 0..round {
@@ -201,7 +214,8 @@ fn same_message_batches_group_and_still_find_bad_items() {
             let j = rng.gen_range(0..batch.len());
             batch[i] = corrupt(&batch[i], &batch[j], &mut rng);
         }
-        let items: Vec<bls::Item> = batch.iter().map(|t| bls::Item { public_key: &t.pk, message: &t.msg, signature: &t.sig }).collect();
+        let items: Vec<bls::Item> =
+            batch.iter().map(|t| bls::Item { public_key: &t.pk, message: &t.msg, signature: &t.sig }).collect();
         let res = v.verify_batch(&items);
         for (i, (t, r)) in batch.iter().zip(&res).enumerate() {
             assert_eq!(r.is_ok(), blst_single(t), "seed {seed} round {round} item {i}: {r:?}");

@@ -38,7 +38,8 @@ fn zebra_single(c: &Case) -> bool {
 fn zebra_batch(cases: &[Case], rng: &mut ChaCha20Rng) -> bool {
     let mut v = ed25519_zebra::batch::Verifier::new();
     for c in cases {
-        let (Ok(pk), Ok(sig)) = (<[u8; 32]>::try_from(&c.pk[..]), ed25519_zebra::Signature::try_from(&c.sig[..])) else {
+        let (Ok(pk), Ok(sig)) = (<[u8; 32]>::try_from(&c.pk[..]), ed25519_zebra::Signature::try_from(&c.sig[..]))
+        else {
             return false;
         };
         v.queue((ed25519_zebra::VerificationKeyBytes::from(pk), sig, &c.msg));
@@ -231,7 +232,8 @@ fn edge_cases_single_and_batched_match_zebra() {
             continue; // every torsion and S ≥ ℓ case, a third of the matrix
         }
         for round in 0..4 {
-            let mut batch: Vec<Case> = (0..rng.gen_range(1..40)).map(|_| valid[rng.gen_range(0..valid.len())].clone()).collect();
+            let mut batch: Vec<Case> =
+                (0..rng.gen_range(1..40)).map(|_| valid[rng.gen_range(0..valid.len())].clone()).collect();
             let at = rng.gen_range(0..=batch.len());
             batch.insert(at, e.clone());
             if round % 2 == 1 {
@@ -284,7 +286,8 @@ fn key_cache_gives_the_same_verdicts() {
     let seed = seed(0xcac4e);
     let mut rng = ChaCha20Rng::seed_from_u64(seed);
     let valid: Vec<Case> = (0..50).map(|i| valid_case(&mut rng, i)).collect();
-    let mut cases: Vec<Case> = valid.iter().map(|c| if rng.gen_bool(0.3) { corrupt(c, &mut rng) } else { c.clone() }).collect();
+    let mut cases: Vec<Case> =
+        valid.iter().map(|c| if rng.gen_bool(0.3) { corrupt(c, &mut rng) } else { c.clone() }).collect();
     cases.extend(edge_cases(&mut rng).into_iter().step_by(7));
     let cache = ed25519::KeyCache::new(1000);
     let items: Vec<ed25519::Item> = cases.iter().map(|c| ed25519::Item::new(&c.pk, &c.msg, &c.sig)).collect();

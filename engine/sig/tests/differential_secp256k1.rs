@@ -116,7 +116,8 @@ fn recovery_matches_libsecp256k1_and_k256() {
         let s = sign(&mut rng);
         let expected: [u8; 64] = s.sk.public_key(&secp).serialize_uncompressed()[1..].try_into().unwrap();
         for (high, rsv) in [(false, s.rsv), (true, high_s_twin(&s.rsv))] {
-            let ours = gsec::recover(&s.prehash, &rsv, EcdsaRule::HighSAllowed).unwrap_or_else(|e| panic!("seed {seed} #{i}: {e}"));
+            let ours = gsec::recover(&s.prehash, &rsv, EcdsaRule::HighSAllowed)
+                .unwrap_or_else(|e| panic!("seed {seed} #{i}: {e}"));
             assert_eq!(ours.public_key, expected, "seed {seed} #{i} high={high}");
             assert_eq!(Some(ours.public_key), libsecp_recover(&s.prehash, &rsv), "seed {seed} #{i}");
             assert_eq!(Some(ours.public_key), k256_recover(&s.prehash, &rsv), "seed {seed} #{i}");
@@ -129,7 +130,10 @@ fn recovery_matches_libsecp256k1_and_k256() {
             let mut eth = rsv;
             eth[64] += 27;
             assert_eq!(gsec::recover_eth(&s.prehash, &eth, EcdsaRule::HighSAllowed), Ok(ours));
-            assert_eq!(gsec::recover(&s.prehash, &eth, EcdsaRule::HighSAllowed), Err(EcdsaError::InvalidRecoveryId(eth[64])));
+            assert_eq!(
+                gsec::recover(&s.prehash, &eth, EcdsaRule::HighSAllowed),
+                Err(EcdsaError::InvalidRecoveryId(eth[64]))
+            );
         }
     }
 }
@@ -214,7 +218,8 @@ fn batches_equal_singles() {
         .collect();
     let pks: Vec<Vec<u8>> = signed.iter().map(|s| s.sk.public_key(&secp).serialize().to_vec()).collect();
     for rule in [EcdsaRule::HighSAllowed, EcdsaRule::LowSRequired] {
-        let items: Vec<RecoverItem> = signed.iter().zip(&sigs).map(|(s, sig)| RecoverItem { prehash: s.prehash, signature: sig }).collect();
+        let items: Vec<RecoverItem> =
+            signed.iter().zip(&sigs).map(|(s, sig)| RecoverItem { prehash: s.prehash, signature: sig }).collect();
         let batch = gsec::recover_batch(&items, rule);
         for (it, b) in items.iter().zip(&batch) {
             assert_eq!(&gsec::recover(&it.prehash, it.signature, rule), b, "seed {seed}");
@@ -223,7 +228,13 @@ fn batches_equal_singles() {
             .iter()
             .zip(&sigs)
             .zip(&pks)
-            .filter_map(|((s, sig), pk)| EcdsaSignature::from_compact(&sig[..64]).ok().map(|signature| VerifyItem { public_key: pk, prehash: s.prehash, signature }))
+            .filter_map(|((s, sig), pk)| {
+                EcdsaSignature::from_compact(&sig[..64]).ok().map(|signature| VerifyItem {
+                    public_key: pk,
+                    prehash: s.prehash,
+                    signature,
+                })
+            })
             .collect();
         let vb = gsec::verify_batch(&vitems, rule);
         for (it, b) in vitems.iter().zip(&vb) {

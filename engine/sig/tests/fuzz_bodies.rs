@@ -62,7 +62,8 @@ fn ed25519_seed(rng: &mut ChaCha20Rng) -> (Vec<u8>, Vec<u8>) {
 
 fn ecdsa_seed(rng: &mut ChaCha20Rng) -> (Vec<u8>, Vec<u8>, Vec<u8>) {
     let secp = secp256k1::Secp256k1::new();
-    let sk = secp256k1::SecretKey::from_byte_array(rng.gen()).unwrap_or_else(|_| secp256k1::SecretKey::from_byte_array([1; 32]).unwrap());
+    let sk = secp256k1::SecretKey::from_byte_array(rng.gen())
+        .unwrap_or_else(|_| secp256k1::SecretKey::from_byte_array([1; 32]).unwrap());
     let h: [u8; 32] = rng.gen();
     let (recid, compact) = secp.sign_ecdsa_recoverable(secp256k1::Message::from_digest(h), &sk).serialize_compact();
     let der = secp256k1::ecdsa::Signature::from_compact(&compact).unwrap().serialize_der().to_vec();
