@@ -237,32 +237,34 @@ impl Engine {
     }
 
     /// Runs `f` on the chosen backend; on any device error or panic recomputes on the CPU.
-    fn dispatch<T>(&self, op: Op, kind: BackendKind, f: impl Fn(&dyn Backend) -> Result<T, DeviceError>) -> T {
+    /// Runs `f` on GPU `kind` for `op`: counts the call, applies the fault plan, turns a panic into
+    /// a device error, and on any error records the fallback (warning once per backend and op,
+    /// dropping a lost device). `None` means the caller must compute on the CPU.
+    fn try_gpu<T>(&self, kind: BackendKind, op: Op, f: impl FnOnce() -> Result<T, DeviceError>) -> Option<T> {
         self.stats.dispatched(kind, op);
-        if kind != BackendKind::Cpu {
-            let slot = self.slot(kind).expect("chosen backend exists");
-            let result = if self.config.faults.hits(kind, op) {
-                Err(DeviceError::Injected(format!("{kind} {op}")))
-            } else {
-                match catch_unwind(AssertUnwindSafe(|| f(slot.backend.as_ref()))) {
-                    Ok(r) => r,
-                    Err(p) => Err(DeviceError::Panicked(panic_message(&p))),
-                }
-            };
-            match result {
-                Ok(v) => return v,
-                Err(e) => {
-                    self.stats.fell_back(kind, op);
-                    if e.is_fatal() {
-                        slot.healthy.store(false, Ordering::Relaxed);
-                    }
-                    if self.warned.lock().insert((kind, op)) {
-                        tracing::warn!(backend = %kind, op = %op, error = %e,
-                            "GPU operation failed; recomputing on the CPU (further failures of this op are counted, not logged)");
-                    }
-                }
+        let result = if self.config.faults.hits(kind, op) {
+            Err(DeviceError::Injected(format!("{kind} {op}")))
+        } else {
+            catch_unwind(AssertUnwindSafe(f)).unwrap_or_else(|p| Err(DeviceError::Panicked(panic_message(&p))))
+        };
+        match result {
+            Ok(v) => Some(v),
+            Err(e) => {
+                self.note_failure(kind, op, &e);
+                None
             }
         }
+    }
+
+    /// Runs `f` on the chosen backend; on any device error or panic recomputes on the CPU.
+    fn dispatch<T>(&self, op: Op, kind: BackendKind, f: impl Fn(&dyn Backend) -> Result<T, DeviceError>) -> T {
+        if kind != BackendKind::Cpu {
+            let slot = self.slot(kind).expect("chosen backend exists");
+            if let Some(v) = self.try_gpu(kind, op, || f(slot.backend.as_ref())) {
+                return v;
+            }
+        }
+        self.stats.dispatched(BackendKind::Cpu, op);
         f(self.cpu.as_ref()).expect("the CPU backend does not fail on validated input")
     }
 
@@ -313,15 +315,12 @@ impl Engine {
     pub fn prepare_fixed_base(self: &Arc<Self>, bases: &[G1Affine]) -> Result<FixedBase, MsmError> {
         let k = self.pick(Op::FixedBaseMsm, bases.len()).map_err(|(k, w)| MsmError::BackendUnavailable(k, w))?;
         let bases_arc: Arc<[G1Affine]> = bases.into();
-        let mut device_table = None;
-        if k != BackendKind::Cpu {
+        let device_table = if k == BackendKind::Cpu {
+            None
+        } else {
             let slot = self.slot(k).expect("chosen");
-            match catch_unwind(AssertUnwindSafe(|| slot.backend.prepare_fixed_base(bases))) {
-                Ok(Ok(t)) => device_table = Some((k, t)),
-                Ok(Err(e)) => self.note_failure(k, Op::FixedBaseMsm, &e),
-                Err(p) => self.note_failure(k, Op::FixedBaseMsm, &DeviceError::Panicked(panic_message(&p))),
-            }
-        }
+            self.try_gpu(k, Op::FixedBaseMsm, || slot.backend.prepare_fixed_base(bases)).map(|t| (k, t))
+        };
         let cpu_table =
             if device_table.is_none() { Some(self.cpu.prepare_fixed_base(bases).expect("cpu tables")) } else { None };
         Ok(FixedBase {
@@ -340,7 +339,8 @@ impl Engine {
             }
         }
         if self.warned.lock().insert((kind, op)) {
-            tracing::warn!(backend = %kind, op = %op, error = %e, "GPU operation failed; using the CPU");
+            tracing::warn!(backend = %kind, op = %op, error = %e,
+                "GPU operation failed; recomputing on the CPU (further failures of this op are counted, not logged)");
         }
     }
 
@@ -440,16 +440,8 @@ impl FixedBase {
         if let Some((k, t)) = &self.device {
             let slot = e.slot(*k).expect("device table backend exists");
             if slot.healthy.load(Ordering::Relaxed) {
-                e.stats.dispatched(*k, Op::FixedBaseMsm);
-                let r = if e.config.faults.hits(*k, Op::FixedBaseMsm) {
-                    Err(DeviceError::Injected(format!("{k} fixed-base msm")))
-                } else {
-                    catch_unwind(AssertUnwindSafe(|| t.msm_batch(scalars)))
-                        .unwrap_or_else(|p| Err(DeviceError::Panicked(panic_message(&p))))
-                };
-                match r {
-                    Ok(v) => return Ok(v),
-                    Err(err) => e.note_failure(*k, Op::FixedBaseMsm, &err),
+                if let Some(v) = e.try_gpu(*k, Op::FixedBaseMsm, || t.msm_batch(scalars)) {
+                    return Ok(v);
                 }
             }
         }
