@@ -97,3 +97,11 @@ export function percentile(sorted, p) {
 export function step(msg) {
   console.log(`--> ${msg}`);
 }
+
+/** ethers JsonRpcProvider without ethers' 250 ms result cache (it would return stale nonces). */
+export async function makeProvider(url, pollingInterval = 100) {
+  const { JsonRpcProvider } = await import('ethers');
+  const p = new JsonRpcProvider(url, undefined, { staticNetwork: true, cacheTimeout: -1 });
+  p.pollingInterval = pollingInterval;
+  return p;
+}
