@@ -1,0 +1,165 @@
+#!/usr/bin/env node
+// Transaction throughput through JSON-RPC: pre-signs N plain transfers, sends them all with
+// eth_sendRawTransaction (one request per transaction, no JSON-RPC batching) with a bounded number
+// in flight, and waits until every one is mined.
+//
+//   node rpc_throughput.mjs --rpc http://127.0.0.1:8545 --count 10000 --impl gloam
+//       [--senders 10] [--concurrency 64]
+//
+// Senders: the 10 dev accounts of the test mnemonic; with --senders > 10, extra accounts derived
+// from the mnemonic (m/44'/60'/0'/0/4000+i) are funded first (not timed). Transactions go
+// round-robin over the senders in nonce order. The clock starts at the first send and stops when
+// every sender's mined nonce reaches its target; then the last receipt of every sender must have
+// status 1 and a fresh sink address must hold exactly N * value (so no transfer was lost).
+// Prints one JSON line on stdout:
+//   {"area":"node","op":"rpc_transfers","size":N,"impl":"<name>","tx_per_s":...,"seconds":...}
+import os from 'node:os';
+import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
+import { fileURLToPath } from 'node:url';
+import { HDNodeWallet, Mnemonic, SigningKey, Transaction, Wallet, parseEther } from 'ethers';
+
+const GWEI = 10n ** 9n;
+const VALUE = 1000n; // wei per transfer
+const FEE = { maxFeePerGas: 100n * GWEI, maxPriorityFeePerGas: GWEI };
+
+function signRange({ key, chainId, to, start, count }) {
+  const sk = new SigningKey(key);
+  const out = [];
+  for (let k = 0; k < count; k++) {
+    const tx = Transaction.from({
+      type: 2, chainId: BigInt(chainId), to, value: VALUE, nonce: start + k, gasLimit: 21000n, ...FEE,
+    });
+    tx.signature = sk.sign(tx.unsignedHash);
+    out.push(tx.serialized);
+  }
+  return out;
+}
+
+if (!isMainThread) {
+  parentPort.postMessage(workerData.jobs.map(signRange));
+} else {
+  const { MNEMONIC, devWallets, parseArgs, rpc, sleep, waitReady } = await import('./lib.mjs');
+  const args = parseArgs({ rpc: null, count: 10000, impl: 'unknown', senders: 10, concurrency: 64, 'chain-id': 1337, 'timeout-s': 300 });
+  const URL_ = args.rpc;
+  const N = args.count;
+  const log = (m) => console.error(`[rpc_throughput ${args.impl}] ${m}`);
+
+  /** Signs in worker threads (signing 10k transactions takes seconds on one core). */
+  async function presign(jobs) {
+    const nw = Math.max(1, Math.min(os.availableParallelism?.() ?? os.cpus().length, 8, jobs.length));
+    const buckets = Array.from({ length: nw }, () => []);
+    jobs.forEach((j, i) => buckets[i % nw].push(j));
+    const results = await Promise.all(
+      buckets.map(
+        (b) =>
+          new Promise((resolve, reject) => {
+            const w = new Worker(fileURLToPath(import.meta.url), { workerData: { jobs: b } });
+            w.once('message', resolve);
+            w.once('error', reject);
+          })
+      )
+    );
+    const byJob = new Map();
+    buckets.forEach((b, wi) => b.forEach((j, k) => byJob.set(j, results[wi][k])));
+    return jobs.map((j) => byJob.get(j));
+  }
+
+  async function main() {
+    const chainId = await waitReady(URL_, 10000);
+    if (chainId !== BigInt(args['chain-id'])) throw new Error(`chain id ${chainId}, expected ${args['chain-id']}`);
+    if (!(N > 0)) throw new Error('--count must be > 0');
+
+    // senders
+    const dev = devWallets(10);
+    let senders = dev.slice(0, Math.min(10, args.senders));
+    if (args.senders > 10) {
+      const root = HDNodeWallet.fromMnemonic(Mnemonic.fromPhrase(MNEMONIC), "m/44'/60'/0'/0");
+      senders = Array.from({ length: args.senders }, (_, i) => root.deriveChild(4000 + i));
+      const perSender = BigInt(Math.ceil(N / args.senders)) * (21000n * FEE.maxFeePerGas + VALUE) + parseEther('0.01');
+      const fNonce = new Map();
+      const hashes = [];
+      for (const [i, s] of senders.entries()) {
+        const bal = BigInt(await rpc(URL_, 'eth_getBalance', [s.address, 'latest']));
+        if (bal >= perSender) continue;
+        const f = dev[i % 10];
+        if (!fNonce.has(f.address)) fNonce.set(f.address, BigInt(await rpc(URL_, 'eth_getTransactionCount', [f.address, 'pending'])));
+        const n = fNonce.get(f.address);
+        fNonce.set(f.address, n + 1n);
+        const raw = await f.signTransaction({ type: 2, chainId, to: s.address, value: perSender - bal, nonce: n, gasLimit: 21000n, ...FEE });
+        hashes.push(await rpc(URL_, 'eth_sendRawTransaction', [raw]));
+      }
+      for (const h of hashes) {
+        for (let r; !(r = await rpc(URL_, 'eth_getTransactionReceipt', [h])); ) await sleep(50);
+      }
+      log(`funded ${hashes.length} extra senders`);
+    }
+    const S = senders.length;
+    const sink = Wallet.createRandom().address;
+    const startNonce = await Promise.all(senders.map(async (s) => Number(BigInt(await rpc(URL_, 'eth_getTransactionCount', [s.address, 'latest'])))));
+    const pending = await Promise.all(senders.map(async (s) => Number(BigInt(await rpc(URL_, 'eth_getTransactionCount', [s.address, 'pending'])))));
+    pending.forEach((p, i) => {
+      if (p !== startNonce[i]) throw new Error(`sender ${senders[i].address} has ${p - startNonce[i]} pending transactions already`);
+    });
+    const counts = senders.map((_, i) => Math.floor(N / S) + (i < N % S ? 1 : 0));
+
+    const ts = performance.now();
+    const signed = await presign(senders.map((s, i) => ({ key: s.privateKey, chainId: Number(chainId), to: sink, start: startNonce[i], count: counts[i] })));
+    // round-robin, nonce-major order
+    const order = [];
+    for (let k = 0; order.length < N; k++) for (let i = 0; i < S; i++) if (k < counts[i]) order.push(signed[i][k]);
+    const hashes = order.map((raw) => Transaction.from(raw).hash);
+    log(`pre-signed ${N} transfers from ${S} senders in ${((performance.now() - ts) / 1000).toFixed(1)} s`);
+
+    // send with bounded concurrency
+    let next = 0;
+    let failure = null;
+    const t0 = performance.now();
+    async function sender() {
+      while (next < N && !failure) {
+        const i = next++;
+        try {
+          const h = await rpc(URL_, 'eth_sendRawTransaction', [order[i]], { timeoutMs: 60000 });
+          if (h !== hashes[i]) throw new Error(`returned hash ${h}, expected ${hashes[i]}`);
+        } catch (e) {
+          failure ??= `transaction #${i} (${hashes[i]}): ${e.message}`;
+        }
+      }
+    }
+    await Promise.all(Array.from({ length: Math.min(args.concurrency, N) }, sender));
+    if (failure) throw new Error(`eth_sendRawTransaction failed: ${failure}`);
+    const tSent = performance.now();
+
+    // wait until every sender's mined nonce reaches its target
+    const target = startNonce.map((n, i) => n + counts[i]);
+    const done = new Array(S).fill(false);
+    const deadline = Date.now() + args['timeout-s'] * 1000;
+    while (done.includes(false)) {
+      await Promise.all(senders.map(async (s, i) => {
+        if (done[i]) return;
+        const n = Number(BigInt(await rpc(URL_, 'eth_getTransactionCount', [s.address, 'latest'])));
+        if (n >= target[i]) done[i] = true;
+      }));
+      if (!done.includes(false)) break;
+      if (Date.now() > deadline) throw new Error(`not all transactions mined after ${args['timeout-s']} s`);
+      await sleep(20);
+    }
+    const t1 = performance.now();
+    const seconds = (t1 - t0) / 1000;
+
+    // verification (not timed)
+    for (let i = 0; i < S; i++) {
+      const last = Transaction.from(signed[i][counts[i] - 1]).hash;
+      const rc = await rpc(URL_, 'eth_getTransactionReceipt', [last]);
+      if (!rc || rc.status !== '0x1') throw new Error(`last transfer of sender ${i} (${last}) not mined with status 1: ${JSON.stringify(rc)}`);
+    }
+    const sinkBal = BigInt(await rpc(URL_, 'eth_getBalance', [sink, 'latest']));
+    if (sinkBal !== BigInt(N) * VALUE) throw new Error(`sink balance ${sinkBal}, expected ${BigInt(N) * VALUE}: transfers lost`);
+    log(`sent in ${((tSent - t0) / 1000).toFixed(2)} s, all mined after ${seconds.toFixed(2)} s; sink balance verified`);
+    console.log(JSON.stringify({ area: 'node', op: 'rpc_transfers', size: N, impl: args.impl, tx_per_s: +(N / seconds).toFixed(1), seconds: +seconds.toFixed(3) }));
+  }
+
+  main().catch((e) => {
+    console.error(`FAIL rpc_throughput (${args.impl}): ${e.stack || e}`);
+    process.exit(1);
+  });
+}
