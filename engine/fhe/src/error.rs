@@ -1,0 +1,25 @@
+//! One error type for the FHE engine: every malformed or mismatched input is reported, never a panic.
+
+use thiserror::Error;
+
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum FheError {
+    /// A ciphertext, key or lookup table has the wrong number of elements for the parameters.
+    #[error("{what}: expected {expected} elements, got {got}")]
+    Length { what: &'static str, expected: usize, got: usize },
+    /// A ciphertext's modulus does not match the key it is used with.
+    #[error("{what}: expected modulus 2^{expected_log}, got 2^{got_log}")]
+    Modulus { what: &'static str, expected_log: u32, got_log: u32 },
+    /// A 32-bit ciphertext whose low (unused) bits are not zero for its power-of-two modulus.
+    #[error("{what}: value not aligned on the top {modulus_log} bits of its word")]
+    Unaligned { what: &'static str, modulus_log: u32 },
+    /// Batch inputs and lookup tables cannot be paired.
+    #[error("batch: {inputs} inputs but {luts} lookup tables (need 1 or one per input)")]
+    BatchShape { inputs: usize, luts: usize },
+    /// Parameters outside what this implementation supports.
+    #[error("unsupported parameters: {0}")]
+    Parameters(&'static str),
+    /// A many-LUT request that does not fit in one bootstrap.
+    #[error("many-lut: {0}")]
+    ManyLut(&'static str),
+}

@@ -1,0 +1,150 @@
+//! Start of encrypted integers: radix ciphertexts of 2-bit blocks (message 2 bits + carry 2 bits,
+//! as tfhe's `integer` layer with the 2_2 parameters), with every non-linear step written as a
+//! bootstrap batch so a scheduler can merge them across operations.
+//!
+//! Block i of an unsigned integer holds digit i in base 4, encoded as m·Δ (Δ = 2^63/16) in a
+//! ciphertext under the big key. Arithmetic wraps modulo 4^blocks.
+//!
+//! Addition uses a parallel-prefix (Hillis–Steele) carry propagation over block states
+//! {NONE = 0, PROPAGATE = 1, GENERATE = 2}; it is the engine's own schedule, not tfhe's, so the
+//! ciphertext bytes differ from tfhe's `integer` add while every bootstrap inside is tfhe-exact.
+
+use crate::ciphertext::LweCiphertext;
+use crate::error::FheError;
+use crate::server_key::ServerKey;
+
+/// Unsigned radix integer, least significant block first.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RadixCiphertext {
+    pub blocks: Vec<LweCiphertext>,
+}
+
+/// 8-bit unsigned integer: 4 blocks.
+pub const EUINT8_BLOCKS: usize = 4;
+
+/// Encrypted boolean: one block holding 0 or 1.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct EBool(pub LweCiphertext);
+
+const NONE: u64 = 0;
+const PROPAGATE: u64 = 1;
+const GENERATE: u64 = 2;
+
+fn lin(a: &LweCiphertext, ka: u64, b: &LweCiphertext, kb: u64) -> LweCiphertext {
+    LweCiphertext {
+        data: a.data.iter().zip(&b.data).map(|(x, y)| x.wrapping_mul(ka).wrapping_add(y.wrapping_mul(kb))).collect(),
+    }
+}
+
+impl ServerKey {
+    fn check_block(&self, ct: &LweCiphertext, what: &'static str) -> Result<(), FheError> {
+        let expected = self.params().big_lwe_dimension() + 1;
+        if ct.data.len() != expected {
+            return Err(FheError::Length { what, expected, got: ct.data.len() });
+        }
+        Ok(())
+    }
+
+    /// Trivial (noiseless, keyless) encryption of a block value.
+    pub fn trivial_block(&self, m: u64) -> LweCiphertext {
+        let mut data = vec![0u64; self.params().big_lwe_dimension() + 1];
+        *data.last_mut().expect("non-empty") = m.wrapping_mul(self.params().delta());
+        LweCiphertext { data }
+    }
+
+    /// a + b mod 4^blocks. Four bootstrap batches whatever the width (for ≤ 4 blocks):
+    /// split (many-LUT: digit and state in one bootstrap), two prefix rounds, final carry-in.
+    pub fn add_radix(&self, a: &RadixCiphertext, b: &RadixCiphertext) -> Result<RadixCiphertext, FheError> {
+        let blocks = a.blocks.len();
+        if blocks != b.blocks.len() || blocks == 0 {
+            return Err(FheError::Length { what: "radix operand blocks", expected: blocks, got: b.blocks.len() });
+        }
+        for (x, y) in a.blocks.iter().zip(&b.blocks) {
+            self.check_block(x, "radix block")?;
+            self.check_block(y, "radix block")?;
+        }
+        let msg = self.params().message_modulus;
+        if msg != 4 || self.params().carry_modulus != 4 {
+            return Err(FheError::Parameters("radix add is written for message 2 bits + carry 2 bits"));
+        }
+        // 1. Blockwise sums (0..=6), then one bootstrap each giving the digit and the state.
+        let sums: Vec<LweCiphertext> = a.blocks.iter().zip(&b.blocks).map(|(x, y)| lin(x, 1, y, 1)).collect();
+        let digit = move |x: u64| x % msg;
+        let state = move |x: u64| {
+            if x >= msg {
+                GENERATE
+            } else if x == msg - 1 {
+                PROPAGATE
+            } else {
+                NONE
+            }
+        };
+        let split = self.many_lut(&[&digit, &state])?;
+        let mut digits = Vec::with_capacity(blocks);
+        let mut states = Vec::with_capacity(blocks);
+        // The many-LUT path has no batch entry yet; run it in parallel here.
+        {
+            use rayon::prelude::*;
+            let outs: Result<Vec<Vec<LweCiphertext>>, FheError> =
+                sums.par_iter().map(|s| self.keyswitch_bootstrap_many(s, &split)).collect();
+            for mut pair in outs? {
+                let st = pair.pop().expect("two outputs");
+                digits.push(pair.pop().expect("two outputs"));
+                states.push(st);
+            }
+        }
+        // 2. Prefix over states: combine(hi, lo) = lo if hi is PROPAGATE else hi, with x = 3·hi + lo.
+        let combine = self.lut(|x| {
+            let (hi, lo) = (x / 3, x % 3);
+            if hi == PROPAGATE {
+                lo
+            } else {
+                hi
+            }
+        });
+        let mut dist = 1;
+        while dist < blocks {
+            let inputs: Vec<LweCiphertext> = (dist..blocks).map(|j| lin(&states[j], 3, &states[j - dist], 1)).collect();
+            let outs = self.bootstrap_batch(&inputs, &[&combine])?;
+            for (j, o) in (dist..blocks).zip(outs) {
+                states[j] = o;
+            }
+            dist *= 2;
+        }
+        // 3. Block i gets a carry iff the prefix state of block i − 1 is GENERATE; x = digit + 4·state.
+        let finish = self.lut(move |x| ((x % msg) + u64::from(x / msg == GENERATE)) % msg);
+        let inputs: Vec<LweCiphertext> = (1..blocks).map(|i| lin(&digits[i], 1, &states[i - 1], msg)).collect();
+        let outs = self.bootstrap_batch(&inputs, &[&finish])?;
+        let mut result = Vec::with_capacity(blocks);
+        result.push(digits[0].clone());
+        result.extend(outs);
+        Ok(RadixCiphertext { blocks: result })
+    }
+
+    fn bool_gate(&self, a: &EBool, b: &EBool, f: impl Fn(u64, u64) -> u64) -> Result<EBool, FheError> {
+        self.check_block(&a.0, "ebool")?;
+        self.check_block(&b.0, "ebool")?;
+        let lut = self.lut(move |x| f(x / 2 % 2, x % 2));
+        let out = self.bootstrap_batch(&[lin(&a.0, 2, &b.0, 1)], &[&lut])?;
+        Ok(EBool(out.into_iter().next().expect("one output")))
+    }
+
+    pub fn ebool_and(&self, a: &EBool, b: &EBool) -> Result<EBool, FheError> {
+        self.bool_gate(a, b, |x, y| x & y)
+    }
+
+    pub fn ebool_or(&self, a: &EBool, b: &EBool) -> Result<EBool, FheError> {
+        self.bool_gate(a, b, |x, y| x | y)
+    }
+
+    pub fn ebool_xor(&self, a: &EBool, b: &EBool) -> Result<EBool, FheError> {
+        self.bool_gate(a, b, |x, y| x ^ y)
+    }
+
+    /// 1 − a: linear, no bootstrap.
+    pub fn ebool_not(&self, a: &EBool) -> Result<EBool, FheError> {
+        self.check_block(&a.0, "ebool")?;
+        let one = self.trivial_block(1);
+        Ok(EBool(LweCiphertext { data: one.data.iter().zip(&a.0.data).map(|(o, x)| o.wrapping_sub(*x)).collect() }))
+    }
+}

@@ -1,0 +1,34 @@
+//! gloam-fhe: TFHE keyswitch and programmable bootstrapping on the CPU, byte-identical to
+//! tfhe-rs 1.8.2.
+//!
+//! Design choices:
+//! - The bootstrap is tfhe's NTT64 "back and forth" (BNF) algorithm over the Goldilocks prime
+//!   p = 2^64 − 2^32 + 1: ciphertexts and lookup tables modulo 2^64, only the bootstrap key and the
+//!   external product modulo p. It is pure integer arithmetic with fully specified rounding, so
+//!   every backend can reproduce it bit for bit (tfhe's default f64-FFT bootstrap cannot be).
+//! - tfhe-rs supplies key generation, encryption and decryption and is the oracle in tests; the
+//!   keyswitch, NTT, gadget decomposition, modulus switches, blind rotation and sample extraction
+//!   here are the engine's own.
+//! - Containers use tfhe's `core_crypto` memory layouts, so keys and ciphertexts are exchanged as
+//!   plain `Vec`s without reordering; the bootstrap key is re-transformed with our own NTT (any
+//!   exact negacyclic NTT gives identical results after the inverse transform).
+//! - Default parameters: tfhe's `V1_8_HPU_PARAM_MESSAGE_2_CARRY_2_KS32_PBS_TUNIFORM_2M128`
+//!   (see [`params`]).
+
+pub mod ciphertext;
+pub mod decompose;
+pub mod error;
+pub mod integer;
+pub mod keyswitch;
+pub mod ntt;
+pub mod params;
+pub mod pbs;
+pub mod server_key;
+
+pub use ciphertext::{Lut, LweCiphertext, LweCiphertext32, ManyLut};
+pub use error::FheError;
+pub use integer::{EBool, RadixCiphertext, EUINT8_BLOCKS};
+pub use keyswitch::KeyswitchKey;
+pub use params::{FheParams, HPU_MESSAGE_2_CARRY_2_KS32_TUNIFORM_2M128};
+pub use pbs::BootstrapKey;
+pub use server_key::ServerKey;

@@ -1,0 +1,284 @@
+//! Arithmetic modulo the Goldilocks prime p = 2^64 − 2^32 + 1 and a negacyclic NTT of size N over it.
+//!
+//! The external product of the BNF bootstrap (tfhe 1.8.2
+//! `core_crypto/algorithms/lwe_programmable_bootstrapping/ntt64_bnf_pbs.rs`) only needs the exact
+//! negacyclic product of polynomials with coefficients in Z_p, so this NTT does not have to match
+//! tfhe-ntt's twiddle order or root: any correct transform gives the same coefficients after the
+//! inverse. We use the classic merged-twist layout (Longa–Naehrig, "Speeding up the Number
+//! Theoretic Transform for Faster Ideal Lattice-Based Cryptography", CANS 2016, Alg. 1/2):
+//! Cooley–Tukey forward with ψ powers in bit-reversed order (natural in, bit-reversed out) and
+//! Gentleman–Sande inverse (bit-reversed in, natural out), no 1/N in the inverse (it is folded
+//! into the bootstrap key, see `pbs.rs`).
+
+/// p = 2^64 − 2^32 + 1.
+pub const P: u64 = 0xffff_ffff_0000_0001;
+/// 2^64 mod p = 2^32 − 1.
+const EPS: u64 = 0xffff_ffff;
+/// 7 generates the multiplicative group of Z_p (p − 1 = 2^32 · 3 · 5 · 17 · 257 · 65537; the
+/// same generator is used by plonky2's `GoldilocksField::MULTIPLICATIVE_GROUP_GENERATOR`). It is
+/// re-checked in the unit tests below.
+const GENERATOR: u64 = 7;
+
+#[inline(always)]
+pub fn add(a: u64, b: u64) -> u64 {
+    let (s, over) = a.overflowing_add(b);
+    // a + b − 2^64 ≡ a + b + EPS; cannot overflow again since s < 2^64 − 2^33 + 2 here.
+    // (wrapping ops: the bounds are proven, and overflow checks would cost 3× in test builds)
+    let s = s.wrapping_add(EPS & (over as u64).wrapping_neg());
+    if s >= P {
+        s.wrapping_sub(P)
+    } else {
+        s
+    }
+}
+
+#[inline(always)]
+pub fn sub(a: u64, b: u64) -> u64 {
+    let (d, borrow) = a.overflowing_sub(b);
+    // d = a − b + 2^64 ≥ 2^32 when borrowing, and 2^64 ≡ EPS.
+    d.wrapping_sub(EPS & (borrow as u64).wrapping_neg())
+}
+
+/// Reduce a 128-bit value modulo p: x = lo + 2^64·(h0 + 2^32·h1) ≡ lo − h1 + h0·(2^32 − 1).
+#[inline(always)]
+pub fn reduce128(x: u128) -> u64 {
+    let lo = x as u64;
+    let hi = (x >> 64) as u64;
+    let h1 = hi >> 32;
+    let h0 = hi & EPS;
+    let (t0, borrow) = lo.overflowing_sub(h1);
+    let t0 = t0.wrapping_sub(EPS & (borrow as u64).wrapping_neg());
+    // h0·(2^32 − 1) = (h0 << 32) − h0, no multiplication needed
+    let t1 = (h0 << 32).wrapping_sub(h0);
+    let (r, carry) = t0.overflowing_add(t1);
+    let r = r.wrapping_add(EPS & (carry as u64).wrapping_neg());
+    if r >= P {
+        r.wrapping_sub(P)
+    } else {
+        r
+    }
+}
+
+#[inline(always)]
+pub fn mul(a: u64, b: u64) -> u64 {
+    reduce128(a as u128 * b as u128)
+}
+
+pub fn pow(mut base: u64, mut exp: u64) -> u64 {
+    let mut acc = 1u64;
+    while exp > 0 {
+        if exp & 1 == 1 {
+            acc = mul(acc, base);
+        }
+        base = mul(base, base);
+        exp >>= 1;
+    }
+    acc
+}
+
+pub fn inv(a: u64) -> u64 {
+    pow(a, P - 2)
+}
+
+fn bit_reverse(x: usize, bits: u32) -> usize {
+    if bits == 0 {
+        0
+    } else {
+        x.reverse_bits() >> (usize::BITS - bits)
+    }
+}
+
+/// Precomputed twiddles for one power-of-two size N (2 ≤ N ≤ 2^31).
+#[derive(Clone, Debug)]
+pub struct NegacyclicNtt {
+    n: usize,
+    /// ψ^bitrev(i), ψ a primitive 2N-th root of unity.
+    psi_rev: Vec<u64>,
+    /// ψ^{−bitrev(i)}.
+    psi_inv_rev: Vec<u64>,
+    n_inv: u64,
+}
+
+impl NegacyclicNtt {
+    /// `None` unless `n` is a power of two with 2N dividing p − 1.
+    pub fn new(n: usize) -> Option<Self> {
+        if n < 2 || !n.is_power_of_two() || n.trailing_zeros() >= 32 {
+            return None;
+        }
+        let two_n = 2 * n as u64;
+        let psi = pow(GENERATOR, (P - 1) / two_n);
+        let psi_inv = inv(psi);
+        let bits = n.trailing_zeros();
+        let mut pw = vec![1u64; n];
+        let mut pw_inv = vec![1u64; n];
+        for i in 1..n {
+            pw[i] = mul(pw[i - 1], psi);
+            pw_inv[i] = mul(pw_inv[i - 1], psi_inv);
+        }
+        let psi_rev = (0..n).map(|i| pw[bit_reverse(i, bits)]).collect();
+        let psi_inv_rev = (0..n).map(|i| pw_inv[bit_reverse(i, bits)]).collect();
+        Some(Self { n, psi_rev, psi_inv_rev, n_inv: inv(n as u64) })
+    }
+
+    pub fn size(&self) -> usize {
+        self.n
+    }
+
+    /// N^{−1} mod p.
+    pub fn n_inv(&self) -> u64 {
+        self.n_inv
+    }
+
+    /// In-place forward transform: coefficients in [0, p), natural order → evaluations at
+    /// ψ^{2·bitrev(i)+1}, bit-reversed order.
+    pub fn forward(&self, a: &mut [u64]) {
+        assert_eq!(a.len(), self.n);
+        let n = self.n;
+        let mut t = n;
+        let mut m = 1;
+        while m < n {
+            t >>= 1;
+            for (chunk, &w) in a.chunks_exact_mut(2 * t).zip(&self.psi_rev[m..2 * m]) {
+                let (lo, hi) = chunk.split_at_mut(t);
+                for (x, y) in lo.iter_mut().zip(hi.iter_mut()) {
+                    let u = *x;
+                    let v = mul(*y, w);
+                    *x = add(u, v);
+                    *y = sub(u, v);
+                }
+            }
+            m <<= 1;
+        }
+    }
+
+    /// In-place inverse transform without the 1/N factor (bit-reversed in, natural out): returns
+    /// N times the coefficients.
+    pub fn inverse_unscaled(&self, a: &mut [u64]) {
+        assert_eq!(a.len(), self.n);
+        let n = self.n;
+        let mut t = 1;
+        let mut m = n >> 1;
+        while m >= 1 {
+            for (chunk, &w) in a.chunks_exact_mut(2 * t).zip(&self.psi_inv_rev[m..2 * m]) {
+                let (lo, hi) = chunk.split_at_mut(t);
+                for (x, y) in lo.iter_mut().zip(hi.iter_mut()) {
+                    let u = *x;
+                    let v = *y;
+                    *x = add(u, v);
+                    *y = mul(sub(u, v), w);
+                }
+            }
+            t <<= 1;
+            m >>= 1;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rand::{Rng, SeedableRng};
+    use rand_chacha::ChaCha8Rng;
+
+    fn schoolbook_negacyclic(a: &[u64], b: &[u64]) -> Vec<u64> {
+        let n = a.len();
+        let mut out = vec![0u64; n];
+        for i in 0..n {
+            for j in 0..n {
+                let prod = mul(a[i], b[j]);
+                let k = i + j;
+                if k < n {
+                    out[k] = add(out[k], prod);
+                } else {
+                    out[k - n] = sub(out[k - n], prod);
+                }
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn field_ops_match_u128_reference() {
+        let seed = 0x5eed_0001;
+        let mut rng = ChaCha8Rng::seed_from_u64(seed);
+        let p = P as u128;
+        let edge = [0, 1, 2, EPS, EPS + 1, P - 2, P - 1, 1 << 63, (1 << 32) - 2];
+        for i in 0..20_000 {
+            let (a, b) = if i < edge.len() * edge.len() {
+                (edge[i / edge.len()], edge[i % edge.len()])
+            } else {
+                (rng.gen_range(0..P), rng.gen_range(0..P))
+            };
+            assert_eq!(add(a, b) as u128, (a as u128 + b as u128) % p, "seed {seed} a={a} b={b}");
+            assert_eq!(sub(a, b) as u128, (a as u128 + p - b as u128) % p, "seed {seed} a={a} b={b}");
+            assert_eq!(mul(a, b) as u128, (a as u128 * b as u128) % p, "seed {seed} a={a} b={b}");
+        }
+        for _ in 0..10_000 {
+            let x: u128 = rng.gen();
+            assert_eq!(reduce128(x) as u128, x % p, "seed {seed} x={x}");
+        }
+        assert_eq!(reduce128(u128::MAX) as u128, u128::MAX % p);
+    }
+
+    #[test]
+    fn generator_has_full_order() {
+        // p − 1 = 2^32 · 3 · 5 · 17 · 257 · 65537.
+        for q in [2u64, 3, 5, 17, 257, 65537] {
+            assert_ne!(pow(GENERATOR, (P - 1) / q), 1, "7^((p-1)/{q}) = 1");
+        }
+    }
+
+    #[test]
+    fn ntt_product_matches_schoolbook() {
+        let seed = 0x5eed_0002;
+        let mut rng = ChaCha8Rng::seed_from_u64(seed);
+        for log_n in 1..=8 {
+            let n = 1usize << log_n;
+            let plan = NegacyclicNtt::new(n).unwrap();
+            // psi_rev[1] = ψ^(N/2), whose square ψ^N must be −1 (ψ of order exactly 2N).
+            assert_eq!(mul(plan.psi_rev[1], plan.psi_rev[1]), P - 1);
+            let a: Vec<u64> = (0..n).map(|_| rng.gen_range(0..P)).collect();
+            let b: Vec<u64> = (0..n).map(|_| rng.gen_range(0..P)).collect();
+            let expect = schoolbook_negacyclic(&a, &b);
+            let (mut fa, mut fb) = (a.clone(), b.clone());
+            plan.forward(&mut fa);
+            plan.forward(&mut fb);
+            let mut prod: Vec<u64> = fa.iter().zip(&fb).map(|(x, y)| mul(*x, *y)).collect();
+            plan.inverse_unscaled(&mut prod);
+            let got: Vec<u64> = prod.iter().map(|x| mul(*x, plan.n_inv())).collect();
+            assert_eq!(got, expect, "seed {seed} n={n}");
+        }
+    }
+
+    #[test]
+    fn ntt_2048_sparse_product() {
+        // X^a · X^b = ±X^(a+b mod N) exercises every twiddle of the full-size plan.
+        let n = 2048;
+        let plan = NegacyclicNtt::new(n).unwrap();
+        for (i, j) in [(0, 0), (1, 2047), (1000, 1500), (2047, 2047)] {
+            let mut a = vec![0u64; n];
+            let mut b = vec![0u64; n];
+            a[i] = 3;
+            b[j] = 5;
+            plan.forward(&mut a);
+            plan.forward(&mut b);
+            let mut prod: Vec<u64> = a.iter().zip(&b).map(|(x, y)| mul(*x, *y)).collect();
+            plan.inverse_unscaled(&mut prod);
+            let got: Vec<u64> = prod.iter().map(|x| mul(*x, plan.n_inv())).collect();
+            let mut expect = vec![0u64; n];
+            if i + j < n {
+                expect[i + j] = 15;
+            } else {
+                expect[i + j - n] = P - 15;
+            }
+            assert_eq!(got, expect, "i={i} j={j}");
+        }
+    }
+
+    #[test]
+    fn rejects_bad_sizes() {
+        assert!(NegacyclicNtt::new(0).is_none());
+        assert!(NegacyclicNtt::new(3).is_none());
+        assert!(NegacyclicNtt::new(1 << 32).is_none());
+    }
+}

@@ -1,0 +1,481 @@
+//! Programmable bootstrapping, "back and forth" (BNF) flavour with an NTT over Goldilocks.
+//!
+//! Reproduces tfhe 1.8.2 `programmable_bootstrap_ntt64_bnf_lwe_ciphertext` and
+//! `blind_rotate_ntt64_bnf_assign` (`core_crypto/algorithms/lwe_programmable_bootstrapping/
+//! ntt64_bnf_pbs.rs`) with a bootstrap key converted by `convert_standard_lwe_bootstrap_key_to_ntt64`
+//! in `NttLweBootstrapKeyOption::Raw` form (`core_crypto/algorithms/lwe_bootstrap_key_conversion.rs`).
+//! Ciphertexts and the LUT stay modulo 2^64; only the key and the external product live mod p:
+//!
+//! 1. modulus switch of the input to 2N: ms(x) = (x + 2^(w − log2N − 2)) >> (w − log2N − 1) for a
+//!    w-bit word (tfhe `fft_impl/common.rs::modulus_switch`);
+//! 2. for each mask element with ms(a_i) ≠ 0 (zeros skipped, as tfhe does on the *switched* value):
+//!    ct1 = ct0·X^ms(a_i) − ct0 (wrapping u64), ct0 += ExternalProduct(BSK_i, ct1);
+//! 3. ct0 ← ct0·X^(−ms(b)) (the body rotation comes last in BNF);
+//! 4. sample extraction at degree 0.
+//!
+//! External product: each coefficient of ct1 is decomposed with the native signed decomposer
+//! (`decompose.rs`), negative digits are mapped to p + d, transformed, multiplied and accumulated
+//! against the key; the inverse transform gives coefficients v mod p which are switched back to
+//! 2^64 as ⌊(v·2^64 + ⌊p/2⌋) / p⌋ (tfhe `Ntt64View::modswitch_from_ntt_prime_to_power_of_two`) and
+//! wrapping-added to ct0.
+//!
+//! Key conversion: each standard-domain coefficient v (mod 2^64) becomes ⌊(v·p + 2^63) / 2^64⌋
+//! (`modswitch_from_power_of_two_to_ntt_prime`), then goes through the forward NTT. tfhe normalises
+//! the accumulator by N^{−1} before every inverse transform; the transform is linear mod p, so we
+//! fold N^{−1} into the key once instead. Any exact negacyclic NTT gives the same coefficients
+//! after the inverse, so the result is byte-identical to tfhe although our twiddle layout differs
+//! from tfhe-ntt's.
+
+use crate::ciphertext::{Lut, LweCiphertext, LweCiphertext32, ManyLut};
+use crate::decompose::{init_state, next_digit};
+use crate::error::FheError;
+use crate::ntt::{self, NegacyclicNtt, P};
+
+/// Bootstrap key in the NTT domain mod p, N^{−1} folded in. Layout as tfhe's
+/// `LweBootstrapKey`: [input index i][level (least significant first)][row j][output poly k][N].
+#[derive(Clone, Debug)]
+pub struct BootstrapKey {
+    data: Vec<u64>,
+    input_dimension: usize,
+    glwe_size: usize,
+    polynomial_size: usize,
+    base_log: usize,
+    level: usize,
+    ntt: NegacyclicNtt,
+}
+
+/// Switch a coefficient mod p back to 2^64: ⌊(v·2^64 + ⌊p/2⌋)/p⌋ for v < p, without a 128-bit
+/// division. With 2^64 = p + ε (ε = 2^32 − 1): v·2^64 + h = v·p + r where r = v·ε + h < 2^97, so
+/// the quotient is v + ⌊r/p⌋; ⌊r/p⌋ ≥ ⌊r/2^64⌋ and exceeds it by at most a few units.
+#[inline(always)]
+pub fn mod_p_to_native(v: u64) -> u64 {
+    const EPS: u128 = 0xffff_ffff;
+    const HALF_P: u128 = (P >> 1) as u128;
+    let r = (v as u128).wrapping_mul(EPS).wrapping_add(HALF_P);
+    let mut q = (r >> 64) as u64;
+    let mut rem = r.wrapping_sub((q as u128).wrapping_mul(P as u128));
+    while rem >= P as u128 {
+        q = q.wrapping_add(1);
+        rem = rem.wrapping_sub(P as u128);
+    }
+    v.wrapping_add(q)
+}
+
+/// ⌊(v·p + 2^63) / 2^64⌋: a native coefficient mapped into [0, p).
+#[inline(always)]
+pub fn native_to_mod_p(v: u64) -> u64 {
+    ((v as u128).wrapping_mul(P as u128).wrapping_add(1u128 << 63) >> 64) as u64
+}
+
+/// Rounding modulus switch of a w-bit word to 2N (tfhe `modulus_switch`).
+#[inline(always)]
+pub fn mod_switch_u64(x: u64, log_2n: u32) -> usize {
+    (x.wrapping_add(1u64 << (63 - log_2n)) >> (64 - log_2n)) as usize
+}
+
+#[inline(always)]
+pub fn mod_switch_u32(x: u32, log_2n: u32) -> usize {
+    (x.wrapping_add(1u32 << (31 - log_2n)) >> (32 - log_2n)) as usize
+}
+
+/// out = poly · X^k mod (X^N + 1), wrapping negation, k in [0, 2N).
+#[inline]
+fn monomial_mul_into(out: &mut [u64], poly: &[u64], k: usize) {
+    let n = poly.len();
+    let (neg_all, shift) = if k >= n { (true, k - n) } else { (false, k) };
+    // Coefficient i moves to i + shift; those that wrap past N change sign.
+    let (wrapped, kept) = out.split_at_mut(shift);
+    let (src_kept, src_wrapped) = poly.split_at(n - shift);
+    if neg_all {
+        kept.iter_mut().zip(src_kept).for_each(|(o, v)| *o = v.wrapping_neg());
+        wrapped.copy_from_slice(src_wrapped);
+    } else {
+        kept.copy_from_slice(src_kept);
+        wrapped.iter_mut().zip(src_wrapped).for_each(|(o, v)| *o = v.wrapping_neg());
+    }
+}
+
+/// Per-thread buffers for one bootstrap.
+pub(crate) struct Scratch {
+    acc: Vec<u64>,
+    ct1: Vec<u64>,
+    states: Vec<u64>,
+    digits: Vec<u64>,
+    ntt_acc: Vec<u64>,
+}
+
+impl Scratch {
+    pub(crate) fn new(glwe_size: usize, n: usize) -> Self {
+        Self {
+            acc: vec![0; glwe_size * n],
+            ct1: vec![0; glwe_size * n],
+            states: vec![0; glwe_size * n],
+            digits: vec![0; n],
+            ntt_acc: vec![0; glwe_size * n],
+        }
+    }
+}
+
+impl BootstrapKey {
+    /// Convert a standard-domain bootstrap key (tfhe `LweBootstrapKey<Vec<u64>>` container, native
+    /// modulus) into the engine's NTT form.
+    pub fn from_standard(
+        standard: &[u64],
+        input_dimension: usize,
+        glwe_size: usize,
+        polynomial_size: usize,
+        base_log: usize,
+        level: usize,
+    ) -> Result<Self, FheError> {
+        let ntt = NegacyclicNtt::new(polynomial_size)
+            .ok_or(FheError::Parameters("polynomial size must be a power of two in [2, 2^31]"))?;
+        if base_log == 0 || level == 0 || base_log * level >= 64 || glwe_size < 2 || input_dimension == 0 {
+            return Err(FheError::Parameters("bootstrap key shape"));
+        }
+        let expected = input_dimension
+            .checked_mul(level)
+            .and_then(|x| x.checked_mul(glwe_size * glwe_size))
+            .and_then(|x| x.checked_mul(polynomial_size))
+            .ok_or(FheError::Parameters("bootstrap key size overflows"))?;
+        if standard.len() != expected {
+            return Err(FheError::Length { what: "bootstrap key", expected, got: standard.len() });
+        }
+        let n_inv = ntt.n_inv();
+        let mut data = Vec::with_capacity(expected);
+        for poly in standard.chunks_exact(polynomial_size) {
+            let start = data.len();
+            data.extend(poly.iter().map(|&v| native_to_mod_p(v)));
+            let out = &mut data[start..];
+            ntt.forward(out);
+            for v in out.iter_mut() {
+                *v = ntt::mul(*v, n_inv);
+            }
+        }
+        Ok(Self { data, input_dimension, glwe_size, polynomial_size, base_log, level, ntt })
+    }
+
+    /// Parallel variant of [`BootstrapKey::from_standard`] (same bytes).
+    pub fn par_from_standard(
+        standard: &[u64],
+        input_dimension: usize,
+        glwe_size: usize,
+        polynomial_size: usize,
+        base_log: usize,
+        level: usize,
+    ) -> Result<Self, FheError> {
+        use rayon::prelude::*;
+        // Validate shape (cheaply) through the sequential path on an empty key is not possible;
+        // repeat the checks.
+        let ntt = NegacyclicNtt::new(polynomial_size)
+            .ok_or(FheError::Parameters("polynomial size must be a power of two in [2, 2^31]"))?;
+        if base_log == 0 || level == 0 || base_log * level >= 64 || glwe_size < 2 || input_dimension == 0 {
+            return Err(FheError::Parameters("bootstrap key shape"));
+        }
+        let expected = input_dimension
+            .checked_mul(level)
+            .and_then(|x| x.checked_mul(glwe_size * glwe_size))
+            .and_then(|x| x.checked_mul(polynomial_size))
+            .ok_or(FheError::Parameters("bootstrap key size overflows"))?;
+        if standard.len() != expected {
+            return Err(FheError::Length { what: "bootstrap key", expected, got: standard.len() });
+        }
+        let n_inv = ntt.n_inv();
+        let mut data = vec![0u64; expected];
+        data.par_chunks_exact_mut(polynomial_size).zip(standard.par_chunks_exact(polynomial_size)).for_each(
+            |(out, poly)| {
+                for (o, &v) in out.iter_mut().zip(poly) {
+                    *o = native_to_mod_p(v);
+                }
+                ntt.forward(out);
+                for v in out.iter_mut() {
+                    *v = ntt::mul(*v, n_inv);
+                }
+            },
+        );
+        Ok(Self { data, input_dimension, glwe_size, polynomial_size, base_log, level, ntt })
+    }
+
+    pub fn input_dimension(&self) -> usize {
+        self.input_dimension
+    }
+
+    pub fn glwe_size(&self) -> usize {
+        self.glwe_size
+    }
+
+    pub fn polynomial_size(&self) -> usize {
+        self.polynomial_size
+    }
+
+    pub fn output_dimension(&self) -> usize {
+        (self.glwe_size - 1) * self.polynomial_size
+    }
+
+    fn log_2n(&self) -> u32 {
+        self.polynomial_size.trailing_zeros() + 1
+    }
+
+    pub(crate) fn new_scratch(&self) -> Scratch {
+        Scratch::new(self.glwe_size, self.polynomial_size)
+    }
+
+    fn check_lut(&self, lut: &Lut) -> Result<(), FheError> {
+        let expected = self.glwe_size * self.polynomial_size;
+        if lut.data.len() != expected {
+            return Err(FheError::Length { what: "lookup table", expected, got: lut.data.len() });
+        }
+        Ok(())
+    }
+
+    /// Bootstrap of an LWE ciphertext mod 2^64 of dimension n: byte-identical to tfhe
+    /// `programmable_bootstrap_ntt64_bnf_lwe_ciphertext` with a `Raw`-converted key.
+    pub fn bootstrap_u64(&self, input: &LweCiphertext, lut: &Lut) -> Result<LweCiphertext, FheError> {
+        let expected = self.input_dimension + 1;
+        if input.data.len() != expected {
+            return Err(FheError::Length { what: "bootstrap input", expected, got: input.data.len() });
+        }
+        self.check_lut(lut)?;
+        let log_2n = self.log_2n();
+        let (body, mask) = input.data.split_last().expect("length checked");
+        let mut scratch = self.new_scratch();
+        let mut out = vec![0u64; self.output_dimension() + 1];
+        self.bootstrap_switched(
+            mask.iter().map(|&a| mod_switch_u64(a, log_2n)),
+            mod_switch_u64(*body, log_2n),
+            lut,
+            &mut scratch,
+            &mut out,
+        );
+        Ok(LweCiphertext { data: out })
+    }
+
+    /// Bootstrap of a KS32 ciphertext (u32 words mod 2^q, top-aligned): the blind rotation tfhe
+    /// runs as `blind_rotate_ntt64_bnf_assign(lwe_ciphertext_modulus_switch(ct, log2(2N)), …)`
+    /// followed by `extract_lwe_sample_from_glwe_ciphertext(…, MonomialDegree(0))`.
+    pub fn bootstrap_u32(&self, input: &LweCiphertext32, lut: &Lut) -> Result<LweCiphertext, FheError> {
+        let mut scratch = self.new_scratch();
+        let mut out = vec![0u64; self.output_dimension() + 1];
+        self.bootstrap_u32_into(input, lut, &mut scratch, &mut out)?;
+        Ok(LweCiphertext { data: out })
+    }
+
+    pub(crate) fn check_u32_input(&self, input: &LweCiphertext32) -> Result<(), FheError> {
+        let expected = self.input_dimension + 1;
+        if input.data.len() != expected {
+            return Err(FheError::Length { what: "bootstrap input", expected, got: input.data.len() });
+        }
+        if input.modulus_log == 0 || input.modulus_log > 32 {
+            return Err(FheError::Modulus { what: "bootstrap input", expected_log: 32, got_log: input.modulus_log });
+        }
+        if input.modulus_log < self.log_2n() {
+            return Err(FheError::Modulus {
+                what: "bootstrap input (smaller than 2N)",
+                expected_log: self.log_2n(),
+                got_log: input.modulus_log,
+            });
+        }
+        if input.modulus_log < 32 {
+            let low = (1u32 << (32 - input.modulus_log)) - 1;
+            if input.data.iter().any(|v| v & low != 0) {
+                return Err(FheError::Unaligned { what: "bootstrap input", modulus_log: input.modulus_log });
+            }
+        }
+        Ok(())
+    }
+
+    pub(crate) fn bootstrap_u32_into(
+        &self,
+        input: &LweCiphertext32,
+        lut: &Lut,
+        scratch: &mut Scratch,
+        out: &mut [u64],
+    ) -> Result<(), FheError> {
+        self.check_u32_input(input)?;
+        self.check_lut(lut)?;
+        let log_2n = self.log_2n();
+        let (body, mask) = input.data.split_last().expect("length checked");
+        self.bootstrap_switched(
+            mask.iter().map(|&a| mod_switch_u32(a, log_2n)),
+            mod_switch_u32(*body, log_2n),
+            lut,
+            scratch,
+            out,
+        );
+        Ok(())
+    }
+
+    /// One blind rotation of a KS32 ciphertext, then one extraction per function of `many`.
+    pub fn bootstrap_u32_many(&self, input: &LweCiphertext32, many: &ManyLut) -> Result<Vec<LweCiphertext>, FheError> {
+        self.check_u32_input(input)?;
+        self.check_lut(&many.lut)?;
+        if many.function_count == 0 || (many.function_count - 1) * many.stride >= self.polynomial_size {
+            return Err(FheError::ManyLut("extraction degrees exceed N"));
+        }
+        let log_2n = self.log_2n();
+        let (body, mask) = input.data.split_last().expect("length checked");
+        let mut scratch = self.new_scratch();
+        self.blind_rotate(
+            mask.iter().map(|&a| mod_switch_u32(a, log_2n)),
+            mod_switch_u32(*body, log_2n),
+            &many.lut,
+            &mut scratch,
+        );
+        Ok((0..many.function_count)
+            .map(|j| {
+                let mut out = vec![0u64; self.output_dimension() + 1];
+                extract_sample(&scratch.acc, self.glwe_size, self.polynomial_size, j * many.stride, &mut out);
+                LweCiphertext { data: out }
+            })
+            .collect())
+    }
+
+    /// Blind rotation (BNF order) and extraction on an already switched input.
+    pub(crate) fn bootstrap_switched(
+        &self,
+        mask: impl Iterator<Item = usize>,
+        body: usize,
+        lut: &Lut,
+        scratch: &mut Scratch,
+        out: &mut [u64],
+    ) {
+        self.blind_rotate(mask, body, lut, scratch);
+        extract_sample_0(&scratch.acc, self.glwe_size, self.polynomial_size, out);
+    }
+
+    /// Leaves LUT·X^(Σ ms(a_i)s_i − ms(b)) in `scratch.acc`.
+    pub(crate) fn blind_rotate(&self, mask: impl Iterator<Item = usize>, body: usize, lut: &Lut, s: &mut Scratch) {
+        let n = self.polynomial_size;
+        s.acc.copy_from_slice(&lut.data);
+        let ggsw_len = self.level * self.glwe_size * self.glwe_size * n;
+        for (i, a) in mask.enumerate() {
+            if a == 0 {
+                continue;
+            }
+            // ct1 = ct0·X^a − ct0
+            for (c1, c0) in s.ct1.chunks_exact_mut(n).zip(s.acc.chunks_exact(n)) {
+                monomial_mul_into(c1, c0, a);
+                for (x, y) in c1.iter_mut().zip(c0) {
+                    *x = x.wrapping_sub(*y);
+                }
+            }
+            let ggsw = &self.data[i * ggsw_len..(i + 1) * ggsw_len];
+            self.add_external_product(ggsw, s);
+        }
+        if body != 0 {
+            // X^(−b) = X^(2N − b)
+            for poly in s.acc.chunks_exact_mut(n) {
+                s.ct1[..n].copy_from_slice(poly);
+                monomial_mul_into(poly, &s.ct1[..n], 2 * n - body);
+            }
+        }
+    }
+
+    /// acc += GGSW ⊡ ct1.
+    fn add_external_product(&self, ggsw: &[u64], s: &mut Scratch) {
+        let n = self.polynomial_size;
+        let gs = self.glwe_size;
+        for (st, &v) in s.states.iter_mut().zip(&s.ct1) {
+            *st = init_state(v, self.base_log, self.level);
+        }
+        s.ntt_acc.fill(0);
+        let level_len = gs * gs * n;
+        for level in 0..self.level {
+            let level_matrix = &ggsw[level * level_len..(level + 1) * level_len];
+            for j in 0..gs {
+                for (d, st) in s.digits.iter_mut().zip(&mut s.states[j * n..(j + 1) * n]) {
+                    let digit = next_digit(st, self.base_log);
+                    // Balanced digit in two's complement → Z_p.
+                    *d = if (digit as i64) < 0 { digit.wrapping_add(P) } else { digit };
+                }
+                self.ntt.forward(&mut s.digits);
+                let row = &level_matrix[j * gs * n..(j + 1) * gs * n];
+                for (acc_poly, key_poly) in s.ntt_acc.chunks_exact_mut(n).zip(row.chunks_exact(n)) {
+                    for ((x, &d), &k) in acc_poly.iter_mut().zip(&s.digits).zip(key_poly) {
+                        *x = ntt::add(*x, ntt::mul(d, k));
+                    }
+                }
+            }
+        }
+        for (acc_poly, ntt_poly) in s.acc.chunks_exact_mut(n).zip(s.ntt_acc.chunks_exact_mut(n)) {
+            self.ntt.inverse_unscaled(ntt_poly);
+            for (x, &v) in acc_poly.iter_mut().zip(ntt_poly.iter()) {
+                *x = x.wrapping_add(mod_p_to_native(v));
+            }
+        }
+    }
+}
+
+/// tfhe `extract_lwe_sample_from_glwe_ciphertext(…, MonomialDegree(0))`: body = b[0], each mask
+/// polynomial becomes [a_0, −a_{N−1}, …, −a_1].
+pub(crate) fn extract_sample_0(glwe: &[u64], glwe_size: usize, n: usize, out: &mut [u64]) {
+    extract_sample(glwe, glwe_size, n, 0, out)
+}
+
+/// tfhe `extract_lwe_sample_from_glwe_ciphertext(…, MonomialDegree(d))`
+/// (`core_crypto/algorithms/glwe_sample_extraction.rs`): body = b[d], each mask polynomial becomes
+/// [a_d, a_{d−1}, …, a_0, −a_{N−1}, …, −a_{d+1}] (d < N).
+pub(crate) fn extract_sample(glwe: &[u64], glwe_size: usize, n: usize, d: usize, out: &mut [u64]) {
+    let k = glwe_size - 1;
+    for (dst, src) in out[..k * n].chunks_exact_mut(n).zip(glwe[..k * n].chunks_exact(n)) {
+        for i in 0..=d {
+            dst[i] = src[d - i];
+        }
+        for i in d + 1..n {
+            dst[i] = src[n + d - i].wrapping_neg();
+        }
+    }
+    out[k * n] = glwe[k * n + d];
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rand::{Rng, SeedableRng};
+    use rand_chacha::ChaCha8Rng;
+
+    #[test]
+    fn mod_p_to_native_matches_u128_division() {
+        let seed = 0x5eed_0004;
+        let mut rng = ChaCha8Rng::seed_from_u64(seed);
+        let reference = |v: u64| ((((v as u128) << 64) | (P as u128 >> 1)) / P as u128) as u64;
+        for v in [0, 1, 2, P / 2, P / 2 + 1, P - 2, P - 1, 0xffff_ffff, 1 << 32, 1 << 63] {
+            assert_eq!(mod_p_to_native(v), reference(v), "v={v}");
+        }
+        for _ in 0..200_000 {
+            let v = rng.gen_range(0..P);
+            assert_eq!(mod_p_to_native(v), reference(v), "seed {seed} v={v}");
+        }
+    }
+
+    #[test]
+    fn monomial_mul_matches_definition() {
+        let n = 8;
+        let poly: Vec<u64> = (1..=n as u64).collect();
+        for k in 0..2 * n {
+            let mut out = vec![0u64; n];
+            monomial_mul_into(&mut out, &poly, k);
+            let mut expect = vec![0u64; n];
+            for (i, &c) in poly.iter().enumerate() {
+                let e = (i + k) % (2 * n);
+                if e < n {
+                    expect[e] = expect[e].wrapping_add(c);
+                } else {
+                    expect[e - n] = expect[e - n].wrapping_sub(c);
+                }
+            }
+            assert_eq!(out, expect, "k={k}");
+        }
+    }
+
+    #[test]
+    fn modulus_switch_rounds_and_wraps() {
+        assert_eq!(mod_switch_u64(0, 12), 0);
+        assert_eq!(mod_switch_u64(u64::MAX, 12), 0);
+        assert_eq!(mod_switch_u64(1 << 52, 12), 1);
+        assert_eq!(mod_switch_u64((1 << 51) - 1, 12), 0);
+        assert_eq!(mod_switch_u64(1 << 51, 12), 1);
+        assert_eq!(mod_switch_u32(1 << 20, 12), 1);
+        assert_eq!(mod_switch_u32(u32::MAX, 12), 0);
+        assert_eq!(mod_switch_u32(4095 << 20, 12), 4095);
+    }
+}

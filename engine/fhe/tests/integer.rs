@@ -1,0 +1,69 @@
+//! Encrypted integers: decryption-correctness of the radix add and ebool gates (keys from tfhe).
+
+mod common;
+
+use common::{fixture, generators, Fixture};
+use gloam_fhe::{EBool, RadixCiphertext, EUINT8_BLOCKS};
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+use tfhe::core_crypto::prelude::{DefaultRandomGenerator, EncryptionRandomGenerator};
+
+fn encrypt_u8(f: &Fixture, v: u8, enc: &mut EncryptionRandomGenerator<DefaultRandomGenerator>) -> RadixCiphertext {
+    RadixCiphertext { blocks: (0..EUINT8_BLOCKS).map(|i| f.encrypt_big(((v >> (2 * i)) & 3) as u64, enc)).collect() }
+}
+
+fn decrypt_u8(f: &Fixture, ct: &RadixCiphertext) -> u8 {
+    ct.blocks.iter().enumerate().map(|(i, b)| ((f.decrypt_big(b) % 4) as u8) << (2 * i)).sum()
+}
+
+#[test]
+fn euint8_add_wraps_and_decrypts() {
+    let f = fixture();
+    let seed = 0x6575_696e_7438u64;
+    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    let (_, mut enc) = generators(seed as u128);
+    // Fixed cases that force long carry chains, then random ones.
+    let mut cases = vec![(255u8, 1u8), (0x3f, 0x01), (0x55, 0xab), (200, 100)];
+    cases.extend((0..2).map(|_| (rng.gen::<u8>(), rng.gen::<u8>())));
+    for (x, y) in cases {
+        let a = encrypt_u8(f, x, &mut enc);
+        let b = encrypt_u8(f, y, &mut enc);
+        assert_eq!(decrypt_u8(f, &a), x);
+        let sum = f.server.add_radix(&a, &b).unwrap();
+        assert_eq!(decrypt_u8(f, &sum), x.wrapping_add(y), "seed {seed:#x}: {x} + {y}");
+        // every output block is clean (a single digit)
+        for blk in &sum.blocks {
+            assert!(f.decrypt_big(blk) < 4, "seed {seed:#x}: {x} + {y} block not clean");
+        }
+    }
+}
+
+#[test]
+fn ebool_gates_truth_tables() {
+    let f = fixture();
+    let seed = 0x6562_6f6fu64;
+    let (_, mut enc) = generators(seed as u128);
+    for a in 0..2u64 {
+        for b in 0..2u64 {
+            let ea = EBool(f.encrypt_big(a, &mut enc));
+            let eb = EBool(f.encrypt_big(b, &mut enc));
+            assert_eq!(f.decrypt_big(&f.server.ebool_and(&ea, &eb).unwrap().0), a & b, "and {a} {b}");
+            assert_eq!(f.decrypt_big(&f.server.ebool_or(&ea, &eb).unwrap().0), a | b, "or {a} {b}");
+            assert_eq!(f.decrypt_big(&f.server.ebool_xor(&ea, &eb).unwrap().0), a ^ b, "xor {a} {b}");
+            assert_eq!(f.decrypt_big(&f.server.ebool_not(&ea).unwrap().0), 1 - a, "not {a}");
+        }
+    }
+}
+
+#[test]
+fn radix_shape_errors() {
+    let f = fixture();
+    let (_, mut enc) = generators(7);
+    let a = encrypt_u8(f, 1, &mut enc);
+    let mut b = a.clone();
+    b.blocks.pop();
+    assert!(f.server.add_radix(&a, &b).is_err());
+    let mut c = a.clone();
+    c.blocks[1].data.pop();
+    assert!(f.server.add_radix(&a, &c).is_err());
+}
