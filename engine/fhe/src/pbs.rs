@@ -53,10 +53,13 @@ pub fn mod_p_to_native(v: u64) -> u64 {
     const HALF_P: u128 = (P >> 1) as u128;
     let r = (v as u128).wrapping_mul(EPS).wrapping_add(HALF_P);
     let mut q = (r >> 64) as u64;
-    let mut rem = r.wrapping_sub((q as u128).wrapping_mul(P as u128));
-    while rem >= P as u128 {
-        q = q.wrapping_add(1);
-        rem = rem.wrapping_sub(P as u128);
+    // r − q·p = (r mod 2^64) + q·ε < 2^64 + 2^64 < 2p + 2^33: at most three corrections, done
+    // unconditionally with cmov (a data-dependent loop mispredicts).
+    let mut rem = (r as u64 as u128).wrapping_add((q as u128).wrapping_mul(EPS));
+    for _ in 0..3 {
+        let ge = rem >= P as u128;
+        q = q.wrapping_add(ge as u64);
+        rem = rem.wrapping_sub(std::hint::select_unpredictable(ge, P as u128, 0));
     }
     v.wrapping_add(q)
 }
