@@ -21,6 +21,7 @@ pub mod error;
 pub mod integer;
 pub mod keyswitch;
 pub mod ntt;
+mod ntt_avx512;
 pub mod params;
 pub mod pbs;
 pub mod server_key;

@@ -82,6 +82,17 @@ pub fn inv(a: u64) -> u64 {
     pow(a, P - 2)
 }
 
+fn detect_avx512() -> bool {
+    #[cfg(target_arch = "x86_64")]
+    {
+        std::env::var_os("GLOAM_FHE_NO_AVX512").is_none() && std::arch::is_x86_feature_detected!("avx512f")
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    {
+        false
+    }
+}
+
 fn bit_reverse(x: usize, bits: u32) -> usize {
     if bits == 0 {
         0
@@ -99,6 +110,8 @@ pub struct NegacyclicNtt {
     /// ψ^{−bitrev(i)}.
     psi_inv_rev: Vec<u64>,
     n_inv: u64,
+    /// AVX-512F butterflies available (checked once at plan creation).
+    avx512: bool,
 }
 
 impl NegacyclicNtt {
@@ -119,7 +132,7 @@ impl NegacyclicNtt {
         }
         let psi_rev = (0..n).map(|i| pw[bit_reverse(i, bits)]).collect();
         let psi_inv_rev = (0..n).map(|i| pw_inv[bit_reverse(i, bits)]).collect();
-        Some(Self { n, psi_rev, psi_inv_rev, n_inv: inv(n as u64) })
+        Some(Self { n, psi_rev, psi_inv_rev, n_inv: inv(n as u64), avx512: detect_avx512() })
     }
 
     pub fn size(&self) -> usize {
@@ -131,6 +144,29 @@ impl NegacyclicNtt {
         self.n_inv
     }
 
+    /// acc[i] += a[i]·b[i] mod p.
+    pub fn mul_accumulate(&self, acc: &mut [u64], a: &[u64], b: &[u64]) {
+        assert!(acc.len() == a.len() && a.len() == b.len());
+        #[cfg(target_arch = "x86_64")]
+        if self.avx512 && acc.len() % 8 == 0 {
+            // SAFETY: AVX-512F detected; equal lengths, multiple of 8.
+            unsafe { crate::ntt_avx512::mul_accumulate(acc, a, b) };
+            return;
+        }
+        for ((x, &y), &z) in acc.iter_mut().zip(a).zip(b) {
+            *x = add(*x, mul(y, z));
+        }
+    }
+
+    /// Same plan with the AVX-512 path switched off (tests compare both).
+    pub fn scalar_only(&self) -> Self {
+        Self { avx512: false, ..self.clone() }
+    }
+
+    pub fn uses_avx512(&self) -> bool {
+        self.avx512
+    }
+
     /// In-place forward transform: coefficients in [0, p), natural order → evaluations at
     /// ψ^{2·bitrev(i)+1}, bit-reversed order.
     pub fn forward(&self, a: &mut [u64]) {
@@ -138,6 +174,16 @@ impl NegacyclicNtt {
         let n = self.n;
         let mut t = n;
         let mut m = 1;
+        #[cfg(target_arch = "x86_64")]
+        if self.avx512 {
+            while m < n && t >= 16 {
+                t >>= 1;
+                // SAFETY: AVX-512F was detected at run time; t is a multiple of 8 and the slice
+                // holds exactly m blocks of 2t.
+                unsafe { crate::ntt_avx512::forward_stage(a, t, &self.psi_rev[m..2 * m]) };
+                m <<= 1;
+            }
+        }
         while m < n {
             t >>= 1;
             for (chunk, &w) in a.chunks_exact_mut(2 * t).zip(&self.psi_rev[m..2 * m]) {
@@ -172,6 +218,19 @@ impl NegacyclicNtt {
             }
             t <<= 1;
             m >>= 1;
+            #[cfg(target_arch = "x86_64")]
+            if self.avx512 && t >= 8 {
+                break;
+            }
+        }
+        #[cfg(target_arch = "x86_64")]
+        if self.avx512 {
+            while m >= 1 {
+                // SAFETY: as in `forward`.
+                unsafe { crate::ntt_avx512::inverse_stage(a, t, &self.psi_inv_rev[m..2 * m]) };
+                t <<= 1;
+                m >>= 1;
+            }
         }
     }
 }
@@ -274,6 +333,39 @@ mod tests {
                 expect[i + j - n] = P - 15;
             }
             assert_eq!(got, expect, "i={i} j={j}");
+        }
+    }
+
+    #[test]
+    fn simd_and_scalar_paths_agree() {
+        let seed = 0x5eed_0005;
+        let mut rng = ChaCha8Rng::seed_from_u64(seed);
+        for log_n in [1u32, 3, 4, 5, 6, 8, 11] {
+            let n = 1usize << log_n;
+            let plan = NegacyclicNtt::new(n).unwrap();
+            let scalar = plan.scalar_only();
+            if !plan.uses_avx512() {
+                eprintln!("no AVX-512F on this CPU: comparing scalar with itself");
+            }
+            for round in 0..20 {
+                let mut a: Vec<u64> = (0..n).map(|_| rng.gen_range(0..P)).collect();
+                if round == 0 {
+                    a.fill(P - 1);
+                }
+                let mut b = a.clone();
+                plan.forward(&mut a);
+                scalar.forward(&mut b);
+                assert_eq!(a, b, "seed {seed} n={n} forward");
+                plan.inverse_unscaled(&mut a);
+                scalar.inverse_unscaled(&mut b);
+                assert_eq!(a, b, "seed {seed} n={n} inverse");
+                let c: Vec<u64> = (0..n).map(|_| rng.gen_range(0..P)).collect();
+                let mut acc1: Vec<u64> = (0..n).map(|_| rng.gen_range(0..P)).collect();
+                let mut acc2 = acc1.clone();
+                plan.mul_accumulate(&mut acc1, &a, &c);
+                scalar.mul_accumulate(&mut acc2, &a, &c);
+                assert_eq!(acc1, acc2, "seed {seed} n={n} mul_accumulate");
+            }
         }
     }
 

@@ -393,9 +393,7 @@ impl BootstrapKey {
                 self.ntt.forward(&mut s.digits);
                 let row = &level_matrix[j * gs * n..(j + 1) * gs * n];
                 for (acc_poly, key_poly) in s.ntt_acc.chunks_exact_mut(n).zip(row.chunks_exact(n)) {
-                    for ((x, &d), &k) in acc_poly.iter_mut().zip(&s.digits).zip(key_poly) {
-                        *x = ntt::add(*x, ntt::mul(d, k));
-                    }
+                    self.ntt.mul_accumulate(acc_poly, &s.digits, key_poly);
                 }
             }
         }
