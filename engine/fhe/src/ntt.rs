@@ -82,6 +82,27 @@ pub fn inv(a: u64) -> u64 {
     pow(a, P - 2)
 }
 
+/// Lane-expanded twiddles of the stages with half-block t ∈ {1, 2, 4} (see `ntt_avx512`).
+fn expand_tail_twiddles(n: usize, fwd: &[u64], inv: &[u64]) -> ([Vec<u64>; 3], [Vec<u64>; 3]) {
+    let mut tf: [Vec<u64>; 3] = Default::default();
+    let mut ti: [Vec<u64>; 3] = Default::default();
+    if n < 16 {
+        return (tf, ti);
+    }
+    for (slot, t) in [1usize, 2, 4].into_iter().enumerate() {
+        let m = n / (2 * t);
+        let xs = crate::ntt_avx512::x_positions(t);
+        for c in 0..n / 16 {
+            for &x in &xs {
+                let j = (16 * c + x) / (2 * t);
+                tf[slot].push(fwd[m + j]);
+                ti[slot].push(inv[m + j]);
+            }
+        }
+    }
+    (tf, ti)
+}
+
 fn detect_avx512() -> bool {
     #[cfg(target_arch = "x86_64")]
     {
@@ -112,6 +133,10 @@ pub struct NegacyclicNtt {
     n_inv: u64,
     /// AVX-512F butterflies available (checked once at plan creation).
     avx512: bool,
+    /// For N ≥ 16 and t = 4, 2, 1 (index 2, 1, 0): twiddles expanded per lane for the AVX-512
+    /// tail stages (forward, inverse).
+    tail_fwd: [Vec<u64>; 3],
+    tail_inv: [Vec<u64>; 3],
 }
 
 impl NegacyclicNtt {
@@ -130,9 +155,10 @@ impl NegacyclicNtt {
             pw[i] = mul(pw[i - 1], psi);
             pw_inv[i] = mul(pw_inv[i - 1], psi_inv);
         }
-        let psi_rev = (0..n).map(|i| pw[bit_reverse(i, bits)]).collect();
-        let psi_inv_rev = (0..n).map(|i| pw_inv[bit_reverse(i, bits)]).collect();
-        Some(Self { n, psi_rev, psi_inv_rev, n_inv: inv(n as u64), avx512: detect_avx512() })
+        let psi_rev: Vec<u64> = (0..n).map(|i| pw[bit_reverse(i, bits)]).collect();
+        let psi_inv_rev: Vec<u64> = (0..n).map(|i| pw_inv[bit_reverse(i, bits)]).collect();
+        let (tail_fwd, tail_inv) = expand_tail_twiddles(n, &psi_rev, &psi_inv_rev);
+        Some(Self { n, psi_rev, psi_inv_rev, n_inv: inv(n as u64), avx512: detect_avx512(), tail_fwd, tail_inv })
     }
 
     pub fn size(&self) -> usize {
@@ -175,14 +201,22 @@ impl NegacyclicNtt {
         let mut t = n;
         let mut m = 1;
         #[cfg(target_arch = "x86_64")]
-        if self.avx512 {
-            while m < n && t >= 16 {
+        if self.avx512 && n >= 16 {
+            while m < n {
                 t >>= 1;
-                // SAFETY: AVX-512F was detected at run time; t is a multiple of 8 and the slice
-                // holds exactly m blocks of 2t.
-                unsafe { crate::ntt_avx512::forward_stage(a, t, &self.psi_rev[m..2 * m]) };
+                // SAFETY: AVX-512F was detected at run time; for t ≥ 8 the slice holds exactly m
+                // blocks of 2t with t a multiple of 8; for t < 8, N/16 groups of 16 and N/2 lane
+                // twiddles.
+                unsafe {
+                    if t >= 8 {
+                        crate::ntt_avx512::forward_stage(a, t, &self.psi_rev[m..2 * m]);
+                    } else {
+                        crate::ntt_avx512::forward_tail(a, t, &self.tail_fwd[t.trailing_zeros() as usize]);
+                    }
+                }
                 m <<= 1;
             }
+            return;
         }
         while m < n {
             t >>= 1;
@@ -206,6 +240,22 @@ impl NegacyclicNtt {
         let n = self.n;
         let mut t = 1;
         let mut m = n >> 1;
+        #[cfg(target_arch = "x86_64")]
+        if self.avx512 && n >= 16 {
+            while m >= 1 {
+                // SAFETY: as in `forward`.
+                unsafe {
+                    if t >= 8 {
+                        crate::ntt_avx512::inverse_stage(a, t, &self.psi_inv_rev[m..2 * m]);
+                    } else {
+                        crate::ntt_avx512::inverse_tail(a, t, &self.tail_inv[t.trailing_zeros() as usize]);
+                    }
+                }
+                t <<= 1;
+                m >>= 1;
+            }
+            return;
+        }
         while m >= 1 {
             for (chunk, &w) in a.chunks_exact_mut(2 * t).zip(&self.psi_inv_rev[m..2 * m]) {
                 let (lo, hi) = chunk.split_at_mut(t);
@@ -218,19 +268,6 @@ impl NegacyclicNtt {
             }
             t <<= 1;
             m >>= 1;
-            #[cfg(target_arch = "x86_64")]
-            if self.avx512 && t >= 8 {
-                break;
-            }
-        }
-        #[cfg(target_arch = "x86_64")]
-        if self.avx512 {
-            while m >= 1 {
-                // SAFETY: as in `forward`.
-                unsafe { crate::ntt_avx512::inverse_stage(a, t, &self.psi_inv_rev[m..2 * m]) };
-                t <<= 1;
-                m >>= 1;
-            }
         }
     }
 }

@@ -115,3 +115,77 @@ pub(crate) unsafe fn inverse_stage(a: &mut [u64], t: usize, twiddles: &[u64]) {
         }
     }
 }
+
+/// Lanes of a 16-element group that are the "x" side of a butterfly with half-block t < 8.
+pub(crate) fn x_positions(t: usize) -> [usize; 8] {
+    let mut out = [0usize; 8];
+    let mut k = 0;
+    for i in 0..16 {
+        if i & t == 0 {
+            out[k] = i;
+            k += 1;
+        }
+    }
+    out
+}
+
+/// Permutation indices: gather x and y lanes from two vectors, and scatter them back.
+fn tail_indices(t: usize) -> ([i64; 8], [i64; 8], [i64; 8], [i64; 8]) {
+    let xs = x_positions(t);
+    let (mut xi, mut yi, mut o0, mut o1) = ([0i64; 8], [0i64; 8], [0i64; 8], [0i64; 8]);
+    for k in 0..8 {
+        xi[k] = xs[k] as i64;
+        yi[k] = (xs[k] + t) as i64;
+        for (pos, val) in [(xs[k], k as i64), (xs[k] + t, 8 + k as i64)] {
+            if pos < 8 {
+                o0[pos] = val;
+            } else {
+                o1[pos - 8] = val;
+            }
+        }
+    }
+    (xi, yi, o0, o1)
+}
+
+/// Cooley–Tukey stage with t ∈ {1, 2, 4} on groups of 16 elements; `tw[8c + k]` is the twiddle of
+/// lane k of group c (expanded once per plan).
+#[target_feature(enable = "avx512f")]
+pub(crate) unsafe fn forward_tail(a: &mut [u64], t: usize, tw: &[u64]) {
+    debug_assert!(a.len() % 16 == 0 && tw.len() == a.len() / 2);
+    let (xi, yi, o0, o1) = tail_indices(t);
+    let (xi, yi) = (_mm512_loadu_si512(xi.as_ptr() as *const _), _mm512_loadu_si512(yi.as_ptr() as *const _));
+    let (o0, o1) = (_mm512_loadu_si512(o0.as_ptr() as *const _), _mm512_loadu_si512(o1.as_ptr() as *const _));
+    for c in 0..a.len() / 16 {
+        let p = a.as_mut_ptr().add(16 * c);
+        let v0 = _mm512_loadu_si512(p as *const _);
+        let v1 = _mm512_loadu_si512(p.add(8) as *const _);
+        let x = _mm512_permutex2var_epi64(v0, xi, v1);
+        let y = _mm512_permutex2var_epi64(v0, yi, v1);
+        let w = _mm512_loadu_si512(tw.as_ptr().add(8 * c) as *const _);
+        let v = mul(y, w, _mm512_srli_epi64::<32>(w));
+        let (nx, ny) = (add(x, v), sub(x, v));
+        _mm512_storeu_si512(p as *mut _, _mm512_permutex2var_epi64(nx, o0, ny));
+        _mm512_storeu_si512(p.add(8) as *mut _, _mm512_permutex2var_epi64(nx, o1, ny));
+    }
+}
+
+/// Gentleman–Sande stage with t ∈ {1, 2, 4}, layout as [`forward_tail`].
+#[target_feature(enable = "avx512f")]
+pub(crate) unsafe fn inverse_tail(a: &mut [u64], t: usize, tw: &[u64]) {
+    debug_assert!(a.len() % 16 == 0 && tw.len() == a.len() / 2);
+    let (xi, yi, o0, o1) = tail_indices(t);
+    let (xi, yi) = (_mm512_loadu_si512(xi.as_ptr() as *const _), _mm512_loadu_si512(yi.as_ptr() as *const _));
+    let (o0, o1) = (_mm512_loadu_si512(o0.as_ptr() as *const _), _mm512_loadu_si512(o1.as_ptr() as *const _));
+    for c in 0..a.len() / 16 {
+        let p = a.as_mut_ptr().add(16 * c);
+        let v0 = _mm512_loadu_si512(p as *const _);
+        let v1 = _mm512_loadu_si512(p.add(8) as *const _);
+        let x = _mm512_permutex2var_epi64(v0, xi, v1);
+        let y = _mm512_permutex2var_epi64(v0, yi, v1);
+        let w = _mm512_loadu_si512(tw.as_ptr().add(8 * c) as *const _);
+        let nx = add(x, y);
+        let ny = mul(sub(x, y), w, _mm512_srli_epi64::<32>(w));
+        _mm512_storeu_si512(p as *mut _, _mm512_permutex2var_epi64(nx, o0, ny));
+        _mm512_storeu_si512(p.add(8) as *mut _, _mm512_permutex2var_epi64(nx, o1, ny));
+    }
+}
