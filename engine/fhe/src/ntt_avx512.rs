@@ -13,23 +13,26 @@ use crate::ntt::P;
 
 const EPS: u64 = 0xffff_ffff;
 
-#[inline(always)]
-unsafe fn canonical(x: __m512i) -> __m512i {
+#[inline]
+#[target_feature(enable = "avx512f")]
+fn canonical(x: __m512i) -> __m512i {
     let p = _mm512_set1_epi64(P as i64);
     let ge = _mm512_cmpge_epu64_mask(x, p);
     _mm512_mask_sub_epi64(x, ge, x, p)
 }
 
-#[inline(always)]
-unsafe fn add(a: __m512i, b: __m512i) -> __m512i {
+#[inline]
+#[target_feature(enable = "avx512f")]
+fn add(a: __m512i, b: __m512i) -> __m512i {
     let eps = _mm512_set1_epi64(EPS as i64);
     let s = _mm512_add_epi64(a, b);
     let over = _mm512_cmplt_epu64_mask(s, a);
     canonical(_mm512_mask_add_epi64(s, over, s, eps))
 }
 
-#[inline(always)]
-unsafe fn sub(a: __m512i, b: __m512i) -> __m512i {
+#[inline]
+#[target_feature(enable = "avx512f")]
+fn sub(a: __m512i, b: __m512i) -> __m512i {
     let eps = _mm512_set1_epi64(EPS as i64);
     let d = _mm512_sub_epi64(a, b);
     let borrow = _mm512_cmplt_epu64_mask(a, b);
@@ -37,8 +40,9 @@ unsafe fn sub(a: __m512i, b: __m512i) -> __m512i {
 }
 
 /// a·b mod p; `b_hi` = b >> 32 (precomputed for broadcast twiddles).
-#[inline(always)]
-unsafe fn mul(a: __m512i, b: __m512i, b_hi: __m512i) -> __m512i {
+#[inline]
+#[target_feature(enable = "avx512f")]
+fn mul(a: __m512i, b: __m512i, b_hi: __m512i) -> __m512i {
     let eps = _mm512_set1_epi64(EPS as i64);
     let a_hi = _mm512_srli_epi64::<32>(a);
     let ll = _mm512_mul_epu32(a, b);
@@ -67,32 +71,38 @@ unsafe fn mul(a: __m512i, b: __m512i, b_hi: __m512i) -> __m512i {
 /// Pointwise acc = acc + a·b mod p (lengths multiple of 8).
 #[target_feature(enable = "avx512f")]
 pub(crate) unsafe fn mul_accumulate(acc: &mut [u64], a: &[u64], b: &[u64]) {
-    debug_assert!(acc.len() == a.len() && a.len() == b.len() && acc.len() % 8 == 0);
-    for i in (0..acc.len()).step_by(8) {
-        let x = _mm512_loadu_si512(a.as_ptr().add(i) as *const _);
-        let y = _mm512_loadu_si512(b.as_ptr().add(i) as *const _);
-        let z = _mm512_loadu_si512(acc.as_ptr().add(i) as *const _);
-        let r = add(z, mul(x, y, _mm512_srli_epi64::<32>(y)));
-        _mm512_storeu_si512(acc.as_mut_ptr().add(i) as *mut _, r);
+    // SAFETY: callers guarantee AVX-512F and in-bounds pointers (see each caller).
+    unsafe {
+        debug_assert!(acc.len() == a.len() && a.len() == b.len() && acc.len() % 8 == 0);
+        for i in (0..acc.len()).step_by(8) {
+            let x = _mm512_loadu_si512(a.as_ptr().add(i) as *const _);
+            let y = _mm512_loadu_si512(b.as_ptr().add(i) as *const _);
+            let z = _mm512_loadu_si512(acc.as_ptr().add(i) as *const _);
+            let r = add(z, mul(x, y, _mm512_srli_epi64::<32>(y)));
+            _mm512_storeu_si512(acc.as_mut_ptr().add(i) as *mut _, r);
+        }
     }
 }
 
 /// One Cooley–Tukey stage with half-block t ≥ 8: for each block j, (x, y) → (x + w·y, x − w·y).
 #[target_feature(enable = "avx512f")]
 pub(crate) unsafe fn forward_stage(a: &mut [u64], t: usize, twiddles: &[u64]) {
-    debug_assert!(t % 8 == 0 && a.len() == 2 * t * twiddles.len());
-    for (j, &w) in twiddles.iter().enumerate() {
-        let wv = _mm512_set1_epi64(w as i64);
-        let wh = _mm512_set1_epi64((w >> 32) as i64);
-        let base = a.as_mut_ptr().add(2 * j * t);
-        for k in (0..t).step_by(8) {
-            let px = base.add(k);
-            let py = base.add(k + t);
-            let x = _mm512_loadu_si512(px as *const _);
-            let y = _mm512_loadu_si512(py as *const _);
-            let v = mul(y, wv, wh);
-            _mm512_storeu_si512(px as *mut _, add(x, v));
-            _mm512_storeu_si512(py as *mut _, sub(x, v));
+    // SAFETY: callers guarantee AVX-512F and in-bounds pointers (see each caller).
+    unsafe {
+        debug_assert!(t % 8 == 0 && a.len() == 2 * t * twiddles.len());
+        for (j, &w) in twiddles.iter().enumerate() {
+            let wv = _mm512_set1_epi64(w as i64);
+            let wh = _mm512_set1_epi64((w >> 32) as i64);
+            let base = a.as_mut_ptr().add(2 * j * t);
+            for k in (0..t).step_by(8) {
+                let px = base.add(k);
+                let py = base.add(k + t);
+                let x = _mm512_loadu_si512(px as *const _);
+                let y = _mm512_loadu_si512(py as *const _);
+                let v = mul(y, wv, wh);
+                _mm512_storeu_si512(px as *mut _, add(x, v));
+                _mm512_storeu_si512(py as *mut _, sub(x, v));
+            }
         }
     }
 }
@@ -100,18 +110,21 @@ pub(crate) unsafe fn forward_stage(a: &mut [u64], t: usize, twiddles: &[u64]) {
 /// One Gentleman–Sande stage with half-block t ≥ 8: (x, y) → (x + y, (x − y)·w).
 #[target_feature(enable = "avx512f")]
 pub(crate) unsafe fn inverse_stage(a: &mut [u64], t: usize, twiddles: &[u64]) {
-    debug_assert!(t % 8 == 0 && a.len() == 2 * t * twiddles.len());
-    for (j, &w) in twiddles.iter().enumerate() {
-        let wv = _mm512_set1_epi64(w as i64);
-        let wh = _mm512_set1_epi64((w >> 32) as i64);
-        let base = a.as_mut_ptr().add(2 * j * t);
-        for k in (0..t).step_by(8) {
-            let px = base.add(k);
-            let py = base.add(k + t);
-            let x = _mm512_loadu_si512(px as *const _);
-            let y = _mm512_loadu_si512(py as *const _);
-            _mm512_storeu_si512(px as *mut _, add(x, y));
-            _mm512_storeu_si512(py as *mut _, mul(sub(x, y), wv, wh));
+    // SAFETY: callers guarantee AVX-512F and in-bounds pointers (see each caller).
+    unsafe {
+        debug_assert!(t % 8 == 0 && a.len() == 2 * t * twiddles.len());
+        for (j, &w) in twiddles.iter().enumerate() {
+            let wv = _mm512_set1_epi64(w as i64);
+            let wh = _mm512_set1_epi64((w >> 32) as i64);
+            let base = a.as_mut_ptr().add(2 * j * t);
+            for k in (0..t).step_by(8) {
+                let px = base.add(k);
+                let py = base.add(k + t);
+                let x = _mm512_loadu_si512(px as *const _);
+                let y = _mm512_loadu_si512(py as *const _);
+                _mm512_storeu_si512(px as *mut _, add(x, y));
+                _mm512_storeu_si512(py as *mut _, mul(sub(x, y), wv, wh));
+            }
         }
     }
 }
@@ -151,41 +164,47 @@ fn tail_indices(t: usize) -> ([i64; 8], [i64; 8], [i64; 8], [i64; 8]) {
 /// lane k of group c (expanded once per plan).
 #[target_feature(enable = "avx512f")]
 pub(crate) unsafe fn forward_tail(a: &mut [u64], t: usize, tw: &[u64]) {
-    debug_assert!(a.len() % 16 == 0 && tw.len() == a.len() / 2);
-    let (xi, yi, o0, o1) = tail_indices(t);
-    let (xi, yi) = (_mm512_loadu_si512(xi.as_ptr() as *const _), _mm512_loadu_si512(yi.as_ptr() as *const _));
-    let (o0, o1) = (_mm512_loadu_si512(o0.as_ptr() as *const _), _mm512_loadu_si512(o1.as_ptr() as *const _));
-    for c in 0..a.len() / 16 {
-        let p = a.as_mut_ptr().add(16 * c);
-        let v0 = _mm512_loadu_si512(p as *const _);
-        let v1 = _mm512_loadu_si512(p.add(8) as *const _);
-        let x = _mm512_permutex2var_epi64(v0, xi, v1);
-        let y = _mm512_permutex2var_epi64(v0, yi, v1);
-        let w = _mm512_loadu_si512(tw.as_ptr().add(8 * c) as *const _);
-        let v = mul(y, w, _mm512_srli_epi64::<32>(w));
-        let (nx, ny) = (add(x, v), sub(x, v));
-        _mm512_storeu_si512(p as *mut _, _mm512_permutex2var_epi64(nx, o0, ny));
-        _mm512_storeu_si512(p.add(8) as *mut _, _mm512_permutex2var_epi64(nx, o1, ny));
+    // SAFETY: callers guarantee AVX-512F and in-bounds pointers (see each caller).
+    unsafe {
+        debug_assert!(a.len() % 16 == 0 && tw.len() == a.len() / 2);
+        let (xi, yi, o0, o1) = tail_indices(t);
+        let (xi, yi) = (_mm512_loadu_si512(xi.as_ptr() as *const _), _mm512_loadu_si512(yi.as_ptr() as *const _));
+        let (o0, o1) = (_mm512_loadu_si512(o0.as_ptr() as *const _), _mm512_loadu_si512(o1.as_ptr() as *const _));
+        for c in 0..a.len() / 16 {
+            let p = a.as_mut_ptr().add(16 * c);
+            let v0 = _mm512_loadu_si512(p as *const _);
+            let v1 = _mm512_loadu_si512(p.add(8) as *const _);
+            let x = _mm512_permutex2var_epi64(v0, xi, v1);
+            let y = _mm512_permutex2var_epi64(v0, yi, v1);
+            let w = _mm512_loadu_si512(tw.as_ptr().add(8 * c) as *const _);
+            let v = mul(y, w, _mm512_srli_epi64::<32>(w));
+            let (nx, ny) = (add(x, v), sub(x, v));
+            _mm512_storeu_si512(p as *mut _, _mm512_permutex2var_epi64(nx, o0, ny));
+            _mm512_storeu_si512(p.add(8) as *mut _, _mm512_permutex2var_epi64(nx, o1, ny));
+        }
     }
 }
 
 /// Gentleman–Sande stage with t ∈ {1, 2, 4}, layout as [`forward_tail`].
 #[target_feature(enable = "avx512f")]
 pub(crate) unsafe fn inverse_tail(a: &mut [u64], t: usize, tw: &[u64]) {
-    debug_assert!(a.len() % 16 == 0 && tw.len() == a.len() / 2);
-    let (xi, yi, o0, o1) = tail_indices(t);
-    let (xi, yi) = (_mm512_loadu_si512(xi.as_ptr() as *const _), _mm512_loadu_si512(yi.as_ptr() as *const _));
-    let (o0, o1) = (_mm512_loadu_si512(o0.as_ptr() as *const _), _mm512_loadu_si512(o1.as_ptr() as *const _));
-    for c in 0..a.len() / 16 {
-        let p = a.as_mut_ptr().add(16 * c);
-        let v0 = _mm512_loadu_si512(p as *const _);
-        let v1 = _mm512_loadu_si512(p.add(8) as *const _);
-        let x = _mm512_permutex2var_epi64(v0, xi, v1);
-        let y = _mm512_permutex2var_epi64(v0, yi, v1);
-        let w = _mm512_loadu_si512(tw.as_ptr().add(8 * c) as *const _);
-        let nx = add(x, y);
-        let ny = mul(sub(x, y), w, _mm512_srli_epi64::<32>(w));
-        _mm512_storeu_si512(p as *mut _, _mm512_permutex2var_epi64(nx, o0, ny));
-        _mm512_storeu_si512(p.add(8) as *mut _, _mm512_permutex2var_epi64(nx, o1, ny));
+    // SAFETY: callers guarantee AVX-512F and in-bounds pointers (see each caller).
+    unsafe {
+        debug_assert!(a.len() % 16 == 0 && tw.len() == a.len() / 2);
+        let (xi, yi, o0, o1) = tail_indices(t);
+        let (xi, yi) = (_mm512_loadu_si512(xi.as_ptr() as *const _), _mm512_loadu_si512(yi.as_ptr() as *const _));
+        let (o0, o1) = (_mm512_loadu_si512(o0.as_ptr() as *const _), _mm512_loadu_si512(o1.as_ptr() as *const _));
+        for c in 0..a.len() / 16 {
+            let p = a.as_mut_ptr().add(16 * c);
+            let v0 = _mm512_loadu_si512(p as *const _);
+            let v1 = _mm512_loadu_si512(p.add(8) as *const _);
+            let x = _mm512_permutex2var_epi64(v0, xi, v1);
+            let y = _mm512_permutex2var_epi64(v0, yi, v1);
+            let w = _mm512_loadu_si512(tw.as_ptr().add(8 * c) as *const _);
+            let nx = add(x, y);
+            let ny = mul(sub(x, y), w, _mm512_srli_epi64::<32>(w));
+            _mm512_storeu_si512(p as *mut _, _mm512_permutex2var_epi64(nx, o0, ny));
+            _mm512_storeu_si512(p.add(8) as *mut _, _mm512_permutex2var_epi64(nx, o1, ny));
+        }
     }
 }
