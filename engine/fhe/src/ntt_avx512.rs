@@ -208,3 +208,93 @@ pub(crate) unsafe fn inverse_tail(a: &mut [u64], t: usize, tw: &[u64]) {
         }
     }
 }
+
+/// Decomposition states (`decompose::init_state`) for a slice, 8 lanes at a time.
+#[target_feature(enable = "avx512f")]
+pub(crate) unsafe fn init_states(states: &mut [u64], input: &[u64], base_log: usize, level: usize) {
+    debug_assert!(states.len() == input.len() && input.len() % 8 == 0);
+    let rep = (base_log * level) as u64;
+    let one = _mm512_set1_epi64(1);
+    let sh_in = _mm512_set1_epi64((63 - rep) as i64);
+    let sh_top = _mm512_set1_epi64((rep - 1) as i64);
+    let sh_rep = _mm512_set1_epi64(rep as i64);
+    let mask = _mm512_set1_epi64((u64::MAX >> (64 - rep)) as i64);
+    for i in (0..input.len()).step_by(8) {
+        // SAFETY: i + 8 ≤ len for both slices (asserted lengths, multiple of 8).
+        let x = unsafe { _mm512_loadu_si512(input.as_ptr().add(i) as *const _) };
+        let res = _mm512_srlv_epi64(x, sh_in);
+        let rb = _mm512_and_si512(res, one);
+        let res = _mm512_and_si512(_mm512_srli_epi64::<1>(_mm512_add_epi64(res, one)), mask);
+        let t = _mm512_or_si512(_mm512_sub_epi64(res, one), _mm512_sllv_epi64(rb, sh_top));
+        let need = _mm512_srlv_epi64(_mm512_and_si512(t, res), sh_top);
+        let out = _mm512_sub_epi64(res, _mm512_sllv_epi64(need, sh_rep));
+        // SAFETY: as above.
+        unsafe { _mm512_storeu_si512(states.as_mut_ptr().add(i) as *mut _, out) };
+    }
+}
+
+/// Next balanced digit of every state (`decompose::next_digit`), mapped into Z_p (d < 0 → p + d).
+#[target_feature(enable = "avx512f")]
+pub(crate) unsafe fn next_digits_mod_p(states: &mut [u64], digits: &mut [u64], base_log: usize) {
+    debug_assert!(states.len() == digits.len() && digits.len() % 8 == 0);
+    let one = _mm512_set1_epi64(1);
+    let b = _mm512_set1_epi64(base_log as i64);
+    let b1 = _mm512_set1_epi64(base_log as i64 - 1);
+    let bmask = _mm512_set1_epi64(((1u64 << base_log) - 1) as i64);
+    let p = _mm512_set1_epi64(P as i64);
+    for i in (0..states.len()).step_by(8) {
+        // SAFETY: i + 8 ≤ len for both slices.
+        let st = unsafe { _mm512_loadu_si512(states.as_ptr().add(i) as *const _) };
+        let res = _mm512_and_si512(st, bmask);
+        let st = _mm512_srav_epi64(st, b);
+        let carry = _mm512_srlv_epi64(_mm512_and_si512(_mm512_or_si512(_mm512_sub_epi64(res, one), st), res), b1);
+        let st = _mm512_add_epi64(st, carry);
+        let d = _mm512_sub_epi64(res, _mm512_sllv_epi64(carry, b));
+        let d = _mm512_add_epi64(d, _mm512_and_si512(p, _mm512_srai_epi64::<63>(d)));
+        // SAFETY: as above.
+        unsafe {
+            _mm512_storeu_si512(states.as_mut_ptr().add(i) as *mut _, st);
+            _mm512_storeu_si512(digits.as_mut_ptr().add(i) as *mut _, d);
+        }
+    }
+}
+
+/// acc += ⌊(v·2^64 + ⌊p/2⌋)/p⌋ (wrapping), the p → 2^64 switch of `pbs::mod_p_to_native`.
+#[target_feature(enable = "avx512f")]
+pub(crate) unsafe fn add_mod_p_to_native(acc: &mut [u64], v: &[u64]) {
+    debug_assert!(acc.len() == v.len() && v.len() % 8 == 0);
+    let one = _mm512_set1_epi64(1);
+    let half_p = _mm512_set1_epi64((P >> 1) as i64);
+    let p = _mm512_set1_epi64(P as i64);
+    for i in (0..v.len()).step_by(8) {
+        // SAFETY: i + 8 ≤ len for both slices.
+        let x = unsafe { _mm512_loadu_si512(v.as_ptr().add(i) as *const _) };
+        // y = x·(2^32 − 1) + ⌊p/2⌋ as a 128-bit (hi, lo) pair
+        let shl = _mm512_slli_epi64::<32>(x);
+        let lo1 = _mm512_sub_epi64(shl, x);
+        let hi1 = _mm512_mask_sub_epi64(
+            _mm512_srli_epi64::<32>(x),
+            _mm512_cmplt_epu64_mask(shl, x),
+            _mm512_srli_epi64::<32>(x),
+            one,
+        );
+        let lo2 = _mm512_add_epi64(lo1, half_p);
+        let mut q = _mm512_mask_add_epi64(hi1, _mm512_cmplt_epu64_mask(lo2, lo1), hi1, one);
+        // rem = y − q·p = lo + q·(2^32 − 1) (q < 2^32), as (carry bit, lo)
+        let qe = _mm512_sub_epi64(_mm512_slli_epi64::<32>(q), q);
+        let mut rem = _mm512_add_epi64(lo2, qe);
+        let mut c = _mm512_cmplt_epu64_mask(rem, lo2);
+        for _ in 0..3 {
+            let lt = _mm512_cmplt_epu64_mask(rem, p);
+            let ge = c | !lt;
+            q = _mm512_mask_add_epi64(q, ge, q, one);
+            rem = _mm512_mask_sub_epi64(rem, ge, rem, p);
+            c &= !(ge & lt);
+        }
+        // SAFETY: as above.
+        let a = unsafe { _mm512_loadu_si512(acc.as_ptr().add(i) as *const _) };
+        let out = _mm512_add_epi64(a, _mm512_add_epi64(x, q));
+        // SAFETY: as above.
+        unsafe { _mm512_storeu_si512(acc.as_mut_ptr().add(i) as *mut _, out) };
+    }
+}

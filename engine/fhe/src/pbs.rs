@@ -377,18 +377,36 @@ impl BootstrapKey {
     fn add_external_product(&self, ggsw: &[u64], s: &mut Scratch) {
         let n = self.polynomial_size;
         let gs = self.glwe_size;
-        for (st, &v) in s.states.iter_mut().zip(&s.ct1) {
-            *st = init_state(v, self.base_log, self.level);
+        let simd = self.ntt.uses_avx512() && n % 8 == 0;
+        if simd {
+            #[cfg(target_arch = "x86_64")]
+            // SAFETY: AVX-512F detected by the plan; equal lengths, multiple of 8.
+            unsafe {
+                crate::ntt_avx512::init_states(&mut s.states, &s.ct1, self.base_log, self.level)
+            };
+        } else {
+            for (st, &v) in s.states.iter_mut().zip(&s.ct1) {
+                *st = init_state(v, self.base_log, self.level);
+            }
         }
         s.ntt_acc.fill(0);
         let level_len = gs * gs * n;
         for level in 0..self.level {
             let level_matrix = &ggsw[level * level_len..(level + 1) * level_len];
             for j in 0..gs {
-                for (d, st) in s.digits.iter_mut().zip(&mut s.states[j * n..(j + 1) * n]) {
-                    let digit = next_digit(st, self.base_log);
-                    // Balanced digit in two's complement → Z_p.
-                    *d = if (digit as i64) < 0 { digit.wrapping_add(P) } else { digit };
+                let states = &mut s.states[j * n..(j + 1) * n];
+                if simd {
+                    #[cfg(target_arch = "x86_64")]
+                    // SAFETY: as above.
+                    unsafe {
+                        crate::ntt_avx512::next_digits_mod_p(states, &mut s.digits, self.base_log)
+                    };
+                } else {
+                    for (d, st) in s.digits.iter_mut().zip(states) {
+                        let digit = next_digit(st, self.base_log);
+                        // Balanced digit in two's complement → Z_p.
+                        *d = if (digit as i64) < 0 { digit.wrapping_add(P) } else { digit };
+                    }
                 }
                 self.ntt.forward(&mut s.digits);
                 let row = &level_matrix[j * gs * n..(j + 1) * gs * n];
@@ -399,8 +417,16 @@ impl BootstrapKey {
         }
         for (acc_poly, ntt_poly) in s.acc.chunks_exact_mut(n).zip(s.ntt_acc.chunks_exact_mut(n)) {
             self.ntt.inverse_unscaled(ntt_poly);
-            for (x, &v) in acc_poly.iter_mut().zip(ntt_poly.iter()) {
-                *x = x.wrapping_add(mod_p_to_native(v));
+            if simd {
+                #[cfg(target_arch = "x86_64")]
+                // SAFETY: as above.
+                unsafe {
+                    crate::ntt_avx512::add_mod_p_to_native(acc_poly, ntt_poly)
+                };
+            } else {
+                for (x, &v) in acc_poly.iter_mut().zip(ntt_poly.iter()) {
+                    *x = x.wrapping_add(mod_p_to_native(v));
+                }
             }
         }
     }
@@ -446,6 +472,55 @@ mod tests {
             let v = rng.gen_range(0..P);
             assert_eq!(mod_p_to_native(v), reference(v), "seed {seed} v={v}");
         }
+    }
+
+    #[cfg(target_arch = "x86_64")]
+    #[test]
+    fn simd_decomposition_and_switch_match_scalar() {
+        if !std::arch::is_x86_feature_detected!("avx512f") {
+            eprintln!("no AVX-512F: nothing to compare");
+            return;
+        }
+        let seed = 0x5eed_0006;
+        let mut rng = ChaCha8Rng::seed_from_u64(seed);
+        let len = 4096;
+        let mut input: Vec<u64> = (0..len).map(|_| rng.gen()).collect();
+        let edges = [0, 1, u64::MAX, 1 << 63, (1 << 63) - 1, (1 << 40) - 1, 1 << 40, 1 << 41, 3 << 40];
+        input[..edges.len()].copy_from_slice(&edges);
+        for (base_log, level) in [(23, 1), (2, 8), (4, 4), (10, 3)] {
+            let mut st_v = vec![0u64; len];
+            // SAFETY: AVX-512F checked above; equal lengths, multiple of 8.
+            unsafe { crate::ntt_avx512::init_states(&mut st_v, &input, base_log, level) };
+            let mut st_s: Vec<u64> = input.iter().map(|&x| init_state(x, base_log, level)).collect();
+            assert_eq!(st_v, st_s, "seed {seed} B={base_log} l={level} states");
+            for lev in 0..level {
+                let mut d_v = vec![0u64; len];
+                // SAFETY: as above.
+                unsafe { crate::ntt_avx512::next_digits_mod_p(&mut st_v, &mut d_v, base_log) };
+                let d_s: Vec<u64> = st_s
+                    .iter_mut()
+                    .map(|st| {
+                        let d = next_digit(st, base_log);
+                        if (d as i64) < 0 {
+                            d.wrapping_add(P)
+                        } else {
+                            d
+                        }
+                    })
+                    .collect();
+                assert_eq!(d_v, d_s, "seed {seed} B={base_log} l={level} level {lev}");
+                assert_eq!(st_v, st_s);
+            }
+        }
+        let mut v: Vec<u64> = (0..len).map(|_| rng.gen_range(0..P)).collect();
+        let vedges = [0, 1, 2, P / 2, P / 2 + 1, P - 2, P - 1, 0xffff_ffff, 1 << 32, 1 << 63];
+        v[..vedges.len()].copy_from_slice(&vedges);
+        let acc0: Vec<u64> = (0..len).map(|_| rng.gen()).collect();
+        let mut acc_v = acc0.clone();
+        // SAFETY: as above.
+        unsafe { crate::ntt_avx512::add_mod_p_to_native(&mut acc_v, &v) };
+        let acc_s: Vec<u64> = acc0.iter().zip(&v).map(|(a, &x)| a.wrapping_add(mod_p_to_native(x))).collect();
+        assert_eq!(acc_v, acc_s, "seed {seed} p→2^64 switch");
     }
 
     #[test]
