@@ -31,5 +31,5 @@ pub use error::FheError;
 pub use integer::{EBool, RadixCiphertext, EUINT8_BLOCKS};
 pub use keyswitch::KeyswitchKey;
 pub use params::{FheParams, HPU_MESSAGE_2_CARRY_2_KS32_TUNIFORM_2M128};
-pub use pbs::BootstrapKey;
+pub use pbs::{BootstrapKey, ModulusSwitch};
 pub use server_key::ServerKey;

@@ -81,6 +81,39 @@ pub fn mod_switch_u32(x: u32, log_2n: u32) -> usize {
     (x.wrapping_add(1u32 << (31 - log_2n)) >> (32 - log_2n)) as usize
 }
 
+/// How the (u32, KS32) bootstrap input is switched to 2N.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum ModulusSwitch {
+    /// Plain rounding (tfhe `lwe_ciphertext_modulus_switch`), as in
+    /// `programmable_bootstrap_ntt64_bnf_lwe_ciphertext`.
+    #[default]
+    Standard,
+    /// tfhe `lwe_ciphertext_centered_binary_modulus_switch` (`core_crypto/algorithms/modulus_switch.rs`),
+    /// the `ModulusSwitchType::CenteredMeanNoiseReduction` that tfhe's shortint layer uses with the
+    /// HPU parameter set: the body gets Σ(round(a_i) − a_i)/2 − 2^(w − log2(2N) − 1) before switching
+    /// (binary key: removes the mean of the mask rounding error and centres the LUT boxes).
+    Centered,
+}
+
+/// Body correction of the centered switch for a u32 ciphertext (tfhe
+/// `centered_binary_ms_body_correction_to_add` with Scalar = u32): each half error is truncated
+/// towards zero and the accumulated truncation error is added back once, divided by two
+/// (truncated).
+pub fn centered_body_correction_u32(mask: &[u32], log_2n: u32) -> u32 {
+    let mut sum_half = 0u32;
+    let mut sum_halving_doubled = 0i64;
+    for &a in mask {
+        let rounded = (mod_switch_u32(a, log_2n) as u32).wrapping_shl(32 - log_2n);
+        let error = rounded.wrapping_sub(a) as i32;
+        let half = error / 2;
+        sum_half = sum_half.wrapping_add(half as u32);
+        sum_halving_doubled += (2 * half as i64) - error as i64;
+    }
+    // tfhe sums in i32; |Σ| ≤ n, so the i64 sum and its truncated half are the same values.
+    let sum_halving = (sum_halving_doubled / 2) as i32 as u32;
+    sum_half.wrapping_sub(sum_halving).wrapping_sub(1u32 << (31 - log_2n))
+}
+
 /// out = poly · X^k mod (X^N + 1), wrapping negation, k in [0, 2N).
 #[inline]
 fn monomial_mul_into(out: &mut [u64], poly: &[u64], k: usize) {
@@ -255,10 +288,15 @@ impl BootstrapKey {
     /// Bootstrap of a KS32 ciphertext (u32 words mod 2^q, top-aligned): the blind rotation tfhe
     /// runs as `blind_rotate_ntt64_bnf_assign(lwe_ciphertext_modulus_switch(ct, log2(2N)), …)`
     /// followed by `extract_lwe_sample_from_glwe_ciphertext(…, MonomialDegree(0))`.
-    pub fn bootstrap_u32(&self, input: &LweCiphertext32, lut: &Lut) -> Result<LweCiphertext, FheError> {
+    pub fn bootstrap_u32(
+        &self,
+        input: &LweCiphertext32,
+        lut: &Lut,
+        ms: ModulusSwitch,
+    ) -> Result<LweCiphertext, FheError> {
         let mut scratch = self.new_scratch();
         let mut out = vec![0u64; self.output_dimension() + 1];
-        self.bootstrap_u32_into(input, lut, &mut scratch, &mut out)?;
+        self.bootstrap_u32_into(input, lut, ms, &mut scratch, &mut out)?;
         Ok(LweCiphertext { data: out })
     }
 
@@ -290,39 +328,46 @@ impl BootstrapKey {
         &self,
         input: &LweCiphertext32,
         lut: &Lut,
+        ms: ModulusSwitch,
         scratch: &mut Scratch,
         out: &mut [u64],
     ) -> Result<(), FheError> {
         self.check_u32_input(input)?;
         self.check_lut(lut)?;
-        let log_2n = self.log_2n();
-        let (body, mask) = input.data.split_last().expect("length checked");
-        self.bootstrap_switched(
-            mask.iter().map(|&a| mod_switch_u32(a, log_2n)),
-            mod_switch_u32(*body, log_2n),
-            lut,
-            scratch,
-            out,
-        );
+        let (mask, body) = self.switch_u32(input, ms);
+        self.bootstrap_switched(mask, body, lut, scratch, out);
         Ok(())
     }
 
+    fn switch_u32<'a>(
+        &self,
+        input: &'a LweCiphertext32,
+        ms: ModulusSwitch,
+    ) -> (impl Iterator<Item = usize> + 'a, usize) {
+        let log_2n = self.log_2n();
+        let (body, mask) = input.data.split_last().expect("length checked by the caller");
+        let correction = match ms {
+            ModulusSwitch::Standard => 0,
+            ModulusSwitch::Centered => centered_body_correction_u32(mask, log_2n),
+        };
+        (mask.iter().map(move |&a| mod_switch_u32(a, log_2n)), mod_switch_u32(body.wrapping_add(correction), log_2n))
+    }
+
     /// One blind rotation of a KS32 ciphertext, then one extraction per function of `many`.
-    pub fn bootstrap_u32_many(&self, input: &LweCiphertext32, many: &ManyLut) -> Result<Vec<LweCiphertext>, FheError> {
+    pub fn bootstrap_u32_many(
+        &self,
+        input: &LweCiphertext32,
+        many: &ManyLut,
+        ms: ModulusSwitch,
+    ) -> Result<Vec<LweCiphertext>, FheError> {
         self.check_u32_input(input)?;
         self.check_lut(&many.lut)?;
         if many.function_count == 0 || (many.function_count - 1) * many.stride >= self.polynomial_size {
             return Err(FheError::ManyLut("extraction degrees exceed N"));
         }
-        let log_2n = self.log_2n();
-        let (body, mask) = input.data.split_last().expect("length checked");
         let mut scratch = self.new_scratch();
-        self.blind_rotate(
-            mask.iter().map(|&a| mod_switch_u32(a, log_2n)),
-            mod_switch_u32(*body, log_2n),
-            &many.lut,
-            &mut scratch,
-        );
+        let (mask, body) = self.switch_u32(input, ms);
+        self.blind_rotate(mask, body, &many.lut, &mut scratch);
         Ok((0..many.function_count)
             .map(|j| {
                 let mut out = vec![0u64; self.output_dimension() + 1];

@@ -6,7 +6,7 @@ use crate::ciphertext::{Lut, LweCiphertext, LweCiphertext32, ManyLut};
 use crate::error::FheError;
 use crate::keyswitch::KeyswitchKey;
 use crate::params::FheParams;
-use crate::pbs::BootstrapKey;
+use crate::pbs::{BootstrapKey, ModulusSwitch};
 
 /// Keys for keyswitch-then-bootstrap (tfhe's KS32 atomic pattern: big LWE mod 2^64 → KS → small
 /// LWE mod 2^q in u32 → BNF bootstrap → big LWE mod 2^64).
@@ -15,6 +15,7 @@ pub struct ServerKey {
     params: FheParams,
     ksk: KeyswitchKey,
     bsk: BootstrapKey,
+    modulus_switch: ModulusSwitch,
 }
 
 impl ServerKey {
@@ -45,7 +46,19 @@ impl ServerKey {
         if bsk.polynomial_size() != params.polynomial_size {
             return mismatch("bootstrap key polynomial size", params.polynomial_size, bsk.polynomial_size());
         }
-        Ok(Self { params, ksk, bsk })
+        Ok(Self { params, ksk, bsk, modulus_switch: ModulusSwitch::Standard })
+    }
+
+    /// Select the modulus switch applied to keyswitched ciphertexts before the blind rotation
+    /// (default `Standard`, the core_crypto BNF bootstrap; `Centered` is tfhe shortint's choice
+    /// for this parameter set).
+    pub fn with_modulus_switch(mut self, ms: ModulusSwitch) -> Self {
+        self.modulus_switch = ms;
+        self
+    }
+
+    pub fn modulus_switch(&self) -> ModulusSwitch {
+        self.modulus_switch
     }
 
     pub fn params(&self) -> &FheParams {
@@ -87,7 +100,7 @@ impl ServerKey {
         many: &ManyLut,
     ) -> Result<Vec<LweCiphertext>, FheError> {
         let small = self.keyswitch(input)?;
-        self.bsk.bootstrap_u32_many(&small, many)
+        self.bsk.bootstrap_u32_many(&small, many, self.modulus_switch)
     }
 
     pub fn keyswitch(&self, input: &LweCiphertext) -> Result<LweCiphertext32, FheError> {
@@ -102,7 +115,7 @@ impl ServerKey {
                 got_log: input.modulus_log,
             });
         }
-        self.bsk.bootstrap_u32(input, lut)
+        self.bsk.bootstrap_u32(input, lut, self.modulus_switch)
     }
 
     pub fn keyswitch_bootstrap(&self, input: &LweCiphertext, lut: &Lut) -> Result<LweCiphertext, FheError> {
@@ -138,7 +151,7 @@ impl ServerKey {
                     let lut = if luts.len() == 1 { luts[0] } else { luts[i] };
                     let small = self.ksk.keyswitch(ct)?;
                     let mut out = vec![0u64; big];
-                    self.bsk.bootstrap_u32_into(&small, lut, scratch, &mut out)?;
+                    self.bsk.bootstrap_u32_into(&small, lut, self.modulus_switch, scratch, &mut out)?;
                     Ok(LweCiphertext { data: out })
                 },
             )

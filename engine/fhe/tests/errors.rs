@@ -2,8 +2,8 @@
 //! key containers directly.
 
 use gloam_fhe::{
-    BootstrapKey, FheError, FheParams, KeyswitchKey, Lut, LweCiphertext, LweCiphertext32, ManyLut, ServerKey,
-    HPU_MESSAGE_2_CARRY_2_KS32_TUNIFORM_2M128,
+    BootstrapKey, FheError, FheParams, KeyswitchKey, Lut, LweCiphertext, LweCiphertext32, ManyLut, ModulusSwitch,
+    ServerKey, HPU_MESSAGE_2_CARRY_2_KS32_TUNIFORM_2M128,
 };
 
 /// Toy parameters (N = 16, n = 4, big dimension 16) so the keys are tiny.
@@ -110,11 +110,19 @@ fn bad_ciphertexts_and_luts_are_rejected() {
     let unaligned = LweCiphertext32 { data: vec![1, 0, 0, 0, 0], modulus_log: 21 };
     assert!(matches!(s.bootstrap(&unaligned, &lut), Err(FheError::Unaligned { .. })));
     assert!(matches!(
-        s.bootstrap_key().bootstrap_u32(&LweCiphertext32 { data: vec![0; 5], modulus_log: 0 }, &lut),
+        s.bootstrap_key().bootstrap_u32(
+            &LweCiphertext32 { data: vec![0; 5], modulus_log: 0 },
+            &lut,
+            ModulusSwitch::Standard
+        ),
         Err(FheError::Modulus { .. })
     ));
     assert!(matches!(
-        s.bootstrap_key().bootstrap_u32(&LweCiphertext32 { data: vec![0; 5], modulus_log: 3 }, &lut),
+        s.bootstrap_key().bootstrap_u32(
+            &LweCiphertext32 { data: vec![0; 5], modulus_log: 3 },
+            &lut,
+            ModulusSwitch::Centered
+        ),
         Err(FheError::Modulus { .. })
     ));
     assert!(matches!(

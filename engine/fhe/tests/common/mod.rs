@@ -178,11 +178,21 @@ impl Fixture {
     /// Oracle: the BNF bootstrap of a KS32 ciphertext: modulus switch, `blind_rotate_ntt64_bnf_assign`,
     /// `extract_lwe_sample_from_glwe_ciphertext` at degree 0.
     pub fn oracle_pbs_u32(&self, input: &[u32], lut: &gloam_fhe::Lut) -> Vec<u64> {
+        self.oracle_pbs_u32_with(input, lut, false)
+    }
+
+    /// `centered`: tfhe `lwe_ciphertext_centered_binary_modulus_switch` instead of the plain switch.
+    pub fn oracle_pbs_u32_with(&self, input: &[u32], lut: &gloam_fhe::Lut, centered: bool) -> Vec<u64> {
         let ct = LweCiphertext::from_container(input, ks_modulus(&self.params));
         let log_modulus = PolynomialSize(self.params.polynomial_size).to_blind_rotation_input_modulus_log();
-        let msed = lwe_ciphertext_modulus_switch::<u32, usize, _>(ct, log_modulus);
         let mut acc = self.tfhe_lut(lut);
-        blind_rotate_ntt64_bnf_assign(&msed, &mut acc, &self.ntt_bsk);
+        if centered {
+            let msed = lwe_ciphertext_centered_binary_modulus_switch::<u32, usize, _>(ct, log_modulus);
+            blind_rotate_ntt64_bnf_assign(&msed, &mut acc, &self.ntt_bsk);
+        } else {
+            let msed = lwe_ciphertext_modulus_switch::<u32, usize, _>(ct, log_modulus);
+            blind_rotate_ntt64_bnf_assign(&msed, &mut acc, &self.ntt_bsk);
+        }
         let mut out =
             LweCiphertext::new(0u64, LweSize(self.params.big_lwe_dimension() + 1), CiphertextModulus::new_native());
         extract_lwe_sample_from_glwe_ciphertext(&acc, &mut out, MonomialDegree(0));
