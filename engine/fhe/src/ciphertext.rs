@@ -69,7 +69,7 @@ impl Lut {
         delta: u64,
         f: impl Fn(u64) -> u64,
     ) -> Option<Self> {
-        if modulus == 0 || polynomial_size % modulus != 0 || glwe_size == 0 {
+        if modulus == 0 || !polynomial_size.is_multiple_of(modulus) || glwe_size == 0 {
             return None;
         }
         let box_size = polynomial_size / modulus;
@@ -118,7 +118,7 @@ impl ManyLut {
         if count == 0 {
             return Err(FheError::ManyLut("no function"));
         }
-        if modulus < 2 || polynomial_size % modulus != 0 || glwe_size == 0 {
+        if modulus < 2 || !polynomial_size.is_multiple_of(modulus) || glwe_size == 0 {
             return Err(FheError::ManyLut("modulus must divide N"));
         }
         if count > modulus / 2 {

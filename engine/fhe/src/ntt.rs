@@ -174,7 +174,7 @@ impl NegacyclicNtt {
     pub fn mul_accumulate(&self, acc: &mut [u64], a: &[u64], b: &[u64]) {
         assert!(acc.len() == a.len() && a.len() == b.len());
         #[cfg(target_arch = "x86_64")]
-        if self.avx512 && acc.len() % 8 == 0 {
+        if self.avx512 && acc.len().is_multiple_of(8) {
             // SAFETY: AVX-512F detected; equal lengths, multiple of 8.
             unsafe { crate::ntt_avx512::mul_accumulate(acc, a, b) };
             return;
@@ -278,6 +278,7 @@ mod tests {
     use rand::{Rng, SeedableRng};
     use rand_chacha::ChaCha8Rng;
 
+    #[allow(clippy::needless_range_loop)]
     fn schoolbook_negacyclic(a: &[u64], b: &[u64]) -> Vec<u64> {
         let n = a.len();
         let mut out = vec![0u64; n];

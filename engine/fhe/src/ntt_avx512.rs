@@ -73,7 +73,7 @@ fn mul(a: __m512i, b: __m512i, b_hi: __m512i) -> __m512i {
 pub(crate) unsafe fn mul_accumulate(acc: &mut [u64], a: &[u64], b: &[u64]) {
     // SAFETY: callers guarantee AVX-512F and in-bounds pointers (see each caller).
     unsafe {
-        debug_assert!(acc.len() == a.len() && a.len() == b.len() && acc.len() % 8 == 0);
+        debug_assert!(acc.len() == a.len() && a.len() == b.len() && acc.len().is_multiple_of(8));
         for i in (0..acc.len()).step_by(8) {
             let x = _mm512_loadu_si512(a.as_ptr().add(i) as *const _);
             let y = _mm512_loadu_si512(b.as_ptr().add(i) as *const _);
@@ -89,7 +89,7 @@ pub(crate) unsafe fn mul_accumulate(acc: &mut [u64], a: &[u64], b: &[u64]) {
 pub(crate) unsafe fn forward_stage(a: &mut [u64], t: usize, twiddles: &[u64]) {
     // SAFETY: callers guarantee AVX-512F and in-bounds pointers (see each caller).
     unsafe {
-        debug_assert!(t % 8 == 0 && a.len() == 2 * t * twiddles.len());
+        debug_assert!(t.is_multiple_of(8) && a.len() == 2 * t * twiddles.len());
         for (j, &w) in twiddles.iter().enumerate() {
             let wv = _mm512_set1_epi64(w as i64);
             let wh = _mm512_set1_epi64((w >> 32) as i64);
@@ -112,7 +112,7 @@ pub(crate) unsafe fn forward_stage(a: &mut [u64], t: usize, twiddles: &[u64]) {
 pub(crate) unsafe fn inverse_stage(a: &mut [u64], t: usize, twiddles: &[u64]) {
     // SAFETY: callers guarantee AVX-512F and in-bounds pointers (see each caller).
     unsafe {
-        debug_assert!(t % 8 == 0 && a.len() == 2 * t * twiddles.len());
+        debug_assert!(t.is_multiple_of(8) && a.len() == 2 * t * twiddles.len());
         for (j, &w) in twiddles.iter().enumerate() {
             let wv = _mm512_set1_epi64(w as i64);
             let wh = _mm512_set1_epi64((w >> 32) as i64);
@@ -166,7 +166,7 @@ fn tail_indices(t: usize) -> ([i64; 8], [i64; 8], [i64; 8], [i64; 8]) {
 pub(crate) unsafe fn forward_tail(a: &mut [u64], t: usize, tw: &[u64]) {
     // SAFETY: callers guarantee AVX-512F and in-bounds pointers (see each caller).
     unsafe {
-        debug_assert!(a.len() % 16 == 0 && tw.len() == a.len() / 2);
+        debug_assert!(a.len().is_multiple_of(16) && tw.len() == a.len() / 2);
         let (xi, yi, o0, o1) = tail_indices(t);
         let (xi, yi) = (_mm512_loadu_si512(xi.as_ptr() as *const _), _mm512_loadu_si512(yi.as_ptr() as *const _));
         let (o0, o1) = (_mm512_loadu_si512(o0.as_ptr() as *const _), _mm512_loadu_si512(o1.as_ptr() as *const _));
@@ -190,7 +190,7 @@ pub(crate) unsafe fn forward_tail(a: &mut [u64], t: usize, tw: &[u64]) {
 pub(crate) unsafe fn inverse_tail(a: &mut [u64], t: usize, tw: &[u64]) {
     // SAFETY: callers guarantee AVX-512F and in-bounds pointers (see each caller).
     unsafe {
-        debug_assert!(a.len() % 16 == 0 && tw.len() == a.len() / 2);
+        debug_assert!(a.len().is_multiple_of(16) && tw.len() == a.len() / 2);
         let (xi, yi, o0, o1) = tail_indices(t);
         let (xi, yi) = (_mm512_loadu_si512(xi.as_ptr() as *const _), _mm512_loadu_si512(yi.as_ptr() as *const _));
         let (o0, o1) = (_mm512_loadu_si512(o0.as_ptr() as *const _), _mm512_loadu_si512(o1.as_ptr() as *const _));
@@ -212,7 +212,7 @@ pub(crate) unsafe fn inverse_tail(a: &mut [u64], t: usize, tw: &[u64]) {
 /// Decomposition states (`decompose::init_state`) for a slice, 8 lanes at a time.
 #[target_feature(enable = "avx512f")]
 pub(crate) unsafe fn init_states(states: &mut [u64], input: &[u64], base_log: usize, level: usize) {
-    debug_assert!(states.len() == input.len() && input.len() % 8 == 0);
+    debug_assert!(states.len() == input.len() && input.len().is_multiple_of(8));
     let rep = (base_log * level) as u64;
     let one = _mm512_set1_epi64(1);
     let sh_in = _mm512_set1_epi64((63 - rep) as i64);
@@ -236,7 +236,7 @@ pub(crate) unsafe fn init_states(states: &mut [u64], input: &[u64], base_log: us
 /// Next balanced digit of every state (`decompose::next_digit`), mapped into Z_p (d < 0 → p + d).
 #[target_feature(enable = "avx512f")]
 pub(crate) unsafe fn next_digits_mod_p(states: &mut [u64], digits: &mut [u64], base_log: usize) {
-    debug_assert!(states.len() == digits.len() && digits.len() % 8 == 0);
+    debug_assert!(states.len() == digits.len() && digits.len().is_multiple_of(8));
     let one = _mm512_set1_epi64(1);
     let b = _mm512_set1_epi64(base_log as i64);
     let b1 = _mm512_set1_epi64(base_log as i64 - 1);
@@ -262,7 +262,7 @@ pub(crate) unsafe fn next_digits_mod_p(states: &mut [u64], digits: &mut [u64], b
 /// acc += ⌊(v·2^64 + ⌊p/2⌋)/p⌋ (wrapping), the p → 2^64 switch of `pbs::mod_p_to_native`.
 #[target_feature(enable = "avx512f")]
 pub(crate) unsafe fn add_mod_p_to_native(acc: &mut [u64], v: &[u64]) {
-    debug_assert!(acc.len() == v.len() && v.len() % 8 == 0);
+    debug_assert!(acc.len() == v.len() && v.len().is_multiple_of(8));
     let one = _mm512_set1_epi64(1);
     let half_p = _mm512_set1_epi64((P >> 1) as i64);
     let p = _mm512_set1_epi64(P as i64);

@@ -422,7 +422,7 @@ impl BootstrapKey {
     fn add_external_product(&self, ggsw: &[u64], s: &mut Scratch) {
         let n = self.polynomial_size;
         let gs = self.glwe_size;
-        let simd = self.ntt.uses_avx512() && n % 8 == 0;
+        let simd = self.ntt.uses_avx512() && n.is_multiple_of(8);
         if simd {
             #[cfg(target_arch = "x86_64")]
             // SAFETY: AVX-512F detected by the plan; equal lengths, multiple of 8.
