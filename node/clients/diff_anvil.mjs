@@ -35,7 +35,7 @@ import {
   concat,
 } from 'ethers';
 import { compileAll } from './compile.mjs';
-import { MNEMONIC, devWallets, parseArgs, rpc, step, sleep, waitReady } from './lib.mjs';
+import { MNEMONIC, devWallets, parseArgs, rpc, rpcRaw, step, sleep, waitReady } from './lib.mjs';
 import * as kzg from './kzg_vector.mjs';
 
 const args = parseArgs({ a: null, b: null, 'name-a': 'a', 'name-b': 'b', 'chain-id': 1337, verbose: false });
@@ -130,6 +130,9 @@ async function main() {
   const tokenI = new Interface(art.GloamToken.abi);
   const peI = new Interface(art.PointEval.abi);
 
+  for (const [i, b] of (await both('eth_getBlockByNumber', ['latest', false])).entries()) {
+    if (BigInt(b.baseFeePerGas ?? 0) > PRICE) throw new Error(`${NODES[i].name}: base fee ${BigInt(b.baseFeePerGas)} above the fixed test price ${PRICE}`);
+  }
   const base = await pickFreshBase();
   const [D0, D1, D2, D3, D4, E, X] = freshWallets(base);
   const D = [D0, D1, D2, D3, D4];
@@ -295,6 +298,65 @@ async function main() {
     for (const k of ['input', 'to', 'from']) compare(p.label, `tx.${k}`, ta?.[k]?.toLowerCase() ?? null, tb?.[k]?.toLowerCase() ?? null);
     const ok = [ra, rb].every((r) => JSON.stringify(r) === JSON.stringify(ra));
     console.log(`    ${ok ? 'same' : 'DIFF'}  ${p.label}: status ${ra.status}/${rb.status} gasUsed ${ra.gasUsed}/${rb.gasUsed} logs ${ra.logs.length}/${rb.logs.length}`);
+  }
+
+  // ---- JSON-RPC error shapes -------------------------------------------------------------------
+  step('comparing JSON-RPC error shapes (reverting eth_call / eth_estimateGas, rejected transactions)');
+  {
+    const reasonData = (r) => concat(['0x08c379a0', abi.encode(['string'], [r])]);
+    const cases = [
+      // [label, calldata, expected {code, message?, data}] ; message is compared exactly only where given
+      ['require(false, reason)', storeI.encodeFunctionData('mustBeBelow', [10, 5]),
+        { code: 3, message: 'execution reverted: Store: value too large', data: reasonData('Store: value too large') }],
+      ['revert() without data', storeI.encodeFunctionData('fail', []), { code: 3, message: 'execution reverted', data: '0x' }],
+      ['custom error', storeI.encodeFunctionData('mustBeBelowCustom', [10, 5]),
+        { code: 3, data: storeI.encodeErrorResult('TooLarge', [10, 5]) }],
+      ['panic 0x11', storeI.encodeFunctionData('overflow', [1]),
+        { code: 3, data: concat(['0x4e487b71', abi.encode(['uint256'], [0x11])]) }],
+    ];
+    for (const [label, data, want] of cases) {
+      for (const method of ['eth_call', 'eth_estimateGas']) {
+        const params = [{ from: D0.address, to: storeAddr, data }];
+        if (method === 'eth_call') params.push('latest');
+        const got = await Promise.all(NODES.map((n) => rpcRaw(n.url, method, params)));
+        const errs = got.map((r) => r.error ?? { unexpectedResult: r.result });
+        const where = `${method} ${label}`;
+        compare(where, 'error.code', errs[0].code, errs[1].code);
+        compare(where, 'error.data', errs[0].data?.toLowerCase(), errs[1].data?.toLowerCase());
+        if (want.message) compare(where, 'error.message', errs[0].message, errs[1].message);
+        errs.forEach((e, i) => {
+          const who = `${where} @${NODES[i].name}`;
+          if (e.code !== want.code) unexpected(who, 'error.code', e.code, want.code);
+          if ((e.data ?? '').toLowerCase() !== want.data.toLowerCase()) unexpected(who, 'error.data', e.data, want.data);
+          if (want.message && e.message !== want.message) unexpected(who, 'error.message', e.message, want.message);
+        });
+        if (args.verbose) console.log(`    ${where}: ${JSON.stringify(errs)}`);
+      }
+    }
+    // transactions every node must reject at eth_sendRawTransaction (messages differ between nodes;
+    // only "rejected with a JSON-RPC error" is required); none of them may change state
+    const base = { type: 2, chainId: CHAIN_ID, to: D1.address, value: 1n, gasLimit: 21000n, maxFeePerGas: PRICE, maxPriorityFeePerGas: PRICE };
+    const n4 = nonces.get(D4.address);
+    const rejects = [
+      ['nonce too low', { nonce: 0n }],
+      ['intrinsic gas too low', { nonce: n4, gasLimit: 20999n }],
+      ['max fee below base fee', { nonce: n4, maxFeePerGas: 1n, maxPriorityFeePerGas: 1n }],
+      ['insufficient funds', { nonce: n4, value: parseEther('1000000') }],
+      ['wrong chain id', { nonce: n4, chainId: CHAIN_ID + 1n }],
+    ];
+    const baseFees = (await both('eth_getBlockByNumber', ['latest', false])).map((b) => BigInt(b.baseFeePerGas ?? 0));
+    for (const [label, over] of rejects) {
+      if (label === 'max fee below base fee' && baseFees.some((b) => b <= 1n)) {
+        console.log(`    skipped: ${label} (a node's base fee is ${baseFees.join('/')} wei)`);
+        continue;
+      }
+      const raw = await D4.signTransaction({ ...base, ...over });
+      const got = await Promise.all(NODES.map((n) => rpcRaw(n.url, 'eth_sendRawTransaction', [raw])));
+      got.forEach((r, i) => {
+        if (!r.error) unexpected(`eth_sendRawTransaction ${label} @${NODES[i].name}`, 'rejected', r.result, 'a JSON-RPC error');
+      });
+      console.log(`    rejected: ${label}: ${got.map((r, i) => `${NODES[i].name} ${JSON.stringify(r.error ?? r.result)}`).join(' | ')}`);
+    }
   }
 
   // ---- compare state ---------------------------------------------------------------------------

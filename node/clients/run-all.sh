@@ -16,7 +16,7 @@
 set -uo pipefail
 HERE="$(cd "$(dirname "$0")" && pwd)"
 ROOT="$(cd "$HERE/../.." && pwd)"
-cd "$HERE"
+CALLER_PWD="$PWD"
 
 GLOAM=""
 QUICK=0
@@ -28,6 +28,11 @@ while [ $# -gt 0 ]; do
     *) echo "run-all.sh: unknown argument $1" >&2; exit 2 ;;
   esac
 done
+if [ -n "$GLOAM" ]; then
+  case "$GLOAM" in /*) ;; */*) GLOAM="$CALLER_PWD/$GLOAM" ;; *) GLOAM="$(command -v "$GLOAM" || echo "$GLOAM")" ;; esac
+  [ -x "$GLOAM" ] || { echo "run-all.sh: FAIL: --gloam $GLOAM is not an executable file" >&2; exit 1; }
+fi
+cd "$HERE"
 COUNT=10000; [ "$QUICK" = 1 ] && COUNT=1000
 CHAIN_ID=1337
 start=$(date +%s)
@@ -42,11 +47,12 @@ PY="$HERE/.venv/bin/python"
 # --- nodes --------------------------------------------------------------------------------------
 WORK=$(mktemp -d -t gloam-clients.XXXXXX)
 PIDS=()
+# Each node runs in its own process group (setsid), so a wrapper script and its children go too.
 cleanup() {
-  for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null; done
+  for pid in "${PIDS[@]}"; do kill -- "-$pid" 2>/dev/null || kill "$pid" 2>/dev/null; done
   for pid in "${PIDS[@]}"; do
     for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-    kill -9 "$pid" 2>/dev/null
+    kill -9 -- "-$pid" 2>/dev/null || kill -9 "$pid" 2>/dev/null
   done
   rm -rf "$WORK"
 }
@@ -64,7 +70,7 @@ wait_ready() { # url name pid
 start_anvil() { # name -> sets URL
   local name=$1 port
   port=$(free_port)
-  "$ANVIL" --hardfork prague --chain-id "$CHAIN_ID" --silent --port "$port" > "$WORK/$name.log" 2>&1 &
+  setsid "$ANVIL" --hardfork prague --chain-id "$CHAIN_ID" --silent --port "$port" > "$WORK/$name.log" 2>&1 &
   PIDS+=($!)
   URL="http://127.0.0.1:$port"
   wait_ready "$URL" "$name" "$!" || { echo "run-all.sh: FAIL: $name did not start:"; cat "$WORK/$name.log"; exit 1; }
@@ -76,10 +82,9 @@ echo "anvil (reference): $ANVIL_URL  [$("$ANVIL" --version | head -1)]"
 
 GLOAM_WS=""
 if [ -n "$GLOAM" ]; then
-  [ -x "$GLOAM" ] || { echo "run-all.sh: FAIL: --gloam $GLOAM is not an executable" >&2; exit 1; }
   NAME=gloam
   mkdir -p "$WORK/gloam-data"
-  "$GLOAM" node --dev --datadir "$WORK/gloam-data" --rpc-addr 127.0.0.1:0 --chain-id "$CHAIN_ID" > "$WORK/gloam.log" 2>&1 &
+  setsid "$GLOAM" node --dev --datadir "$WORK/gloam-data" --rpc-addr 127.0.0.1:0 --chain-id "$CHAIN_ID" > "$WORK/gloam.log" 2>&1 &
   gpid=$!
   PIDS+=($gpid)
   GLOAM_URL=""
@@ -118,18 +123,21 @@ run_step() { # name cmd...
   fi
   return $rc
 }
-throughput() { # impl url outfile
-  node rpc_throughput.mjs --rpc "$2" --count "$COUNT" --impl "$1" | tee "$3"
+throughput() { # impl url outfile [extra args]
+  node rpc_throughput.mjs --rpc "$2" --count "$COUNT" --impl "$1" "${@:4}" | tee "$3"
   [ "${PIPESTATUS[0]}" = 0 ] && [ -s "$3" ]
 }
+# anvil's automine stalls under concurrent submission (ready transactions stay pending until the next
+# arrival); --nudge lets rpc_throughput call evm_mine after 1 s without progress. Never used for gloam.
+GLOAM_TP_ARGS=(); [ -z "$GLOAM" ] && GLOAM_TP_ARGS=(--nudge)
 
 WS_ARGS=(); [ -n "$GLOAM_WS" ] && WS_ARGS=(--ws "$GLOAM_WS")
 run_step "e2e_ethers ($NAME)" node e2e_ethers.mjs --rpc "$GLOAM_URL" "${WS_ARGS[@]}"
 run_step "e2e_web3 ($NAME)" "$PY" e2e_web3.py --rpc "$GLOAM_URL"
 run_step "diff_anvil ($NAME vs anvil)" node diff_anvil.mjs --a "$GLOAM_URL" --b "$ANVIL_URL" --name-a "$NAME" --name-b anvil
 run_step "load ($NAME, 64 clients, 5 s)" node load.mjs --rpc "$GLOAM_URL" --clients 64 --duration 5
-run_step "rpc_throughput ($NAME, $COUNT)" throughput "$NAME" "$GLOAM_URL" "$WORK/tp-gloam.json"
-run_step "rpc_throughput (anvil, $COUNT)" throughput anvil "$ANVIL_URL" "$WORK/tp-anvil.json"
+run_step "rpc_throughput ($NAME, $COUNT)" throughput "$NAME" "$GLOAM_URL" "$WORK/tp-gloam.json" "${GLOAM_TP_ARGS[@]}"
+run_step "rpc_throughput (anvil, $COUNT)" throughput anvil "$ANVIL_URL" "$WORK/tp-anvil.json" --nudge
 
 RATIO=""
 if [ -s "$WORK/tp-gloam.json" ] && [ -s "$WORK/tp-anvil.json" ]; then

@@ -13,6 +13,8 @@ contract Store {
 
     event Written(address indexed writer, uint256 indexed key, uint256 value);
 
+    error TooLarge(uint256 value, uint256 limit);
+
     function set(uint256 key, uint256 value) external {
         values[key] = value;
         history.push(value);
@@ -29,6 +31,22 @@ contract Store {
     function mustBeBelow(uint256 value, uint256 limit) external pure returns (uint256) {
         require(value < limit, "Store: value too large");
         return value;
+    }
+
+    /// Reverts with a custom error (no reason string).
+    function mustBeBelowCustom(uint256 value, uint256 limit) external pure returns (uint256) {
+        if (value >= limit) revert TooLarge(value, limit);
+        return value;
+    }
+
+    /// Reverts with empty revert data.
+    function fail() external pure {
+        revert();
+    }
+
+    /// Panics (0x11, arithmetic overflow) when value > 0.
+    function overflow(uint256 value) external pure returns (uint256) {
+        return type(uint256).max + value;
     }
 
     /// Burns gas in a loop of SSTOREs; used for out-of-gas checks.
