@@ -6,6 +6,7 @@
 
 mod devices;
 mod kzg;
+mod node_cmd;
 
 use std::process::ExitCode;
 
@@ -37,6 +38,9 @@ enum Command {
     Bench(BenchArgs),
     /// KZG commitments and proofs (EIP-4844 / EIP-7594) with c-kzg's byte formats.
     Kzg(kzg::KzgArgs),
+    /// The EVM node: `gloam node --dev` runs a single-node devnet with Ethereum JSON-RPC;
+    /// `gloam node import|export` moves RLP chain files in and out of a datadir.
+    Node(node_cmd::NodeArgs),
 }
 
 #[derive(Args, Debug)]
@@ -115,6 +119,7 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
         Command::Devices { verbose, json } => devices::run(engine_config(&cli.backend)?, verbose, json),
         Command::Bench(a) => bench(a),
         Command::Kzg(a) => kzg::run(engine_config(&cli.backend)?, a),
+        Command::Node(a) => node_cmd::run(engine_config(&cli.backend)?, a),
     }
 }
 

@@ -20,7 +20,7 @@ use crate::exec::{self, BlockContext, Mode, RecoveredTx};
 use crate::genesis::{ChainSpec, GenesisState};
 use crate::pool::{PoolConfig, PoolError, TxPool};
 use crate::recover;
-use crate::state::WorldState;
+use crate::state::{AccountData, HistoricalView, StateDiff, WorldState};
 use crate::store::{Store, StoreError, StoredBlock};
 
 /// geth's limit on one transaction's encoded size (4 × 32 KiB).
@@ -68,7 +68,7 @@ pub enum CallError {
     Halt(String),
     #[error("{0}")]
     Invalid(String),
-    #[error("state at block {0} is not kept; this node serves the latest state only")]
+    #[error("state at block {0} is no longer kept (this node keeps the state of the last {STATE_HISTORY} blocks)")]
     StateUnavailable(u64),
 }
 
@@ -98,7 +98,13 @@ struct Head {
     state: WorldState,
     header: Header,
     hash: B256,
+    /// Undo diffs of the most recent blocks (back = the head block's), for queries at recent
+    /// block numbers.
+    undos: VecDeque<StateDiff>,
 }
+
+/// How many recent blocks' states stay queryable (geth keeps 128 in memory as well).
+pub const STATE_HISTORY: usize = 128;
 
 /// Timing of one produced block (for logs and `gloam bench node`).
 #[derive(Clone, Debug, Default)]
@@ -183,7 +189,7 @@ impl Chain {
         let journal_path = config.datadir.join("pool.journal");
         let chain = Arc::new(Chain {
             spec: genesis.spec,
-            head: RwLock::new(Head { state, header, hash }),
+            head: RwLock::new(Head { state, header, hash, undos: VecDeque::new() }),
             store,
             pool: Mutex::new(TxPool::new(config.pool.clone())),
             produce_lock: Mutex::new(()),
@@ -469,6 +475,10 @@ impl Chain {
         let commit = t2.elapsed();
         head.header = header;
         head.hash = hash;
+        head.undos.push_back(undo);
+        while head.undos.len() > STATE_HISTORY {
+            head.undos.pop_front();
+        }
         head.state.set_block_hash(ctx.number, hash);
         let size = alloy_rlp::Encodable::length(&block);
         let stored = Arc::new(StoredBlock { block, hash, senders, receipts, size });
@@ -593,27 +603,76 @@ impl Chain {
         Ok(self.store.block_rlp(number)?)
     }
 
-    /// The context a call at the latest state runs in (the next block's).
-    fn call_context(&self, block: Option<u64>) -> Result<BlockContext, CallError> {
+    /// Runs `f` on the state as of block `block` (`None`: latest). Recent blocks only.
+    pub fn with_view<R>(&self, block: Option<u64>, f: impl FnOnce(&HistoricalView<'_>) -> R) -> Result<R, CallError> {
         let head = self.head.read();
-        if let Some(n) = block {
-            if n != head.header.number {
-                return Err(CallError::StateUnavailable(n));
-            }
+        let head_n = head.header.number;
+        let k = match block {
+            None => 0,
+            Some(n) if n > head_n => return Err(CallError::Invalid(format!("block {n} is not mined yet"))),
+            Some(n) => (head_n - n) as usize,
+        };
+        if k > head.undos.len() {
+            return Err(CallError::StateUnavailable(block.unwrap_or(head_n)));
         }
-        let mut ctx = self.next_context(&head, None);
-        // Calls see the head block's number/timestamp, as geth's eth_call at "latest" does.
-        ctx.number = head.header.number;
-        ctx.timestamp = head.header.timestamp;
-        ctx.base_fee = head.header.base_fee_per_gas.unwrap_or(0);
-        Ok(ctx)
+        let undos: Vec<&StateDiff> = head.undos.iter().skip(head.undos.len() - k).collect();
+        Ok(f(&HistoricalView { latest: &head.state, undos }))
     }
 
-    /// `eth_call`: runs `env` on the latest state and returns the output.
-    pub fn call(&self, env: TxEnv, block: Option<u64>) -> Result<Bytes, CallError> {
+    pub fn account_at(&self, address: &Address, block: Option<u64>) -> Result<Option<AccountData>, CallError> {
+        self.with_view(block, |v| v.account(address))
+    }
+
+    pub fn storage_at(&self, address: &Address, slot: U256, block: Option<u64>) -> Result<U256, CallError> {
+        self.with_view(block, |v| v.storage_at(address, slot))
+    }
+
+    pub fn code_at(&self, address: &Address, block: Option<u64>) -> Result<Bytes, CallError> {
+        let acc = self.account_at(address, block)?;
+        Ok(match acc {
+            Some(a) => {
+                self.with_state(|s| s.code_by_hash(&a.code_hash).map(|c| c.original_bytes()).unwrap_or_default())
+            }
+            None => Bytes::new(),
+        })
+    }
+
+    /// The context a call at `block` runs in: that block's number, timestamp and base fee
+    /// (as geth's eth_call does).
+    fn call_context(&self, block: Option<u64>) -> Result<BlockContext, CallError> {
+        let header = match block {
+            None => self.head.read().header.clone(),
+            Some(n) => self
+                .block_by_number(n)
+                .map_err(|e| CallError::Invalid(e.to_string()))?
+                .ok_or_else(|| CallError::Invalid(format!("block {n} is not mined yet")))?
+                .block
+                .header
+                .clone(),
+        };
+        let mut seed = header.parent_hash.to_vec();
+        seed.extend_from_slice(&header.number.to_be_bytes());
+        Ok(BlockContext {
+            number: header.number,
+            timestamp: header.timestamp,
+            beneficiary: header.beneficiary,
+            gas_limit: header.gas_limit,
+            base_fee: header.base_fee_per_gas.unwrap_or(0),
+            prev_randao: header.mix_hash,
+            parent_hash: header.parent_hash,
+            chain_id: self.spec.chain_id,
+        })
+    }
+
+    /// `eth_call`: runs `env` on the state at `block` (latest when `None`) and returns the output.
+    pub fn call(&self, mut env: TxEnv, block: Option<u64>) -> Result<Bytes, CallError> {
         let ctx = self.call_context(block)?;
-        let head = self.head.read();
-        match exec::simulate(&head.state, &ctx, env, false).map_err(CallError::Invalid)? {
+        if env.gas_limit == 0 {
+            // No gas given: the block gas limit (geth caps calls at its RPC gas cap the same way).
+            env.gas_limit = ctx.gas_limit;
+        }
+        let r = self.with_view(block, |v| exec::simulate(v, &ctx, env, false))?;
+        match r.map_err(CallError::Invalid)? {
             ExecutionResult::Success { output, .. } => Ok(output.into_data()),
             ExecutionResult::Revert { output, .. } => Err(CallError::Revert(output)),
             ExecutionResult::Halt { reason, .. } => Err(CallError::Halt(format!("{reason:?}"))),
@@ -623,42 +682,42 @@ impl Chain {
     /// `eth_estimateGas`: the smallest gas limit with which `env` succeeds (binary search).
     pub fn estimate_gas(&self, mut env: TxEnv, block: Option<u64>) -> Result<u64, CallError> {
         let ctx = self.call_context(block)?;
-        let head = self.head.read();
-        let mut hi = if env.gas_limit == 0 { ctx.gas_limit } else { env.gas_limit.min(ctx.gas_limit) };
-        if env.gas_price > 0 {
-            // Cap by what the caller can pay for.
-            let balance = head.state.balance(&env.caller);
-            let avail = balance.saturating_sub(env.value) / U256::from(env.gas_price);
-            hi = hi.min(avail.try_into().unwrap_or(u64::MAX));
-        }
-        let run = |gas: u64, env: &mut TxEnv| {
-            env.gas_limit = gas;
-            exec::simulate(&head.state, &ctx, env.clone(), false)
-        };
-        let first = run(hi, &mut env).map_err(CallError::Invalid)?;
-        let used = match first {
-            ExecutionResult::Success { ref gas, .. } => gas.tx_gas_used(),
-            ExecutionResult::Revert { output, .. } => return Err(CallError::Revert(output)),
-            ExecutionResult::Halt { reason, .. } => {
-                return Err(CallError::Halt(format!(
-                    "gas required exceeds allowance ({hi}) or always failing: {reason:?}"
-                )))
+        self.with_view(block, |view| {
+            let mut hi = if env.gas_limit == 0 { ctx.gas_limit } else { env.gas_limit.min(ctx.gas_limit) };
+            if env.gas_price > 0 {
+                // Cap by what the caller can pay for.
+                let balance = view.account(&env.caller).map(|a| a.balance).unwrap_or_default();
+                let avail = balance.saturating_sub(env.value) / U256::from(env.gas_price);
+                hi = hi.min(avail.try_into().unwrap_or(u64::MAX));
             }
-        };
-        // Success at `used` is common (no refunds / 63/64 effects); try it first.
-        let mut lo = used.saturating_sub(1);
-        if let Ok(ExecutionResult::Success { .. }) = run(used, &mut env) {
-            return Ok(used);
-        }
-        lo = lo.max(used);
-        while lo + 1 < hi {
-            let mid = lo + (hi - lo) / 2;
-            match run(mid, &mut env) {
-                Ok(ExecutionResult::Success { .. }) => hi = mid,
-                _ => lo = mid,
+            let run = |gas: u64, env: &mut TxEnv| {
+                env.gas_limit = gas;
+                exec::simulate(view, &ctx, env.clone(), false)
+            };
+            let first = run(hi, &mut env).map_err(CallError::Invalid)?;
+            let used = match first {
+                ExecutionResult::Success { ref gas, .. } => gas.tx_gas_used(),
+                ExecutionResult::Revert { output, .. } => return Err(CallError::Revert(output)),
+                ExecutionResult::Halt { reason, .. } => {
+                    return Err(CallError::Halt(format!(
+                        "gas required exceeds allowance ({hi}) or always failing: {reason:?}"
+                    )))
+                }
+            };
+            // Success at `used` is common (no refunds / 63/64 effects); try it first.
+            if let Ok(ExecutionResult::Success { .. }) = run(used, &mut env) {
+                return Ok(used);
             }
-        }
-        Ok(hi)
+            let mut lo = used;
+            while lo + 1 < hi {
+                let mid = lo + (hi - lo) / 2;
+                match run(mid, &mut env) {
+                    Ok(ExecutionResult::Success { .. }) => hi = mid,
+                    _ => lo = mid,
+                }
+            }
+            Ok(hi)
+        })?
     }
 
     /// Writes the pool to the journal on a clean shutdown.

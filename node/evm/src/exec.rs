@@ -259,8 +259,8 @@ fn wrap_receipt(tx: &TxEnvelope, r: ReceiptWithBloom<Receipt<Log>>) -> ReceiptEn
 
 /// A read-only call or gas estimate against `state` (nonce and balance checks relaxed the way
 /// `eth_call` expects: the caller need not hold funds when no gas price is given).
-pub fn simulate(
-    state: &WorldState,
+pub fn simulate<DB: revm::database_interface::DatabaseRef<Error = StateError>>(
+    state: DB,
     ctx: &BlockContext,
     env: TxEnv,
     check_nonce: bool,

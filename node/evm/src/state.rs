@@ -308,3 +308,64 @@ impl DatabaseRef for WorldState {
         Ok(self.block_hashes.get(&number).copied().unwrap_or_default())
     }
 }
+
+/// The state as of an earlier block: the latest state seen through the undo diffs of the blocks
+/// after it (oldest first). The first undo that mentions a key holds its value at that block.
+#[derive(Debug)]
+pub struct HistoricalView<'a> {
+    pub latest: &'a WorldState,
+    /// Undo diffs of blocks `n+1..=head`, oldest first.
+    pub undos: Vec<&'a StateDiff>,
+}
+
+impl HistoricalView<'_> {
+    pub fn account(&self, address: &Address) -> Option<AccountData> {
+        for u in &self.undos {
+            if let Some(a) = u.accounts.get(address) {
+                return a.clone();
+            }
+        }
+        self.latest.account(address).cloned()
+    }
+
+    pub fn storage_at(&self, address: &Address, slot: U256) -> U256 {
+        for u in &self.undos {
+            if let Some(v) = u.storage.get(&(*address, slot)) {
+                return *v;
+            }
+            if u.wiped.contains(address) {
+                return U256::ZERO;
+            }
+        }
+        self.latest.storage_at(address, slot)
+    }
+}
+
+impl DatabaseRef for HistoricalView<'_> {
+    type Error = StateError;
+
+    fn basic_ref(&self, address: Address) -> Result<Option<AccountInfo>, Self::Error> {
+        Ok(self.account(&address).map(|a| {
+            let code_hash = if a.code_hash == B256::ZERO { KECCAK_EMPTY } else { a.code_hash };
+            AccountInfo {
+                balance: a.balance,
+                nonce: a.nonce,
+                code_hash,
+                account_id: None,
+                code: self.latest.code.get(&code_hash).cloned(),
+            }
+        }))
+    }
+
+    fn code_by_hash_ref(&self, code_hash: B256) -> Result<Bytecode, Self::Error> {
+        self.latest.code_by_hash_ref(code_hash)
+    }
+
+    fn storage_ref(&self, address: Address, index: U256) -> Result<U256, Self::Error> {
+        Ok(self.storage_at(&address, index))
+    }
+
+    fn block_hash_ref(&self, number: u64) -> Result<B256, Self::Error> {
+        self.latest.block_hash_ref(number)
+    }
+}

@@ -1,0 +1,252 @@
+//! `gloam node`: the EVM execution environment as a single-node devnet, plus `import`/`export`
+//! of RLP chain files.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Duration;
+
+use clap::{Args, Subcommand};
+use gloam_engine::{Engine, EngineConfig};
+use gloam_evm::chain::{Chain, ChainConfig};
+use gloam_evm::genesis::{self, GenesisState};
+use gloam_evm::pool::PoolConfig;
+
+#[derive(Args, Debug)]
+pub struct NodeArgs {
+    #[command(subcommand)]
+    action: Option<NodeAction>,
+    #[command(flatten)]
+    chain: ChainOpts,
+    /// Run the single-node devnet (10 prefunded accounts from the standard test mnemonic).
+    #[arg(long)]
+    dev: bool,
+    /// JSON-RPC address (HTTP and WebSocket on one port). Port 0 picks a free port.
+    #[arg(long, default_value = "127.0.0.1:8545")]
+    rpc_addr: SocketAddr,
+    /// Block time: `0` mines as soon as transactions are pending; otherwise a duration such as
+    /// `2s` or `500ms` (a block every interval, empty or not).
+    #[arg(long, default_value = "0", value_parser = parse_duration)]
+    block_time: Duration,
+    /// Most transactions one sender may have in the pool.
+    #[arg(long, default_value_t = PoolConfig::default().max_per_sender)]
+    pool_per_sender: usize,
+    /// Most transactions in the pool.
+    #[arg(long, default_value_t = PoolConfig::default().max_total)]
+    pool_total: usize,
+    /// Maximum simultaneous RPC connections.
+    #[arg(long, default_value_t = 1000)]
+    rpc_max_connections: u32,
+}
+
+/// Options that pick the chain (shared by run, import and export).
+#[derive(Args, Debug, Clone)]
+pub struct ChainOpts {
+    /// Data directory (redb database and transaction-pool journal).
+    #[arg(long, default_value = "./gloam-data", global = true)]
+    datadir: PathBuf,
+    /// Chain id of the dev chain (ignored with --genesis, which carries its own).
+    #[arg(long, default_value_t = genesis::DEV_CHAIN_ID, global = true)]
+    chain_id: u64,
+    /// Block gas limit of the dev chain.
+    #[arg(long, default_value_t = genesis::DEV_GAS_LIMIT, global = true)]
+    gas_limit: u64,
+    /// A geth-style genesis.json instead of the dev genesis.
+    #[arg(long, global = true)]
+    genesis: Option<PathBuf>,
+}
+
+#[derive(Subcommand, Debug)]
+enum NodeAction {
+    /// Import RLP-encoded blocks (geth's chain.rlp format) with full validation.
+    Import {
+        /// The chain file (concatenated RLP blocks).
+        file: PathBuf,
+    },
+    /// Export the chain as concatenated RLP blocks.
+    Export {
+        /// Output file.
+        file: PathBuf,
+        /// First block (default 0, the genesis).
+        #[arg(long, default_value_t = 0)]
+        from: u64,
+        /// Last block (default: head).
+        #[arg(long)]
+        to: Option<u64>,
+    },
+}
+
+fn parse_duration(s: &str) -> Result<Duration, String> {
+    let s = s.trim();
+    if s == "0" {
+        return Ok(Duration::ZERO);
+    }
+    let (num, unit) = s.find(|c: char| !c.is_ascii_digit() && c != '.').map(|i| s.split_at(i)).unwrap_or((s, "s"));
+    let v: f64 = num.parse().map_err(|_| format!("bad duration {s:?} (examples: 0, 500ms, 2s)"))?;
+    let secs = match unit {
+        "ms" => v / 1e3,
+        "s" | "" => v,
+        "m" => v * 60.0,
+        _ => return Err(format!("bad duration unit in {s:?} (ms, s, m)")),
+    };
+    Ok(Duration::from_secs_f64(secs))
+}
+
+fn load_genesis(opts: &ChainOpts) -> Result<GenesisState, String> {
+    match &opts.genesis {
+        Some(p) => {
+            let text = std::fs::read_to_string(p).map_err(|e| format!("{}: {e}", p.display()))?;
+            genesis::genesis_from_json(&text).map_err(|e| e.to_string())
+        }
+        None => Ok(genesis::dev_genesis(opts.chain_id, 10, opts.gas_limit)),
+    }
+}
+
+fn open_chain(opts: &ChainOpts, pool: PoolConfig) -> Result<Arc<Chain>, String> {
+    let g = load_genesis(opts)?;
+    let config = ChainConfig { datadir: opts.datadir.clone(), pool, block_cache: 256 };
+    Chain::open(config, g).map_err(|e| format!("{}: {e}", opts.datadir.display()))
+}
+
+pub fn run(engine_cfg: EngineConfig, a: NodeArgs) -> Result<ExitCode, String> {
+    let engine = Arc::new(Engine::new(engine_cfg));
+    gloam_evm::crypto::install(engine.clone())?;
+    let pool = PoolConfig { max_per_sender: a.pool_per_sender, max_total: a.pool_total, ..PoolConfig::default() };
+    match a.action {
+        Some(NodeAction::Import { file }) => {
+            let chain = open_chain(&a.chain, pool)?;
+            let bytes = std::fs::read(&file).map_err(|e| format!("{}: {e}", file.display()))?;
+            let mut last = std::time::Instant::now();
+            let report = gloam_evm::rlp_file::import(&chain, &bytes, |done, total| {
+                if last.elapsed() > Duration::from_secs(2) || done == total {
+                    eprintln!("import: {done}/{total} blocks");
+                    last = std::time::Instant::now();
+                }
+            });
+            chain.shutdown();
+            match report {
+                Ok(r) => {
+                    println!(
+                        "imported {} blocks ({} already known), {} transactions, {} gas in {:.2}s; head #{}",
+                        r.imported,
+                        r.skipped_known,
+                        r.transactions,
+                        r.gas,
+                        r.seconds,
+                        chain.head_number()
+                    );
+                    Ok(ExitCode::SUCCESS)
+                }
+                Err(e) => {
+                    eprintln!("import failed: {e} (head stays #{})", chain.head_number());
+                    Ok(ExitCode::from(1))
+                }
+            }
+        }
+        Some(NodeAction::Export { file, from, to }) => {
+            let chain = open_chain(&a.chain, pool)?;
+            let mut out =
+                std::io::BufWriter::new(std::fs::File::create(&file).map_err(|e| format!("{}: {e}", file.display()))?);
+            let n = gloam_evm::rlp_file::export(&chain, &mut out, from, to)?;
+            std::io::Write::flush(&mut out).map_err(|e| e.to_string())?;
+            println!("exported {n} blocks to {}", file.display());
+            Ok(ExitCode::SUCCESS)
+        }
+        None => {
+            if !a.dev && a.chain.genesis.is_none() {
+                return Err("`gloam node` needs --dev (single-node devnet) or --genesis FILE".into());
+            }
+            run_node(engine, a, pool)
+        }
+    }
+}
+
+fn describe_engine(engine: &Engine) -> String {
+    engine
+        .probes()
+        .iter()
+        .map(|p| match &p.result {
+            Ok(info) => format!("{:?}: {}{}", p.kind, info.name, if info.is_software { " (software)" } else { "" }),
+            Err(e) => format!("{:?}: unavailable ({e})", p.kind),
+        })
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+fn run_node(engine: Arc<Engine>, a: NodeArgs, pool: PoolConfig) -> Result<ExitCode, String> {
+    let chain = open_chain(&a.chain, pool)?;
+    let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().map_err(|e| e.to_string())?;
+    let (head, hash) = chain.head_header();
+    println!(
+        "gloam node{} — chain id {}, block time {}, gas limit {}",
+        if a.dev { " --dev" } else { "" },
+        chain.chain_id(),
+        if a.block_time.is_zero() { "on demand".to_string() } else { format!("{:?}", a.block_time) },
+        head.gas_limit
+    );
+    println!("engine: {}", describe_engine(&engine));
+    println!(
+        "crypto: sender recovery = gloam-sig secp256k1 batch (CPU, {} threads); precompiles 0x01 ECRECOVER and 0x0a KZG point evaluation = gloam engine",
+        rayon::current_num_threads()
+    );
+    println!("datadir: {} (head #{} {})", a.chain.datadir.display(), head.number, hash);
+    if a.dev && a.chain.genesis.is_none() {
+        println!("accounts (mnemonic \"{}\", m/44'/60'/0'/0/i, 10000 ETH each):", genesis::DEV_MNEMONIC);
+        for i in 0..10 {
+            let s = genesis::dev_signer(i);
+            println!("  ({i}) {}  key 0x{}", s.address(), hex::encode(s.to_bytes()));
+        }
+    }
+    let result: Result<(), String> = rt.block_on(async {
+        let cfg = gloam_evm::rpc::RpcConfig { addr: a.rpc_addr, max_connections: a.rpc_max_connections };
+        let (handle, addr) =
+            gloam_evm::rpc::start(chain.clone(), &cfg).await.map_err(|e| format!("rpc {}: {e}", a.rpc_addr))?;
+        println!("rpc: http://{addr}");
+        println!("ws: ws://{addr}");
+        let producer = tokio::spawn(produce(chain.clone(), a.block_time));
+        tokio::select! {
+            r = tokio::signal::ctrl_c() => { r.map_err(|e| e.to_string())?; }
+            r = producer => { r.map_err(|e| e.to_string())??; }
+        }
+        eprintln!("shutting down: stopping RPC, flushing the pool journal");
+        let _ = handle.stop();
+        handle.stopped().await;
+        Ok(())
+    });
+    chain.shutdown();
+    result?;
+    println!("stopped cleanly at head #{}", chain.head_number());
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn produce(chain: Arc<Chain>, block_time: Duration) -> Result<(), String> {
+    loop {
+        if block_time.is_zero() {
+            // Mine whenever transactions are pending; check at least every second.
+            let notified = chain.tx_arrived.notified();
+            if chain.pool_len() == 0 {
+                let _ = tokio::time::timeout(Duration::from_secs(1), notified).await;
+            }
+        } else {
+            tokio::time::sleep(block_time).await;
+        }
+        let c = chain.clone();
+        let allow_empty = !block_time.is_zero();
+        let r = tokio::task::spawn_blocking(move || c.produce_block(allow_empty)).await.map_err(|e| e.to_string())?;
+        match r {
+            Ok(Some((b, t))) => println!(
+                "block #{} {} txs={} gas={} exec={:.1}ms root={:.1}ms commit={:.1}ms",
+                b.block.header.number,
+                b.hash,
+                t.txs,
+                t.gas,
+                t.execute.as_secs_f64() * 1e3,
+                t.state_root.as_secs_f64() * 1e3,
+                t.commit.as_secs_f64() * 1e3
+            ),
+            Ok(None) => {}
+            Err(e) => return Err(format!("block production failed: {e}")),
+        }
+    }
+}
