@@ -129,14 +129,14 @@ throughput() { # impl url outfile [extra args]
 }
 # anvil's automine stalls under concurrent submission (ready transactions stay pending until the next
 # arrival); --nudge lets rpc_throughput call evm_mine after 1 s without progress. Never used for gloam.
-GLOAM_TP_ARGS=(); [ -z "$GLOAM" ] && GLOAM_TP_ARGS=(--nudge)
+STANDIN_ARGS=(); [ -z "$GLOAM" ] && STANDIN_ARGS=(--nudge)
 
 WS_ARGS=(); [ -n "$GLOAM_WS" ] && WS_ARGS=(--ws "$GLOAM_WS")
 run_step "e2e_ethers ($NAME)" node e2e_ethers.mjs --rpc "$GLOAM_URL" "${WS_ARGS[@]}"
 run_step "e2e_web3 ($NAME)" "$PY" e2e_web3.py --rpc "$GLOAM_URL"
 run_step "diff_anvil ($NAME vs anvil)" node diff_anvil.mjs --a "$GLOAM_URL" --b "$ANVIL_URL" --name-a "$NAME" --name-b anvil
-run_step "load ($NAME, 64 clients, 5 s)" node load.mjs --rpc "$GLOAM_URL" --clients 64 --duration 5
-run_step "rpc_throughput ($NAME, $COUNT)" throughput "$NAME" "$GLOAM_URL" "$WORK/tp-gloam.json" "${GLOAM_TP_ARGS[@]}"
+run_step "load ($NAME, 64 clients, 5 s)" node load.mjs --rpc "$GLOAM_URL" --clients 64 --duration 5 "${STANDIN_ARGS[@]}"
+run_step "rpc_throughput ($NAME, $COUNT)" throughput "$NAME" "$GLOAM_URL" "$WORK/tp-gloam.json" "${STANDIN_ARGS[@]}"
 run_step "rpc_throughput (anvil, $COUNT)" throughput anvil "$ANVIL_URL" "$WORK/tp-anvil.json" --nudge
 
 RATIO=""
