@@ -67,3 +67,19 @@ fn radix_shape_errors() {
     c.blocks[1].data.pop();
     assert!(f.server.add_radix(&a, &c).is_err());
 }
+
+#[test]
+fn euint8_sub_wraps_and_decrypts() {
+    let f = fixture();
+    let seed = 0x7375_6238u64;
+    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    let (_, mut enc) = generators(seed as u128);
+    let mut cases = vec![(0u8, 1u8), (5, 200), (128, 128)];
+    cases.push((rng.gen::<u8>(), rng.gen::<u8>()));
+    for (x, y) in cases {
+        let a = encrypt_u8(f, x, &mut enc);
+        let b = encrypt_u8(f, y, &mut enc);
+        let diff = f.server.sub_radix(&a, &b).unwrap();
+        assert_eq!(decrypt_u8(f, &diff), x.wrapping_sub(y), "seed {seed:#x}: {x} - {y}");
+    }
+}
