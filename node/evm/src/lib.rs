@@ -19,6 +19,7 @@ pub mod rlp_file;
 pub mod rpc;
 pub mod state;
 pub mod store;
+pub mod testutil;
 
 pub use chain::{Chain, ChainConfig, ChainError, SubmitError};
 pub use genesis::{dev_genesis, dev_signer, genesis_from_json, GenesisState, DEV_MNEMONIC};
