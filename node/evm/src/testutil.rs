@@ -116,3 +116,13 @@ pub fn test_signer(i: u64) -> PrivateKeySigner {
     let k = alloy_primitives::keccak256(&seed);
     PrivateKeySigner::from_bytes(&k).expect("a keccak output is a valid key with overwhelming probability")
 }
+
+/// The EIP-2718 bytes of a transaction (what `eth_sendRawTransaction` takes).
+pub fn encode(tx: &TxEnvelope) -> Vec<u8> {
+    alloy_eips::eip2718::Encodable2718::encoded_2718(tx)
+}
+
+/// `0x`-prefixed hex of the EIP-2718 bytes.
+pub fn encode_hex(tx: &TxEnvelope) -> String {
+    format!("0x{}", hex::encode(encode(tx)))
+}
