@@ -238,7 +238,12 @@ async function main() {
     addSlots(failedAddr, [slotHex(0), slotHex(2)]);
   }
 
-  // EIP-7702: E (never funded) delegates to Store; D0 sponsors the type-4 tx that calls into E.
+  // EIP-7702: E delegates to Store; D0 sponsors the type-4 tx that calls into E.
+  // E is funded first. EIP-7702 step 7 refunds PER_EMPTY_ACCOUNT_COST - PER_AUTH_BASE_COST only
+  // when the authority "exists in the trie" (geth: StateDB.Exist); anvil's in-memory backend
+  // reports every address as existing and refunds for a never-seen authority too, so a fresh E
+  // would differ by 12,500 gas. gloam follows the EIP/geth; with E existing both agree.
+  add('fund the EIP-7702 authority E', D0, { to: E.address, value: 1000n, gasLimit: 21000n }, { status: 1, gasUsed: 21000n });
   const auth = E.authorizeSync({ address: storeAddr, nonce: 0n, chainId: CHAIN_ID });
   add('EIP-7702 set-code + call (sponsored)', D0, {
     type: 4, to: E.address, data: storeI.encodeFunctionData('set', [9, 99]), gasLimit: 300000n, authorizationList: [auth],
