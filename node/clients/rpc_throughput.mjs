@@ -149,7 +149,14 @@ if (!isMainThread) {
           await rpc(URL_, 'evm_mine', []).catch((e) => { failure ??= `evm_mine: ${e.message}`; });
         }
         if (Date.now() - lastProgress > args['stall-s'] * 1000) {
-          const stuck = senders.map((s, i) => `${s.address}: mined nonce ${minedNonce[i]}, target ${target[i]}`);
+          const stuck = [];
+          for (const [i, s] of senders.entries()) {
+            if (minedNonce[i] >= target[i]) continue;
+            // is the next transaction still known to the node, or was it dropped after being accepted?
+            const h = Transaction.from(signed[i][minedNonce[i] - startNonce[i]]).hash;
+            const known = await rpc(URL_, 'eth_getTransactionByHash', [h]).catch(() => null);
+            stuck.push(`${s.address}: mined nonce ${minedNonce[i]}, target ${target[i]}; next tx ${h} ${known ? 'is known to the node' : 'is UNKNOWN to the node (dropped after eth_sendRawTransaction accepted it)'}`);
+          }
           failure ??= `no transaction mined for ${args['stall-s']} s (${mined}/${N} mined, ${accepted} sent):\n  ${stuck.join('\n  ')}`;
           break;
         }
