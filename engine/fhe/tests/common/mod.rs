@@ -233,6 +233,17 @@ impl Fixture {
         fft
     }
 
+    /// tfhe's switched body (centered or plain) of a KS32 ciphertext.
+    pub fn oracle_ms_body(&self, input: &[u32], centered: bool) -> usize {
+        let ct = LweCiphertext::from_container(input, ks_modulus(&self.params));
+        let log_modulus = PolynomialSize(self.params.polynomial_size).to_blind_rotation_input_modulus_log();
+        if centered {
+            lwe_ciphertext_centered_binary_modulus_switch::<u32, usize, _>(ct, log_modulus).body()
+        } else {
+            lwe_ciphertext_modulus_switch::<u32, usize, _>(ct, log_modulus).body()
+        }
+    }
+
     /// tfhe's own LUT builder, to check ours.
     pub fn tfhe_lut_from_fn(&self, f: impl Fn(u64) -> u64) -> Vec<u64> {
         let space = (self.params.message_modulus * self.params.carry_modulus) as usize;
