@@ -110,16 +110,10 @@ impl ServerKey {
         let split = self.many_lut(&[&digit, &state])?;
         let mut digits = Vec::with_capacity(blocks);
         let mut states = Vec::with_capacity(blocks);
-        // The many-LUT path has no batch entry yet; run it in parallel here.
-        {
-            use rayon::prelude::*;
-            let outs: Result<Vec<Vec<LweCiphertext>>, FheError> =
-                sums.par_iter().map(|s| self.keyswitch_bootstrap_many(s, &split)).collect();
-            for mut pair in outs? {
-                let st = pair.pop().expect("two outputs");
-                digits.push(pair.pop().expect("two outputs"));
-                states.push(st);
-            }
+        for mut pair in self.bootstrap_many_batch(&sums, &split)? {
+            let st = pair.pop().expect("two outputs");
+            digits.push(pair.pop().expect("two outputs"));
+            states.push(st);
         }
         // 2. Prefix over states: combine(hi, lo) = lo if hi is PROPAGATE else hi, with x = 3·hi + lo.
         let combine = self.lut(|x| {

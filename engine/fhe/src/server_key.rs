@@ -103,6 +103,22 @@ impl ServerKey {
         self.bsk.bootstrap_u32_many(&small, many, self.modulus_switch)
     }
 
+    /// Keyswitch + one bootstrap per input with a many-LUT, in parallel; output i holds the
+    /// `many.function_count` results of input i.
+    pub fn bootstrap_many_batch(
+        &self,
+        inputs: &[LweCiphertext],
+        many: &ManyLut,
+    ) -> Result<Vec<Vec<LweCiphertext>>, FheError> {
+        let big = self.params.big_lwe_dimension() + 1;
+        for ct in inputs {
+            if ct.data.len() != big {
+                return Err(FheError::Length { what: "batch input", expected: big, got: ct.data.len() });
+            }
+        }
+        inputs.par_iter().map(|ct| self.keyswitch_bootstrap_many(ct, many)).collect()
+    }
+
     pub fn keyswitch(&self, input: &LweCiphertext) -> Result<LweCiphertext32, FheError> {
         self.ksk.keyswitch(input)
     }
