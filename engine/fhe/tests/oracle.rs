@@ -174,10 +174,13 @@ fn many_lut_bytes_match_tfhe_and_decrypt() {
     for count in [2usize, 4] {
         let many = f.server.many_lut(&fns[..count]).unwrap();
         assert_eq!(many.max_input, space(f) / count as u64 - 1);
-        for _ in 0..2 {
-            let m = rng.gen_range(0..=many.max_input);
-            let ct = f.encrypt_big(m, &mut enc);
-            let outs = f.server.keyswitch_bootstrap_many(&ct, &many).unwrap();
+        let msgs: Vec<u64> = (0..2).map(|_| rng.gen_range(0..=many.max_input)).collect();
+        let cts: Vec<LweCiphertext> = msgs.iter().map(|&m| f.encrypt_big(m, &mut enc)).collect();
+        let batch = f.server.bootstrap_many_batch(&cts, &many).unwrap();
+        for (i, (&m, ct)) in msgs.iter().zip(&cts).enumerate() {
+            let outs = f.server.keyswitch_bootstrap_many(ct, &many).unwrap();
+            assert_eq!(batch[i], outs, "seed {seed:#x} count {count}: batch vs single");
+            let ct = ct.clone();
             let degrees: Vec<usize> = (0..count).map(|j| j * many.stride).collect();
             let oracle = f.oracle_many_u32(&f.oracle_ks(&ct), &many.lut, &degrees);
             assert_eq!(outs.len(), count);
