@@ -233,7 +233,14 @@ async fn produce(chain: Arc<Chain>, block_time: Duration) -> Result<(), String> 
         }
         let c = chain.clone();
         let allow_empty = !block_time.is_zero();
-        let r = tokio::task::spawn_blocking(move || c.produce_block(allow_empty)).await.map_err(|e| e.to_string())?;
+        let r = tokio::task::spawn_blocking(move || {
+            if !allow_empty {
+                c.settle(gloam_evm::chain::ON_DEMAND_BATCH_WINDOW);
+            }
+            c.produce_block(allow_empty)
+        })
+        .await
+        .map_err(|e| e.to_string())?;
         match r {
             Ok(Some((b, t))) => println!(
                 "block #{} {} txs={} gas={} exec={:.1}ms root={:.1}ms commit={:.1}ms",

@@ -2,6 +2,7 @@
 
 pub mod kzg;
 pub mod msm;
+pub mod node;
 pub mod ntt;
 pub(crate) mod peers;
 pub mod sig;
@@ -13,8 +14,13 @@ use gloam_engine::{BackendKind, Engine, EngineConfig, Selection};
 use crate::{BenchError, BenchOptions, Record};
 
 /// Areas `gloam bench` knows, with the peer each table divides by.
-pub const AREAS: &[(&str, &str)] =
-    &[("msm", "blst/cpu"), ("ntt", "arkworks/cpu"), ("kzg", "c-kzg/cpu"), ("sig", "ed25519-zebra/cpu")];
+pub const AREAS: &[(&str, &str)] = &[
+    ("msm", "blst/cpu"),
+    ("ntt", "arkworks/cpu"),
+    ("kzg", "c-kzg/cpu"),
+    ("sig", "ed25519-zebra/cpu"),
+    ("node", "libsecp256k1/cpu"),
+];
 
 /// Peers each table may divide by, in order of preference: a table uses the first one it
 /// contains (so the secp256k1 table divides by libsecp256k1 and the BLS one by blst).
@@ -34,6 +40,7 @@ pub fn run(area: &str, opts: &BenchOptions) -> Result<Vec<Record>, BenchError> {
         "ntt" => ntt::run(opts, &engines),
         "kzg" => kzg::run(opts, &engines),
         "sig" => sig::run(opts, &engines),
+        "node" => node::run(opts),
         other => Err(BenchError::UnknownArea(
             other.to_string(),
             AREAS.iter().map(|(a, _)| *a).collect::<Vec<_>>().join(", "),

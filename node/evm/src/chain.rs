@@ -23,6 +23,9 @@ use crate::recover;
 use crate::state::{AccountData, HistoricalView, StateDiff, WorldState};
 use crate::store::{Store, StoreError, StoredBlock};
 
+/// How long on-demand block production lets a burst of submissions accumulate.
+pub const ON_DEMAND_BATCH_WINDOW: Duration = Duration::from_millis(20);
+
 /// geth's limit on one transaction's encoded size (4 × 32 KiB).
 pub const MAX_TX_SIZE: usize = 128 * 1024;
 /// EIP-3860 init-code limit.
@@ -235,15 +238,23 @@ impl Chain {
         for tx in survivors {
             self.journal_append(&alloy_eips::eip2718::Encodable2718::encoded_2718(&tx.tx));
         }
+        self.journal_flush();
         if restored > 0 {
             tracing::info!(restored, "transaction pool restored from journal");
         }
     }
 
+    /// Appends to the pool journal's buffer; [`Self::journal_flush`] hands it to the OS (one
+    /// write per submission call, not per transaction).
     fn journal_append(&self, raw: &[u8]) {
         if let Some(w) = self.journal.lock().as_mut() {
             let _ = w.write_all(&(raw.len() as u32).to_le_bytes());
             let _ = w.write_all(raw);
+        }
+    }
+
+    fn journal_flush(&self) {
+        if let Some(w) = self.journal.lock().as_mut() {
             let _ = w.flush();
         }
     }
@@ -286,7 +297,11 @@ impl Chain {
 
     /// Validates and pools one raw (EIP-2718) transaction; returns its hash.
     pub fn submit_raw(&self, raw: &[u8]) -> Result<B256, SubmitError> {
-        self.submit_raw_inner(raw, true)
+        let r = self.submit_raw_inner(raw, true);
+        if r.is_ok() {
+            self.journal_flush();
+        }
+        r
     }
 
     fn decode_checked(&self, raw: &[u8]) -> Result<TxEnvelope, SubmitError> {
@@ -364,7 +379,7 @@ impl Chain {
         let decoded: Vec<Result<TxEnvelope, SubmitError>> = raws.iter().map(|r| self.decode_checked(r)).collect();
         let ok: Vec<TxEnvelope> = decoded.iter().filter_map(|d| d.as_ref().ok().cloned()).collect();
         let mut senders = recover::recover_senders(&ok).into_iter();
-        decoded
+        let out = decoded
             .into_iter()
             .zip(raws)
             .map(|(d, raw)| {
@@ -373,7 +388,9 @@ impl Chain {
                 let hash = *tx.tx_hash();
                 self.admit(RecoveredTx { tx, sender, hash }, Some(raw))
             })
-            .collect()
+            .collect();
+        self.journal_flush();
+        out
     }
 
     // ---------------------------------------------------------------- production
@@ -392,6 +409,22 @@ impl Chain {
             prev_randao: keccak256(&seed),
             parent_hash: head.hash,
             chain_id: self.spec.chain_id,
+        }
+    }
+
+    /// Lets a burst of submissions settle before building a block on demand: returns once the
+    /// pool stops growing for a millisecond, or after `window`. Bigger blocks amortise the
+    /// per-block state root and the fsync of the commit.
+    pub fn settle(&self, window: Duration) {
+        let start = Instant::now();
+        let mut last = self.pool_len();
+        while start.elapsed() < window {
+            std::thread::sleep(Duration::from_millis(1));
+            let now = self.pool_len();
+            if now == last {
+                break;
+            }
+            last = now;
         }
     }
 

@@ -55,6 +55,19 @@ pub fn dev_genesis(chain_id: u64, accounts: u32, gas_limit: u64) -> GenesisState
     finish(chain_id, state, 0, gas_limit, Address::ZERO, Default::default(), B256::ZERO, INITIAL_BASE_FEE)
 }
 
+/// A dev-style genesis funding the given accounts (benchmarks and tests with many senders).
+pub fn genesis_with_accounts(
+    chain_id: u64,
+    gas_limit: u64,
+    accounts: impl IntoIterator<Item = (Address, U256)>,
+) -> GenesisState {
+    let mut state = WorldState::default();
+    for (address, balance) in accounts {
+        state.insert_account(address, AccountData { nonce: 0, balance, code_hash: alloy_trie::KECCAK_EMPTY });
+    }
+    finish(chain_id, state, 0, gas_limit, Address::ZERO, Default::default(), B256::ZERO, INITIAL_BASE_FEE)
+}
+
 /// A geth-style `genesis.json` (the `config.chainId` field gives the chain id).
 pub fn genesis_from_json(json: &str) -> Result<GenesisState, EvmError> {
     let g: alloy_genesis::Genesis =
