@@ -3,7 +3,8 @@
 #
 #   bash ci/test.sh            # from the repository root
 #
-# Installs (idempotent): Mesa's software Vulkan driver (lavapipe) so every WGSL kernel really
+# Installs (idempotent): the real Ethereum clients the node is tested with (ci/clients.sh: ethers,
+# solc-js and anvil from npm, web3.py from PyPI), Mesa's software Vulkan driver (lavapipe) so every WGSL kernel really
 # executes, and NVRTC 13 from PyPI (`nvidia-cuda-nvrtc`) so every CUDA source is compiled to
 # sm_80/sm_90 cubins without a GPU or a CUDA toolkit. CUDA *execution* tests skip loudly here;
 # `ci/gpu-check.sh` runs them on a GPU machine.
@@ -45,6 +46,9 @@ chmod 700 "$XDG_RUNTIME_DIR"
 # GPU tests must not skip in CI: a missing WebGPU adapter or NVRTC fails them.
 export CI="${CI:-true}"
 export RUST_BACKTRACE=1
+
+section "client packages (ethers, solc-js, anvil, web3.py) for the node's end-to-end tests"
+bash ci/clients.sh
 
 section "build"
 cargo build --workspace --all-targets --locked 2>&1 | tail -30
