@@ -103,6 +103,12 @@ fn expand_tail_twiddles(n: usize, fwd: &[u64], inv: &[u64]) -> ([Vec<u64>; 3], [
     (tf, ti)
 }
 
+/// AVX-512F usable (cached run-time detection; `GLOAM_FHE_NO_AVX512` forces the portable paths).
+pub fn has_avx512() -> bool {
+    static AVX512: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+    *AVX512.get_or_init(detect_avx512)
+}
+
 fn detect_avx512() -> bool {
     #[cfg(target_arch = "x86_64")]
     {
@@ -158,7 +164,7 @@ impl NegacyclicNtt {
         let psi_rev: Vec<u64> = (0..n).map(|i| pw[bit_reverse(i, bits)]).collect();
         let psi_inv_rev: Vec<u64> = (0..n).map(|i| pw_inv[bit_reverse(i, bits)]).collect();
         let (tail_fwd, tail_inv) = expand_tail_twiddles(n, &psi_rev, &psi_inv_rev);
-        Some(Self { n, psi_rev, psi_inv_rev, n_inv: inv(n as u64), avx512: detect_avx512(), tail_fwd, tail_inv })
+        Some(Self { n, psi_rev, psi_inv_rev, n_inv: inv(n as u64), avx512: has_avx512(), tail_fwd, tail_inv })
     }
 
     pub fn size(&self) -> usize {
