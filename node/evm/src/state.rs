@@ -56,6 +56,10 @@ pub struct WorldState {
     storage: HashMap<Address, HashMap<U256, U256>>,
     code: HashMap<B256, Bytecode>,
     storage_roots: HashMap<Address, B256>,
+    /// The account trie's key order, kept up to date so roots need no hashing of keys or sorting.
+    hashed_accounts: BTreeMap<B256, Address>,
+    /// Storage by hashed slot, in trie order (mirrors `storage`).
+    hashed_storage: HashMap<Address, BTreeMap<B256, U256>>,
     /// Recent block hashes for BLOCKHASH (the last 256).
     block_hashes: BTreeMap<u64, B256>,
 }
@@ -100,17 +104,37 @@ impl WorldState {
     /// Loads raw entries (from genesis or the store) without computing anything.
     pub fn insert_account(&mut self, address: Address, account: AccountData) {
         self.storage_roots.remove(&address);
-        self.accounts.insert(address, account);
+        if self.accounts.insert(address, account).is_none() {
+            self.hashed_accounts.insert(keccak256(address), address);
+        }
+    }
+
+    fn remove_account(&mut self, address: &Address) {
+        if self.accounts.remove(address).is_some() {
+            self.hashed_accounts.remove(&keccak256(address));
+        }
+        self.wipe_storage(address);
+    }
+
+    fn wipe_storage(&mut self, address: &Address) {
+        self.storage.remove(address);
+        self.hashed_storage.remove(address);
+        self.storage_roots.remove(address);
     }
 
     pub fn insert_storage(&mut self, address: Address, slot: U256, value: U256) {
         self.storage_roots.remove(&address);
+        let hashed = keccak256(slot.to_be_bytes::<32>());
         if value.is_zero() {
             if let Some(s) = self.storage.get_mut(&address) {
                 s.remove(&slot);
             }
+            if let Some(s) = self.hashed_storage.get_mut(&address) {
+                s.remove(&hashed);
+            }
         } else {
             self.storage.entry(address).or_default().insert(slot, value);
+            self.hashed_storage.entry(address).or_default().insert(hashed, value);
         }
     }
 
@@ -171,19 +195,12 @@ impl WorldState {
             self.code.entry(*hash).or_insert_with(|| Bytecode::new_raw(code.clone().into()));
         }
         for address in &diff.wiped {
-            self.storage.remove(address);
-            self.storage_roots.remove(address);
+            self.wipe_storage(address);
         }
         for (address, acc) in &diff.accounts {
             match acc {
-                Some(a) => {
-                    self.accounts.insert(*address, a.clone());
-                }
-                None => {
-                    self.accounts.remove(address);
-                    self.storage.remove(address);
-                    self.storage_roots.remove(address);
-                }
+                Some(a) => self.insert_account(*address, a.clone()),
+                None => self.remove_account(address),
             }
         }
         for ((address, slot), value) in &diff.storage {
@@ -220,17 +237,9 @@ impl WorldState {
         if let Some(r) = self.storage_roots.get(address) {
             return *r;
         }
-        let root = match self.storage.get(address) {
+        let root = match self.hashed_storage.get(address) {
             None => EMPTY_ROOT_HASH,
-            Some(slots) if slots.is_empty() => EMPTY_ROOT_HASH,
-            Some(slots) => {
-                let mut leaves: Vec<(B256, Vec<u8>)> = slots
-                    .iter()
-                    .filter(|(_, v)| !v.is_zero())
-                    .map(|(k, v)| (keccak256(k.to_be_bytes::<32>()), alloy_rlp::encode(v)))
-                    .collect();
-                trie_root(&mut leaves)
-            }
+            Some(slots) => sorted_trie_root(slots.iter().map(|(k, v)| (*k, alloy_rlp::encode(v)))),
         };
         self.storage_roots.insert(*address, root);
         root
@@ -238,16 +247,19 @@ impl WorldState {
 
     /// The state root over every account.
     pub fn state_root(&mut self) -> B256 {
-        let addresses: Vec<Address> = self.accounts.keys().copied().collect();
-        let mut leaves = Vec::with_capacity(addresses.len());
-        for address in addresses {
-            let storage_root = self.storage_root(&address);
-            let a = &self.accounts[&address];
-            let code_hash = if a.code_hash == B256::ZERO { KECCAK_EMPTY } else { a.code_hash };
-            let account = alloy_trie::TrieAccount { nonce: a.nonce, balance: a.balance, storage_root, code_hash };
-            leaves.push((keccak256(address), alloy_rlp::encode(account)));
+        let dirty: Vec<Address> =
+            self.accounts.keys().filter(|a| !self.storage_roots.contains_key(*a)).copied().collect();
+        for a in dirty {
+            self.storage_root(&a);
         }
-        trie_root(&mut leaves)
+        let leaves = self.hashed_accounts.iter().map(|(hashed, address)| {
+            let a = &self.accounts[address];
+            let code_hash = if a.code_hash == B256::ZERO { KECCAK_EMPTY } else { a.code_hash };
+            let storage_root = self.storage_roots[address];
+            let account = alloy_trie::TrieAccount { nonce: a.nonce, balance: a.balance, storage_root, code_hash };
+            (*hashed, alloy_rlp::encode(account))
+        });
+        sorted_trie_root(leaves)
     }
 
     /// Every account (for persistence of a genesis state).
@@ -261,6 +273,21 @@ impl WorldState {
 
     pub fn codes(&self) -> impl Iterator<Item = (&B256, &Bytecode)> {
         self.code.iter()
+    }
+}
+
+/// Root of a trie from leaves already in key order.
+pub fn sorted_trie_root(leaves: impl Iterator<Item = (B256, Vec<u8>)>) -> B256 {
+    let mut hb = HashBuilder::default();
+    let mut any = false;
+    for (k, v) in leaves {
+        hb.add_leaf(Nibbles::unpack(k), &v);
+        any = true;
+    }
+    if any {
+        hb.root()
+    } else {
+        EMPTY_ROOT_HASH
     }
 }
 
