@@ -145,6 +145,10 @@ fn batch_matches_tfhe_and_is_deterministic() {
     let out = f.server.bootstrap_batch(&inputs, &lut_refs).unwrap();
     let again = f.server.bootstrap_batch(&inputs, &lut_refs).unwrap();
     assert_eq!(out, again, "seed {seed:#x}: run-twice determinism");
+    // and independent of the thread count
+    let one_thread = rayon::ThreadPoolBuilder::new().num_threads(1).build().unwrap();
+    let serial = one_thread.install(|| f.server.bootstrap_batch(&inputs, &lut_refs).unwrap());
+    assert_eq!(out, serial, "seed {seed:#x}: 1-thread pool vs default pool");
     assert_eq!(out.len(), count);
     for i in 0..count {
         let (name, lut, func) = &tables[which[i]];
