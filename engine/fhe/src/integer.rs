@@ -170,3 +170,86 @@ impl ServerKey {
         Ok(EBool(LweCiphertext { data: one.data.iter().zip(&a.0.data).map(|(o, x)| o.wrapping_sub(*x)).collect() }))
     }
 }
+
+/// Block comparison states for `lt_radix` (ordered so that "equal" is the neutral element).
+const LESS: u64 = 0;
+const EQUAL: u64 = 1;
+const GREATER: u64 = 2;
+
+impl ServerKey {
+    /// One bootstrap per block on x = 4·a_i + b_i with `op(a_i, b_i)`.
+    fn blockwise(
+        &self,
+        a: &RadixCiphertext,
+        b: &RadixCiphertext,
+        op: impl Fn(u64, u64) -> u64,
+    ) -> Result<Vec<LweCiphertext>, FheError> {
+        self.check_radix_pair(a, b)?;
+        let msg = self.params().message_modulus;
+        let lut = self.lut(move |x| op(x / msg, x % msg));
+        let inputs: Vec<LweCiphertext> = a.blocks.iter().zip(&b.blocks).map(|(x, y)| lin(x, msg, y, 1)).collect();
+        self.bootstrap_batch(&inputs, &[&lut])
+    }
+
+    /// Bitwise AND, one bootstrap batch.
+    pub fn bitand_radix(&self, a: &RadixCiphertext, b: &RadixCiphertext) -> Result<RadixCiphertext, FheError> {
+        Ok(RadixCiphertext { blocks: self.blockwise(a, b, |x, y| x & y)? })
+    }
+
+    /// Bitwise OR, one bootstrap batch.
+    pub fn bitor_radix(&self, a: &RadixCiphertext, b: &RadixCiphertext) -> Result<RadixCiphertext, FheError> {
+        Ok(RadixCiphertext { blocks: self.blockwise(a, b, |x, y| x | y)? })
+    }
+
+    /// Bitwise XOR, one bootstrap batch.
+    pub fn bitxor_radix(&self, a: &RadixCiphertext, b: &RadixCiphertext) -> Result<RadixCiphertext, FheError> {
+        Ok(RadixCiphertext { blocks: self.blockwise(a, b, |x, y| x ^ y)? })
+    }
+
+    /// a == b: per-block equality bits (one batch), summed linearly, then one bootstrap
+    /// (sum == blocks). Needs blocks < message·carry.
+    pub fn eq_radix(&self, a: &RadixCiphertext, b: &RadixCiphertext) -> Result<EBool, FheError> {
+        let blocks = a.blocks.len();
+        if blocks as u64 >= self.params().message_modulus * self.params().carry_modulus {
+            return Err(FheError::Parameters("eq_radix: too many blocks for one summing bootstrap"));
+        }
+        let bits = self.blockwise(a, b, |x, y| u64::from(x == y))?;
+        let sum = bits[1..].iter().fold(bits[0].clone(), |acc, x| lin(&acc, 1, x, 1));
+        let all = self.lut(move |x| u64::from(x == blocks as u64));
+        let out = self.bootstrap_batch(&[sum], &[&all])?;
+        Ok(EBool(out.into_iter().next().expect("one output")))
+    }
+
+    /// Unsigned a < b: per-block {LESS, EQUAL, GREATER} (one batch), then a tree of
+    /// "most significant non-equal block wins" combines, x = 3·hi + lo (⌈log2 blocks⌉ batches);
+    /// the last combine maps straight to the boolean.
+    pub fn lt_radix(&self, a: &RadixCiphertext, b: &RadixCiphertext) -> Result<EBool, FheError> {
+        let mut states = self.blockwise(a, b, |x, y| match x.cmp(&y) {
+            std::cmp::Ordering::Less => LESS,
+            std::cmp::Ordering::Equal => EQUAL,
+            std::cmp::Ordering::Greater => GREATER,
+        })?;
+        let combine = |hi: u64, lo: u64| if hi == EQUAL { lo } else { hi };
+        let pair_lut = self.lut(move |x| combine(x / 3, x % 3));
+        let final_lut = self.lut(move |x| u64::from(combine(x / 3, x % 3) == LESS));
+        if states.len() == 1 {
+            let lut = self.lut(|x| u64::from(x == LESS));
+            let out = self.bootstrap_batch(&states, &[&lut])?;
+            return Ok(EBool(out.into_iter().next().expect("one output")));
+        }
+        loop {
+            // pair (lo = 2j, hi = 2j + 1); an odd top block passes through unchanged
+            let pairs = states.len() / 2;
+            let inputs: Vec<LweCiphertext> =
+                (0..pairs).map(|j| lin(&states[2 * j + 1], 3, &states[2 * j], 1)).collect();
+            let last = states.len() == 2;
+            let outs = self.bootstrap_batch(&inputs, &[if last { &final_lut } else { &pair_lut }])?;
+            if last {
+                return Ok(EBool(outs.into_iter().next().expect("one output")));
+            }
+            let carry_over = if states.len() % 2 == 1 { states.pop() } else { None };
+            states = outs;
+            states.extend(carry_over);
+        }
+    }
+}

@@ -83,3 +83,28 @@ fn euint8_sub_wraps_and_decrypts() {
         assert_eq!(decrypt_u8(f, &diff), x.wrapping_sub(y), "seed {seed:#x}: {x} - {y}");
     }
 }
+
+#[test]
+fn euint8_bitwise_eq_lt_decrypt() {
+    let f = fixture();
+    let seed = 0x6269_7477u64;
+    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    let (_, mut enc) = generators(seed as u128);
+    // equal values, values differing only in the top block, only in the bottom block, random
+    let mut cases = vec![(77u8, 77u8), (0x40, 0x80), (0x81, 0x80), (0x12, 0x13)];
+    cases.push((rng.gen::<u8>(), rng.gen::<u8>()));
+    for (x, y) in cases {
+        let a = encrypt_u8(f, x, &mut enc);
+        let b = encrypt_u8(f, y, &mut enc);
+        assert_eq!(decrypt_u8(f, &f.server.bitand_radix(&a, &b).unwrap()), x & y, "seed {seed:#x}: {x} & {y}");
+        assert_eq!(decrypt_u8(f, &f.server.bitor_radix(&a, &b).unwrap()), x | y, "seed {seed:#x}: {x} | {y}");
+        assert_eq!(decrypt_u8(f, &f.server.bitxor_radix(&a, &b).unwrap()), x ^ y, "seed {seed:#x}: {x} ^ {y}");
+        assert_eq!(
+            f.decrypt_big(&f.server.eq_radix(&a, &b).unwrap().0),
+            u64::from(x == y),
+            "seed {seed:#x}: {x} == {y}"
+        );
+        assert_eq!(f.decrypt_big(&f.server.lt_radix(&a, &b).unwrap().0), u64::from(x < y), "seed {seed:#x}: {x} < {y}");
+        assert_eq!(f.decrypt_big(&f.server.lt_radix(&b, &a).unwrap().0), u64::from(y < x), "seed {seed:#x}: {y} < {x}");
+    }
+}
