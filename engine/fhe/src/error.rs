@@ -13,6 +13,9 @@ pub enum FheError {
     /// A 32-bit ciphertext whose low (unused) bits are not zero for its power-of-two modulus.
     #[error("{what}: value not aligned on the top {modulus_log} bits of its word")]
     Unaligned { what: &'static str, modulus_log: u32 },
+    /// One item of a batch is malformed; `index` says which (input index, or LUT index).
+    #[error("batch item {index}: {source}")]
+    BatchItem { index: usize, source: Box<FheError> },
     /// Batch inputs and lookup tables cannot be paired.
     #[error("batch: {inputs} inputs but {luts} lookup tables (need 1 or one per input)")]
     BatchShape { inputs: usize, luts: usize },

@@ -110,13 +110,27 @@ impl ServerKey {
         inputs: &[LweCiphertext],
         many: &ManyLut,
     ) -> Result<Vec<Vec<LweCiphertext>>, FheError> {
+        self.check_batch_inputs(inputs)?;
+        inputs
+            .par_iter()
+            .enumerate()
+            .map(|(i, ct)| {
+                self.keyswitch_bootstrap_many(ct, many)
+                    .map_err(|e| FheError::BatchItem { index: i, source: Box::new(e) })
+            })
+            .collect()
+    }
+
+    /// Every input has the big-LWE size; the error names the first bad index.
+    fn check_batch_inputs(&self, inputs: &[LweCiphertext]) -> Result<(), FheError> {
         let big = self.params.big_lwe_dimension() + 1;
-        for ct in inputs {
+        for (index, ct) in inputs.iter().enumerate() {
             if ct.data.len() != big {
-                return Err(FheError::Length { what: "batch input", expected: big, got: ct.data.len() });
+                let source = FheError::Length { what: "batch input", expected: big, got: ct.data.len() };
+                return Err(FheError::BatchItem { index, source: Box::new(source) });
             }
         }
-        inputs.par_iter().map(|ct| self.keyswitch_bootstrap_many(ct, many)).collect()
+        Ok(())
     }
 
     pub fn keyswitch(&self, input: &LweCiphertext) -> Result<LweCiphertext32, FheError> {
@@ -146,18 +160,15 @@ impl ServerKey {
         if !(luts.len() == 1 || luts.len() == inputs.len()) || (luts.is_empty() && !inputs.is_empty()) {
             return Err(FheError::BatchShape { inputs: inputs.len(), luts: luts.len() });
         }
-        let big = self.params.big_lwe_dimension() + 1;
-        for ct in inputs {
-            if ct.data.len() != big {
-                return Err(FheError::Length { what: "batch input", expected: big, got: ct.data.len() });
-            }
-        }
+        self.check_batch_inputs(inputs)?;
         let lut_len = self.params.glwe_size() * self.params.polynomial_size;
-        for lut in luts {
+        for (index, lut) in luts.iter().enumerate() {
             if lut.data.len() != lut_len {
-                return Err(FheError::Length { what: "lookup table", expected: lut_len, got: lut.data.len() });
+                let source = FheError::Length { what: "lookup table", expected: lut_len, got: lut.data.len() };
+                return Err(FheError::BatchItem { index, source: Box::new(source) });
             }
         }
+        let big = self.params.big_lwe_dimension() + 1;
         inputs
             .par_iter()
             .enumerate()
@@ -165,10 +176,13 @@ impl ServerKey {
                 || self.bsk.new_scratch(),
                 |scratch, (i, ct)| {
                     let lut = if luts.len() == 1 { luts[0] } else { luts[i] };
-                    let small = self.ksk.keyswitch(ct)?;
-                    let mut out = vec![0u64; big];
-                    self.bsk.bootstrap_u32_into(&small, lut, self.modulus_switch, scratch, &mut out)?;
-                    Ok(LweCiphertext { data: out })
+                    let run = |scratch: &mut _| {
+                        let small = self.ksk.keyswitch(ct)?;
+                        let mut out = vec![0u64; big];
+                        self.bsk.bootstrap_u32_into(&small, lut, self.modulus_switch, scratch, &mut out)?;
+                        Ok(LweCiphertext { data: out })
+                    };
+                    run(scratch).map_err(|e| FheError::BatchItem { index: i, source: Box::new(e) })
                 },
             )
             .collect()

@@ -143,9 +143,22 @@ fn batch_shape_errors() {
     assert!(s.bootstrap_batch(&[], &[]).unwrap().is_empty());
     let mut bad = cts.clone();
     bad[2] = LweCiphertext::from_container(vec![0; 18]);
-    assert!(matches!(s.bootstrap_batch(&bad, &[&lut]), Err(FheError::Length { what: "batch input", .. })));
+    assert_eq!(
+        s.bootstrap_batch(&bad, &[&lut]).unwrap_err(),
+        FheError::BatchItem {
+            index: 2,
+            source: Box::new(FheError::Length { what: "batch input", expected: 17, got: 18 })
+        }
+    );
+    assert!(matches!(
+        s.bootstrap_many_batch(&bad, &s.many_lut(&[&|x| x]).unwrap()),
+        Err(FheError::BatchItem { index: 2, .. })
+    ));
     let bad_lut = Lut::from_container(vec![0; 3]);
-    assert!(matches!(s.bootstrap_batch(&cts, &[&bad_lut]), Err(FheError::Length { what: "lookup table", .. })));
+    assert!(matches!(
+        s.bootstrap_batch(&cts, &[&lut, &bad_lut, &lut]),
+        Err(FheError::BatchItem { index: 1, source }) if matches!(*source, FheError::Length { what: "lookup table", .. })
+    ));
 }
 
 #[test]
