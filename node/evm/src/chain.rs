@@ -60,6 +60,8 @@ pub enum SubmitError {
     EmptyAuthorizations,
     #[error("{0}")]
     Pool(#[from] PoolError),
+    #[error("the node is shutting down")]
+    ShuttingDown,
 }
 
 /// A failed `eth_call` / `eth_estimateGas`.

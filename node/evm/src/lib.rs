@@ -9,6 +9,7 @@
 //! The crate is a library so that `gloam node`, the benchmarks and the settlement layer's
 //! derivation pipeline share one block-import path ([`chain::Chain::import_block`]).
 
+pub mod admission;
 pub mod chain;
 pub mod crypto;
 pub mod exec;

@@ -111,6 +111,7 @@ struct FilterState {
 /// Shared RPC context.
 pub struct RpcContext {
     pub chain: Arc<Chain>,
+    admission: crate::admission::Admission,
     filters: Mutex<HashMap<String, FilterState>>,
     ids: HexIds,
 }
@@ -465,7 +466,8 @@ fn hex_u64(n: u64) -> Value {
 
 /// Builds the method table.
 pub fn module(chain: Arc<Chain>) -> Result<RpcModule<RpcContext>, jsonrpsee::core::RegisterMethodError> {
-    let ctx = RpcContext { chain, filters: Mutex::new(HashMap::new()), ids: HexIds::default() };
+    let admission = crate::admission::Admission::start(chain.clone());
+    let ctx = RpcContext { chain, admission, filters: Mutex::new(HashMap::new()), ids: HexIds::default() };
     let mut m = RpcModule::new(ctx);
 
     m.register_method("web3_clientVersion", |_, _, _| -> RpcResult<Value> {
@@ -655,10 +657,10 @@ pub fn module(chain: Arc<Chain>) -> Result<RpcModule<RpcContext>, jsonrpsee::cor
         let gas = c.chain.estimate_gas(env, block).map_err(call_err)?;
         Ok(hex_u64(gas))
     })?;
-    m.register_blocking_method("eth_sendRawTransaction", |p, c, _| -> RpcResult<Value> {
+    m.register_async_method("eth_sendRawTransaction", |p, c, _| async move {
         let raw: Bytes = one(&p, "raw transaction")?;
-        let h = c.chain.submit_raw(&raw).map_err(submit_err)?;
-        Ok(json!(h))
+        let h = c.admission.submit(raw.to_vec()).await.map_err(submit_err)?;
+        Ok::<Value, ErrorObjectOwned>(json!(h))
     })?;
     m.register_method("eth_sendTransaction", |_, _, _| -> RpcResult<Value> {
         Err(err(-32601, "the method eth_sendTransaction does not exist/is not available: gloam holds no keys; sign locally and use eth_sendRawTransaction"))
