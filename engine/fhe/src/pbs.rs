@@ -131,6 +131,18 @@ fn monomial_mul_into(out: &mut [u64], poly: &[u64], k: usize) {
     }
 }
 
+/// One key polynomial: 2^64 → Z_p, forward NTT, × N^{−1}.
+fn convert_poly(ntt: &NegacyclicNtt, out: &mut [u64], poly: &[u64]) {
+    for (o, &v) in out.iter_mut().zip(poly) {
+        *o = native_to_mod_p(v);
+    }
+    ntt.forward(out);
+    let n_inv = ntt.n_inv();
+    for v in out.iter_mut() {
+        *v = ntt::mul(*v, n_inv);
+    }
+}
+
 /// Per-thread buffers for one bootstrap.
 pub(crate) struct Scratch {
     acc: Vec<u64>,
@@ -163,31 +175,11 @@ impl BootstrapKey {
         base_log: usize,
         level: usize,
     ) -> Result<Self, FheError> {
-        let ntt = NegacyclicNtt::new(polynomial_size)
-            .ok_or(FheError::Parameters("polynomial size must be a power of two in [2, 2^31]"))?;
-        if base_log == 0 || level == 0 || base_log * level >= 64 || glwe_size < 2 || input_dimension == 0 {
-            return Err(FheError::Parameters("bootstrap key shape"));
+        let mut key = Self::checked_empty(standard, input_dimension, glwe_size, polynomial_size, base_log, level)?;
+        for (out, poly) in key.data.chunks_exact_mut(polynomial_size).zip(standard.chunks_exact(polynomial_size)) {
+            convert_poly(&key.ntt, out, poly);
         }
-        let expected = input_dimension
-            .checked_mul(level)
-            .and_then(|x| x.checked_mul(glwe_size * glwe_size))
-            .and_then(|x| x.checked_mul(polynomial_size))
-            .ok_or(FheError::Parameters("bootstrap key size overflows"))?;
-        if standard.len() != expected {
-            return Err(FheError::Length { what: "bootstrap key", expected, got: standard.len() });
-        }
-        let n_inv = ntt.n_inv();
-        let mut data = Vec::with_capacity(expected);
-        for poly in standard.chunks_exact(polynomial_size) {
-            let start = data.len();
-            data.extend(poly.iter().map(|&v| native_to_mod_p(v)));
-            let out = &mut data[start..];
-            ntt.forward(out);
-            for v in out.iter_mut() {
-                *v = ntt::mul(*v, n_inv);
-            }
-        }
-        Ok(Self { data, input_dimension, glwe_size, polynomial_size, base_log, level, ntt })
+        Ok(key)
     }
 
     /// Parallel variant of [`BootstrapKey::from_standard`] (same bytes).
@@ -200,8 +192,24 @@ impl BootstrapKey {
         level: usize,
     ) -> Result<Self, FheError> {
         use rayon::prelude::*;
-        // Validate shape (cheaply) through the sequential path on an empty key is not possible;
-        // repeat the checks.
+        let mut key = Self::checked_empty(standard, input_dimension, glwe_size, polynomial_size, base_log, level)?;
+        let ntt = &key.ntt;
+        key.data
+            .par_chunks_exact_mut(polynomial_size)
+            .zip(standard.par_chunks_exact(polynomial_size))
+            .for_each(|(out, poly)| convert_poly(ntt, out, poly));
+        Ok(key)
+    }
+
+    /// Validates the shape of a standard key and allocates the (zeroed) converted key.
+    fn checked_empty(
+        standard: &[u64],
+        input_dimension: usize,
+        glwe_size: usize,
+        polynomial_size: usize,
+        base_log: usize,
+        level: usize,
+    ) -> Result<Self, FheError> {
         let ntt = NegacyclicNtt::new(polynomial_size)
             .ok_or(FheError::Parameters("polynomial size must be a power of two in [2, 2^31]"))?;
         if base_log == 0 || level == 0 || base_log * level >= 64 || glwe_size < 2 || input_dimension == 0 {
@@ -215,20 +223,13 @@ impl BootstrapKey {
         if standard.len() != expected {
             return Err(FheError::Length { what: "bootstrap key", expected, got: standard.len() });
         }
-        let n_inv = ntt.n_inv();
-        let mut data = vec![0u64; expected];
-        data.par_chunks_exact_mut(polynomial_size).zip(standard.par_chunks_exact(polynomial_size)).for_each(
-            |(out, poly)| {
-                for (o, &v) in out.iter_mut().zip(poly) {
-                    *o = native_to_mod_p(v);
-                }
-                ntt.forward(out);
-                for v in out.iter_mut() {
-                    *v = ntt::mul(*v, n_inv);
-                }
-            },
-        );
-        Ok(Self { data, input_dimension, glwe_size, polynomial_size, base_log, level, ntt })
+        Ok(Self { data: vec![0u64; expected], input_dimension, glwe_size, polynomial_size, base_log, level, ntt })
+    }
+
+    /// The converted key (NTT domain mod p, N^{−1} folded in), in the layout documented on the type;
+    /// what a GPU backend uploads.
+    pub fn as_ntt_slice(&self) -> &[u64] {
+        &self.data
     }
 
     pub fn input_dimension(&self) -> usize {

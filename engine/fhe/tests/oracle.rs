@@ -243,3 +243,20 @@ fn centered_body_correction_matches_tfhe() {
     // the correction is not a no-op
     assert!(differs > 100, "seed {seed:#x}: centered == plain on {} of 300 inputs", 300 - differs);
 }
+
+#[test]
+fn sequential_and_parallel_key_conversion_agree() {
+    let f = fixture();
+    let p = f.params;
+    let seq = gloam_fhe::BootstrapKey::from_standard(
+        f.std_bsk.as_ref(),
+        p.lwe_dimension,
+        p.glwe_size(),
+        p.polynomial_size,
+        p.pbs_base_log,
+        p.pbs_level,
+    )
+    .unwrap();
+    assert_eq!(seq.as_ntt_slice(), f.server.bootstrap_key().as_ntt_slice());
+    assert!(seq.as_ntt_slice().iter().all(|&v| (v as u128) < common::P), "coefficients reduced mod p");
+}
