@@ -253,3 +253,50 @@ impl ServerKey {
         }
     }
 }
+
+impl ServerKey {
+    /// a > b = b < a.
+    pub fn gt_radix(&self, a: &RadixCiphertext, b: &RadixCiphertext) -> Result<EBool, FheError> {
+        self.lt_radix(b, a)
+    }
+
+    /// a ≤ b = ¬(b < a) (the negation is linear).
+    pub fn le_radix(&self, a: &RadixCiphertext, b: &RadixCiphertext) -> Result<EBool, FheError> {
+        self.ebool_not(&self.lt_radix(b, a)?)
+    }
+
+    /// a ≥ b = ¬(a < b).
+    pub fn ge_radix(&self, a: &RadixCiphertext, b: &RadixCiphertext) -> Result<EBool, FheError> {
+        self.ebool_not(&self.lt_radix(a, b)?)
+    }
+
+    /// cond ? a : b, one batch of 2·blocks bootstraps: block i = keep(a_i, cond) + keep(b_i, ¬cond),
+    /// keep(x, c) = c·x computed on x + 4·c, and the two kept blocks cannot both be non-zero.
+    pub fn select_radix(
+        &self,
+        cond: &EBool,
+        a: &RadixCiphertext,
+        b: &RadixCiphertext,
+    ) -> Result<RadixCiphertext, FheError> {
+        self.check_radix_pair(a, b)?;
+        self.check_block(&cond.0, "ebool")?;
+        let msg = self.params().message_modulus;
+        let not_cond = self.ebool_not(cond)?;
+        let keep = self.lut(move |x| if x / msg == 1 { x % msg } else { 0 });
+        let mut inputs: Vec<LweCiphertext> = a.blocks.iter().map(|x| lin(x, 1, &cond.0, msg)).collect();
+        inputs.extend(b.blocks.iter().map(|y| lin(y, 1, &not_cond.0, msg)));
+        let kept = self.bootstrap_batch(&inputs, &[&keep])?;
+        let n = a.blocks.len();
+        Ok(RadixCiphertext { blocks: (0..n).map(|i| lin(&kept[i], 1, &kept[n + i], 1)).collect() })
+    }
+
+    /// min(a, b) = (a < b) ? a : b.
+    pub fn min_radix(&self, a: &RadixCiphertext, b: &RadixCiphertext) -> Result<RadixCiphertext, FheError> {
+        self.select_radix(&self.lt_radix(a, b)?, a, b)
+    }
+
+    /// max(a, b) = (a < b) ? b : a.
+    pub fn max_radix(&self, a: &RadixCiphertext, b: &RadixCiphertext) -> Result<RadixCiphertext, FheError> {
+        self.select_radix(&self.lt_radix(a, b)?, b, a)
+    }
+}

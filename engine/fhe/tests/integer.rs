@@ -108,3 +108,28 @@ fn euint8_bitwise_eq_lt_decrypt() {
         assert_eq!(f.decrypt_big(&f.server.lt_radix(&b, &a).unwrap().0), u64::from(y < x), "seed {seed:#x}: {y} < {x}");
     }
 }
+
+#[test]
+fn euint8_select_min_max_order_decrypt() {
+    let f = fixture();
+    let seed = 0x7365_6c65u64;
+    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    let (_, mut enc) = generators(seed as u128);
+    let mut cases = vec![(9u8, 9u8), (3, 250)];
+    cases.push((rng.gen::<u8>(), rng.gen::<u8>()));
+    for (x, y) in cases {
+        let a = encrypt_u8(f, x, &mut enc);
+        let b = encrypt_u8(f, y, &mut enc);
+        for c in 0..2u64 {
+            let cond = EBool(f.encrypt_big(c, &mut enc));
+            let sel = f.server.select_radix(&cond, &a, &b).unwrap();
+            assert_eq!(decrypt_u8(f, &sel), if c == 1 { x } else { y }, "seed {seed:#x}: {c} ? {x} : {y}");
+        }
+        assert_eq!(decrypt_u8(f, &f.server.min_radix(&a, &b).unwrap()), x.min(y), "seed {seed:#x}: min {x} {y}");
+        assert_eq!(decrypt_u8(f, &f.server.max_radix(&a, &b).unwrap()), x.max(y), "seed {seed:#x}: max {x} {y}");
+        let bit = |e: EBool| f.decrypt_big(&e.0);
+        assert_eq!(bit(f.server.gt_radix(&a, &b).unwrap()), u64::from(x > y), "seed {seed:#x}: {x} > {y}");
+        assert_eq!(bit(f.server.le_radix(&a, &b).unwrap()), u64::from(x <= y), "seed {seed:#x}: {x} <= {y}");
+        assert_eq!(bit(f.server.ge_radix(&a, &b).unwrap()), u64::from(x >= y), "seed {seed:#x}: {x} >= {y}");
+    }
+}
