@@ -135,7 +135,15 @@ WS_ARGS=(); [ -n "$GLOAM_WS" ] && WS_ARGS=(--ws "$GLOAM_WS")
 run_step "e2e_ethers ($NAME)" node e2e_ethers.mjs --rpc "$GLOAM_URL" "${WS_ARGS[@]}"
 run_step "e2e_web3 ($NAME)" "$PY" e2e_web3.py --rpc "$GLOAM_URL"
 run_step "diff_anvil ($NAME vs anvil)" node diff_anvil.mjs --a "$GLOAM_URL" --b "$ANVIL_URL" --name-a "$NAME" --name-b anvil
+rss_mib() { awk '/^VmRSS/ {printf "%d", $2 / 1024}' "/proc/$1/status" 2>/dev/null || echo 0; }
+[ -n "$GLOAM" ] && RSS0=$(rss_mib "$gpid")
 run_step "load ($NAME, 64 clients, 5 s)" node load.mjs --rpc "$GLOAM_URL" --clients 64 --duration 5 "${STANDIN_ARGS[@]}"
+if [ -n "$GLOAM" ]; then
+  # Bounded memory under load: the node's resident set after the load step stays under 1 GiB.
+  RSS1=$(rss_mib "$gpid")
+  echo "gloam resident memory: ${RSS0} MiB before load, ${RSS1} MiB after"
+  run_step "memory bounded under load (${RSS1} MiB < 1024 MiB)" test "${RSS1:-0}" -lt 1024
+fi
 run_step "rpc_throughput ($NAME, $COUNT)" throughput "$NAME" "$GLOAM_URL" "$WORK/tp-gloam.json" "${STANDIN_ARGS[@]}"
 run_step "rpc_throughput (anvil, $COUNT)" throughput anvil "$ANVIL_URL" "$WORK/tp-anvil.json" --nudge
 
