@@ -329,7 +329,8 @@ impl Chain {
             }
             _ => {}
         }
-        let gas_limit = self.head.read().header.gas_limit;
+        // Constant per chain (import enforces it), so no lock on the hot admission path.
+        let gas_limit = self.spec.genesis.gas_limit;
         if tx.gas_limit() > gas_limit {
             return Err(SubmitError::GasLimit { gas: tx.gas_limit(), limit: gas_limit });
         }
@@ -363,11 +364,14 @@ impl Chain {
 
     fn admit(&self, rtx: RecoveredTx, raw: Option<&[u8]>) -> Result<B256, SubmitError> {
         let hash = rtx.hash;
-        let (nonce, balance) = {
+        let (nonce, balance, base_fee) = {
             let h = self.head.read();
-            (h.state.nonce(&rtx.sender), h.state.balance(&rtx.sender))
+            let base_fee = h
+                .header
+                .next_block_base_fee(BaseFeeParams::ethereum())
+                .unwrap_or(h.header.base_fee_per_gas.unwrap_or(0));
+            (h.state.nonce(&rtx.sender), h.state.balance(&rtx.sender), base_fee)
         };
-        let base_fee = self.next_base_fee();
         self.pool.lock().insert(rtx, nonce, balance, base_fee)?;
         if let Some(raw) = raw {
             self.journal_append(raw);
