@@ -127,7 +127,7 @@ struct PipelineStats {
 /// The node's pipeline as it runs live: admission (batched recovery + pool) on this thread in
 /// chunks while a producer thread builds, roots and commits blocks concurrently.
 fn run_pipeline(w: &Workload, chain: &Arc<Chain>) -> Result<PipelineStats, BenchError> {
-    const CHUNK: usize = 512;
+    const CHUNK: usize = 1024;
     let done = std::sync::atomic::AtomicBool::new(false);
     let n = w.raws.len();
     std::thread::scope(|scope| {

@@ -419,18 +419,20 @@ impl Chain {
     }
 
     /// Lets a burst of submissions settle before building a block on demand: returns once the
-    /// pool stops growing for a millisecond, or after `window`. Bigger blocks amortise the
-    /// per-block state root and the fsync of the commit.
+    /// pool has not grown for `SETTLE_QUIET`, or after `window`. Bigger blocks amortise the
+    /// per-block state root and the fsync of the commit; a lone transaction waits `SETTLE_QUIET`.
     pub fn settle(&self, window: Duration) {
+        const SETTLE_QUIET: Duration = Duration::from_millis(4);
         let start = Instant::now();
         let mut last = self.pool_len();
-        while start.elapsed() < window {
+        let mut last_change = Instant::now();
+        while start.elapsed() < window && last_change.elapsed() < SETTLE_QUIET {
             std::thread::sleep(Duration::from_millis(1));
             let now = self.pool_len();
-            if now == last {
-                break;
+            if now != last {
+                last = now;
+                last_change = Instant::now();
             }
-            last = now;
         }
     }
 
