@@ -13,6 +13,7 @@ pub mod admission;
 pub mod chain;
 pub mod crypto;
 pub mod exec;
+pub mod fuzzing;
 pub mod genesis;
 pub mod pool;
 pub mod recover;
