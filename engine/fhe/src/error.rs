@@ -25,4 +25,13 @@ pub enum FheError {
     /// A many-LUT request that does not fit in one bootstrap.
     #[error("many-lut: {0}")]
     ManyLut(&'static str),
+    /// Two radix operands with different block counts (e.g. an euint8 with an euint16).
+    #[error("radix operands of different widths: {left} and {right} blocks")]
+    WidthMismatch { left: usize, right: usize },
+    /// A radix width (in blocks) outside 1..=max.
+    #[error("{what}: {got} blocks, supported 1..={max}")]
+    Width { what: &'static str, max: usize, got: usize },
+    /// The scheduler lost an operation (its thread stopped without answering).
+    #[error("scheduler: {0}")]
+    Scheduler(&'static str),
 }

@@ -24,12 +24,17 @@ pub mod ntt;
 mod ntt_avx512;
 pub mod params;
 pub mod pbs;
+pub mod scheduler;
 pub mod server_key;
 
 pub use ciphertext::{Lut, LweCiphertext, LweCiphertext32, ManyLut};
 pub use error::FheError;
-pub use integer::{EBool, RadixCiphertext, EUINT8_BLOCKS};
+pub use integer::{
+    BootstrapExecutor, BootstrapJob, CountingExecutor, EBool, Radix, RadixCiphertext, EUINT16_BLOCKS, EUINT32_BLOCKS,
+    EUINT64_BLOCKS, EUINT8_BLOCKS, MAX_BLOCKS,
+};
 pub use keyswitch::KeyswitchKey;
 pub use params::{FheParams, HPU_MESSAGE_2_CARRY_2_KS32_TUNIFORM_2M128};
 pub use pbs::{BootstrapKey, ModulusSwitch};
+pub use scheduler::{BootstrapScheduler, ScheduleStats};
 pub use server_key::ServerKey;

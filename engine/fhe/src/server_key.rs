@@ -187,4 +187,30 @@ impl ServerKey {
             )
             .collect()
     }
+
+    /// One round of independent bootstrap jobs (single LUT or many-LUT, mixed), keyswitch then
+    /// bootstrap each, in parallel; output i holds one ciphertext per function of job i. This is
+    /// the primitive every integer operation and the [`crate::scheduler::BootstrapScheduler`]
+    /// call, so a merged round gives exactly the bytes of the separate rounds.
+    pub fn bootstrap_jobs(&self, jobs: &[crate::integer::BootstrapJob]) -> Result<Vec<Vec<LweCiphertext>>, FheError> {
+        use crate::integer::BootstrapJob;
+        let inputs: Vec<&LweCiphertext> = jobs.iter().map(|j| j.input()).collect();
+        let big = self.params.big_lwe_dimension() + 1;
+        for (index, ct) in inputs.iter().enumerate() {
+            if ct.data.len() != big {
+                let source = FheError::Length { what: "batch input", expected: big, got: ct.data.len() };
+                return Err(FheError::BatchItem { index, source: Box::new(source) });
+            }
+        }
+        jobs.par_iter()
+            .enumerate()
+            .map(|(i, job)| {
+                match job {
+                    BootstrapJob::Single { input, lut } => self.keyswitch_bootstrap(input, lut).map(|c| vec![c]),
+                    BootstrapJob::Many { input, lut } => self.keyswitch_bootstrap_many(input, lut),
+                }
+                .map_err(|e| FheError::BatchItem { index: i, source: Box::new(e) })
+            })
+            .collect()
+    }
 }
