@@ -100,7 +100,7 @@ fn fresh_chain(w: &Workload) -> Result<(tempfile::TempDir, Arc<Chain>), BenchErr
     let dir = tempfile::tempdir().map_err(|e| BenchError::Other(e.to_string()))?;
     let pool = PoolConfig { max_per_sender: 1 << 16, max_total: 1 << 20, price_bump_percent: 10 };
     let cfg = ChainConfig { datadir: dir.path().to_path_buf(), pool, block_cache: 16 };
-    let chain = Chain::open(cfg, genesis_with_accounts(CHAIN_ID, DEV_GAS_LIMIT, funded()))
+    let chain = Chain::open(cfg, genesis_with_accounts(CHAIN_ID, DEV_GAS_LIMIT, funded(), true))
         .map_err(|e| BenchError::Other(format!("open chain: {e}")))?;
     if !w.setup.is_empty() {
         let raws: Vec<Vec<u8>> = w.setup.iter().map(encode).collect();
@@ -232,6 +232,7 @@ pub fn run(opts: &BenchOptions) -> Result<Vec<Record>, BenchError> {
                 base_fee: head.next_block_base_fee(alloy_eips::eip1559::BaseFeeParams::ethereum()).unwrap_or(0),
                 prev_randao: hash,
                 parent_hash: hash,
+                parent_beacon_block_root: Default::default(),
                 chain_id: CHAIN_ID,
             };
             let execute_once = || -> Result<u64, BenchError> {

@@ -414,6 +414,7 @@ impl Chain {
             base_fee: parent.next_block_base_fee(BaseFeeParams::ethereum()).unwrap_or(0),
             prev_randao: keccak256(&seed),
             parent_hash: head.hash,
+            parent_beacon_block_root: B256::ZERO,
             chain_id: self.spec.chain_id,
         }
     }
@@ -579,6 +580,7 @@ impl Chain {
             let mut ctx = self.next_context(&head, Some(block.header.timestamp));
             ctx.beneficiary = block.header.beneficiary;
             ctx.prev_randao = block.header.mix_hash;
+            ctx.parent_beacon_block_root = block.header.parent_beacon_block_root.unwrap_or_default();
             if block.header.base_fee_per_gas != Some(ctx.base_fee) {
                 return Err(invalid(format!(
                     "base fee {:?} is not the expected {}",
@@ -701,6 +703,7 @@ impl Chain {
             base_fee: header.base_fee_per_gas.unwrap_or(0),
             prev_randao: header.mix_hash,
             parent_hash: header.parent_hash,
+            parent_beacon_block_root: header.parent_beacon_block_root.unwrap_or_default(),
             chain_id: self.spec.chain_id,
         })
     }

@@ -5,11 +5,12 @@ use alloy_consensus::{
     EMPTY_OMMER_ROOT_HASH,
 };
 use alloy_eips::eip2718::Encodable2718;
-use alloy_eips::eip7685::EMPTY_REQUESTS_HASH;
+use alloy_eips::eip7685::Requests;
 use alloy_primitives::{Address, Bloom, Bytes, Log, TxKind, B256, B64, U256};
 use revm::context::{BlockEnv, CfgEnv, Context, TxEnv};
 use revm::context_interface::result::{EVMError, ExecutionResult, InvalidTransaction};
 use revm::database::CacheDB;
+use revm::handler::system_call::{SystemCallEvm, SYSTEM_ADDRESS};
 use revm::primitives::hardfork::SpecId;
 use revm::{ExecuteCommitEvm, ExecuteEvm, MainBuilder, MainContext};
 
@@ -36,6 +37,8 @@ pub struct BlockContext {
     pub base_fee: u64,
     pub prev_randao: B256,
     pub parent_hash: B256,
+    /// EIP-4788 input (gloam has no beacon chain: zero for blocks it builds).
+    pub parent_beacon_block_root: B256,
     pub chain_id: u64,
 }
 
@@ -160,9 +163,19 @@ pub fn execute(
     let mut results = Vec::with_capacity(txs.len());
     let mut skipped = Vec::new();
     let mut cumulative = 0u64;
+    let mut requests = Requests::default();
     {
         let mut evm =
             Context::mainnet().with_db(&mut db).with_block(ctx.block_env()).with_cfg(ctx.cfg()).build_mainnet();
+        // Prague pre-block system calls (EIP-4788, EIP-2935), made when the contracts exist.
+        if ctx.number > 0 {
+            if has_code(state, BEACON_ROOTS_ADDRESS) {
+                system_call(&mut evm, ctx, BEACON_ROOTS_ADDRESS, ctx.parent_beacon_block_root.0.to_vec().into())?;
+            }
+            if has_code(state, HISTORY_STORAGE_ADDRESS) {
+                system_call(&mut evm, ctx, HISTORY_STORAGE_ADDRESS, ctx.parent_hash.0.to_vec().into())?;
+            }
+        }
         for (index, rtx) in txs.into_iter().enumerate() {
             if cumulative + rtx.tx.gas_limit() > ctx.gas_limit {
                 let reason = format!(
@@ -210,9 +223,21 @@ pub fn execute(
             results.push(TxResult { success, gas_used, logs, output, contract_address });
             included.push(rtx);
         }
+        // Prague post-block requests (EIP-7685): withdrawal (EIP-7002) and consolidation
+        // (EIP-7251) queues are dequeued by system calls when the contracts exist. gloam chains
+        // have no EIP-6110 deposit contract, so there are no deposit requests.
+        if has_code(state, WITHDRAWAL_REQUEST_PREDEPLOY_ADDRESS) {
+            let out = system_call(&mut evm, ctx, WITHDRAWAL_REQUEST_PREDEPLOY_ADDRESS, Bytes::new())?;
+            requests.push_request_with_type(WITHDRAWAL_REQUEST_TYPE, out);
+        }
+        if has_code(state, CONSOLIDATION_REQUEST_PREDEPLOY_ADDRESS) {
+            let out = system_call(&mut evm, ctx, CONSOLIDATION_REQUEST_PREDEPLOY_ADDRESS, Bytes::new())?;
+            requests.push_request_with_type(CONSOLIDATION_REQUEST_TYPE, out);
+        }
         // The evm borrows `db` mutably; drop it before reading the overlay.
         let _ = evm.finalize();
     }
+    let requests_hash = requests.requests_hash();
     let diff = WorldState::diff_from_cache(&db);
     let mut bloom = Bloom::default();
     for r in &receipts {
@@ -239,12 +264,43 @@ pub fn execute(
         withdrawals_root: Some(alloy_consensus::constants::EMPTY_WITHDRAWALS),
         blob_gas_used: Some(0),
         excess_blob_gas: Some(0),
-        parent_beacon_block_root: Some(B256::ZERO),
-        requests_hash: Some(EMPTY_REQUESTS_HASH),
+        parent_beacon_block_root: Some(ctx.parent_beacon_block_root),
+        requests_hash: Some(requests_hash),
         block_access_list_hash: None,
         slot_number: None,
     };
     Ok(ExecutedBlock { header, txs: included, receipts, results, diff, skipped })
+}
+
+use alloy_eips::eip2935::HISTORY_STORAGE_ADDRESS;
+use alloy_eips::eip4788::BEACON_ROOTS_ADDRESS;
+use alloy_eips::eip7002::{WITHDRAWAL_REQUEST_PREDEPLOY_ADDRESS, WITHDRAWAL_REQUEST_TYPE};
+use alloy_eips::eip7251::{CONSOLIDATION_REQUEST_PREDEPLOY_ADDRESS, CONSOLIDATION_REQUEST_TYPE};
+
+fn has_code(state: &WorldState, address: Address) -> bool {
+    state.code_of(&address).is_some_and(|c| !c.is_empty())
+}
+
+/// One system call (caller `SYSTEM_ADDRESS`, no gas charged), committed to the block's overlay.
+/// As reth and geth do, the system address and the coinbase are left out of the state changes so
+/// the call cannot touch (and so create or clear) them. A failing system call makes the block
+/// invalid (EIP-7002/7251 say so; for EIP-2935/4788 it cannot happen with the canonical code).
+fn system_call<E>(evm: &mut E, ctx: &BlockContext, address: Address, data: Bytes) -> Result<Bytes, ExecError>
+where
+    E: SystemCallEvm<ExecutionResult = ExecutionResult, State = revm::state::EvmState> + ExecuteCommitEvm,
+    E::Error: std::fmt::Display,
+{
+    let r = evm
+        .system_call_with_caller(SYSTEM_ADDRESS, address, data)
+        .map_err(|e| ExecError::Evm(format!("system call to {address}: {e}")))?;
+    let mut st = r.state;
+    st.remove(&SYSTEM_ADDRESS);
+    st.remove(&ctx.beneficiary);
+    evm.commit(st);
+    match r.result {
+        ExecutionResult::Success { output, .. } => Ok(output.into_data()),
+        other => Err(ExecError::Evm(format!("system call to {address} failed: {other:?}"))),
+    }
 }
 
 fn wrap_receipt(tx: &TxEnvelope, r: ReceiptWithBloom<Receipt<Log>>) -> ReceiptEnvelope {

@@ -52,18 +52,41 @@ pub fn dev_genesis(chain_id: u64, accounts: u32, gas_limit: u64) -> GenesisState
             AccountData { nonce: 0, balance: U256::from(DEV_BALANCE_WEI), code_hash: alloy_trie::KECCAK_EMPTY },
         );
     }
+    add_prague_predeploys(&mut state);
     finish(chain_id, state, 0, gas_limit, Address::ZERO, Default::default(), B256::ZERO, INITIAL_BASE_FEE)
 }
 
-/// A dev-style genesis funding the given accounts (benchmarks and tests with many senders).
+/// The Prague system contracts every Prague chain carries, with the canonical code (the
+/// constants of alloy-eips, from EIP-4788, EIP-2935, EIP-7002 and EIP-7251), nonce 1 as geth's
+/// dev genesis deploys them: the beacon-roots and block-hash history contracts written by the
+/// pre-block system calls, and the withdrawal/consolidation request queues read after each block.
+pub fn add_prague_predeploys(state: &mut WorldState) {
+    use alloy_eips::{eip2935, eip4788, eip7002, eip7251};
+    for (address, code) in [
+        (eip4788::BEACON_ROOTS_ADDRESS, &eip4788::BEACON_ROOTS_CODE),
+        (eip2935::HISTORY_STORAGE_ADDRESS, &eip2935::HISTORY_STORAGE_CODE),
+        (eip7002::WITHDRAWAL_REQUEST_PREDEPLOY_ADDRESS, &eip7002::WITHDRAWAL_REQUEST_PREDEPLOY_CODE),
+        (eip7251::CONSOLIDATION_REQUEST_PREDEPLOY_ADDRESS, &eip7251::CONSOLIDATION_REQUEST_PREDEPLOY_CODE),
+    ] {
+        let code_hash = state.insert_code(code.to_vec());
+        state.insert_account(address, AccountData { nonce: 1, balance: U256::ZERO, code_hash });
+    }
+}
+
+/// A dev-style genesis funding the given accounts (benchmarks and tests with many senders),
+/// with or without the Prague system contracts.
 pub fn genesis_with_accounts(
     chain_id: u64,
     gas_limit: u64,
     accounts: impl IntoIterator<Item = (Address, U256)>,
+    predeploys: bool,
 ) -> GenesisState {
     let mut state = WorldState::default();
     for (address, balance) in accounts {
         state.insert_account(address, AccountData { nonce: 0, balance, code_hash: alloy_trie::KECCAK_EMPTY });
+    }
+    if predeploys {
+        add_prague_predeploys(&mut state);
     }
     finish(chain_id, state, 0, gas_limit, Address::ZERO, Default::default(), B256::ZERO, INITIAL_BASE_FEE)
 }

@@ -29,15 +29,28 @@ fn mine(chain: &Chain) -> u64 {
     b.block.header.number
 }
 
-/// Independent checks of the roots. The genesis and block-1 state roots were computed with
-/// py-trie (ethereum/py-trie, `HexaryTrie`) from the account list by hand (block 1: 1 ETH from
+/// Independent checks of the roots. The genesis (with and without the Prague system contracts)
+/// and block-1 state roots were computed with py-trie (ethereum/py-trie, `HexaryTrie`) from the
+/// account list by hand (block 1: 1 ETH from
 /// account 0 to account 1 at base fee 0.875 gwei + 1 gwei tip, tip to coinbase 0x0); the
 /// transactions and receipts roots are what anvil 1.7.1 reports for the same signed
 /// transaction in its block 1.
 #[test]
 fn roots_match_independent_implementations() {
+    // The dev genesis: 10 accounts plus the four Prague system contracts (nonce 1, canonical code).
     let dir = tempfile::tempdir().unwrap();
     let chain = open(dir.path());
+    assert_eq!(
+        chain.head_header().0.state_root,
+        b256!("0x56d50ff606528cb871dafbf60be8fa87efd2208581ee8483aaf6150a68e25772")
+    );
+    drop(chain);
+    // Without them (no system-call storage writes, so block 1's root is timestamp-independent).
+    let dir = tempfile::tempdir().unwrap();
+    let accounts = (0..10).map(|i| (dev_signer(i).address(), U256::from(gloam_evm::genesis::DEV_BALANCE_WEI)));
+    let cfg = ChainConfig { datadir: dir.path().to_path_buf(), pool: PoolConfig::default(), block_cache: 8 };
+    let genesis = gloam_evm::genesis::genesis_with_accounts(DEV_CHAIN_ID, DEV_GAS_LIMIT, accounts, false);
+    let chain = Chain::open(cfg, genesis).unwrap();
     let (g, _) = chain.head_header();
     assert_eq!(g.state_root, b256!("0xe914d7e6a70676d0aecddd6b3e1110d78639f4e45a167334b8ba589316f48632"));
     let tx = transfer(&dev_signer(0), DEV_CHAIN_ID, 0, dev_signer(1).address(), U256::from(10u64).pow(U256::from(18)));
@@ -407,4 +420,88 @@ fn mutated_inputs_never_panic() {
         }));
         assert!(r.is_ok(), "import panicked (seed {seed}, case {i}, byte {p})");
     }
+}
+
+/// EIP-2935 / EIP-4788 pre-block system calls and EIP-7002 withdrawal requests (EIP-7685
+/// requests hash) on the dev chain, which carries the Prague system contracts.
+#[test]
+fn prague_system_contracts_work() {
+    use alloy_eips::{
+        eip2935::HISTORY_STORAGE_ADDRESS, eip4788::BEACON_ROOTS_ADDRESS, eip7002::WITHDRAWAL_REQUEST_PREDEPLOY_ADDRESS,
+    };
+    use revm::context::TxEnv;
+    use sha2::Digest;
+    let dir = tempfile::tempdir().unwrap();
+    let chain = open(dir.path());
+    let s0 = dev_signer(0);
+    for i in 0..3u64 {
+        chain.submit_raw(&raw(&transfer(&s0, DEV_CHAIN_ID, i, Address::repeat_byte(5), U256::from(1u64)))).unwrap();
+        mine(&chain);
+    }
+    let call = |to: Address, data: Vec<u8>| {
+        let env = TxEnv {
+            caller: s0.address(),
+            kind: TxKind::Call(to),
+            data: data.into(),
+            gas_limit: 1_000_000,
+            chain_id: Some(DEV_CHAIN_ID),
+            ..Default::default()
+        };
+        chain.call(env, None)
+    };
+    // EIP-2935: the history contract serves the hashes of blocks 0..=2 (written by the calls at
+    // the start of blocks 1..=3).
+    for n in 0..3u64 {
+        let out = call(HISTORY_STORAGE_ADDRESS, U256::from(n).to_be_bytes::<32>().to_vec()).unwrap();
+        assert_eq!(out.as_ref(), chain.block_by_number(n).unwrap().unwrap().hash.as_slice(), "history of block {n}");
+    }
+    // EIP-4788: the beacon-roots contract knows block 2's timestamp (root zero: no beacon chain)
+    // and reverts for a timestamp it never saw.
+    let ts = chain.block_by_number(2).unwrap().unwrap().block.header.timestamp;
+    let out = call(BEACON_ROOTS_ADDRESS, U256::from(ts).to_be_bytes::<32>().to_vec()).unwrap();
+    assert_eq!(out.as_ref(), [0u8; 32]);
+    assert!(call(BEACON_ROOTS_ADDRESS, U256::from(ts + 1_000_000).to_be_bytes::<32>().to_vec()).is_err());
+    assert_eq!(chain.head_header().0.requests_hash, Some(alloy_eips::eip7685::EMPTY_REQUESTS_HASH));
+
+    // EIP-7002: a withdrawal request (48-byte pubkey ‖ 8-byte amount, fee from the contract).
+    let fee = U256::from_be_slice(&call(WITHDRAWAL_REQUEST_PREDEPLOY_ADDRESS, vec![]).unwrap());
+    let mut input = vec![0xab; 48];
+    input.extend(7_000_000_000u64.to_be_bytes());
+    let tx = {
+        use alloy_consensus::{SignableTransaction, TxEip1559};
+        use alloy_signer::SignerSync;
+        let tx = TxEip1559 {
+            chain_id: DEV_CHAIN_ID,
+            nonce: 3,
+            gas_limit: 300_000,
+            max_fee_per_gas: TEST_MAX_FEE,
+            max_priority_fee_per_gas: TEST_TIP,
+            to: TxKind::Call(WITHDRAWAL_REQUEST_PREDEPLOY_ADDRESS),
+            value: fee,
+            access_list: Default::default(),
+            input: input.clone().into(),
+        };
+        let sig = s0.sign_hash_sync(&tx.signature_hash()).unwrap();
+        TxEnvelope::from(tx.into_signed(sig))
+    };
+    chain.submit_raw(&raw(&tx)).unwrap();
+    mine(&chain);
+    let b = chain.block_by_number(4).unwrap().unwrap();
+    assert!(alloy_consensus::TxReceipt::status(&b.receipts[0]), "the request transaction succeeds");
+    // requests = [0x01 ‖ source ‖ pubkey ‖ amount]; the queue contract returns the amount
+    // little-endian (EIP-7002, "dequeue"); hash = sha256(sha256(request)) (EIP-7685).
+    let mut request = vec![0x01];
+    request.extend(s0.address().as_slice());
+    request.extend(&input[..48]);
+    request.extend(7_000_000_000u64.to_le_bytes());
+    let inner = sha2::Sha256::digest(&request);
+    let want = alloy_primitives::B256::from_slice(&sha2::Sha256::digest(inner));
+    assert_eq!(b.block.header.requests_hash, Some(want));
+    // And the block re-imports (the system calls are deterministic given the header).
+    let mut file = Vec::new();
+    gloam_evm::rlp_file::export(&chain, &mut file, 0, None).unwrap();
+    let d2 = tempfile::tempdir().unwrap();
+    let fresh = open(d2.path());
+    gloam_evm::rlp_file::import(&fresh, &file, |_, _| {}).unwrap();
+    assert_eq!(fresh.head_header().1, chain.head_header().1);
 }
