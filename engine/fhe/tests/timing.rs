@@ -102,3 +102,86 @@ fn pbs_timing() {
         ours_ks.cpu / tfhe_ks.cpu
     );
 }
+
+/// euint8 add latency, then a block of `GLOAM_FHE_ADDS` (default 64) independent euint8 adds:
+/// merged by the scheduler vs one by one, against the same number of tfhe-rs single bootstraps
+/// (default FFT PBS, same key; one thread, and a rayon `par_iter` over the machine's threads).
+/// Run: `cargo test -p gloam-fhe --test timing integer_timing -- --ignored --nocapture`.
+#[test]
+#[ignore]
+fn integer_timing() {
+    use gloam_fhe::{BootstrapScheduler, RadixCiphertext, EUINT8_BLOCKS};
+    use rayon::prelude::*;
+    let f = fixture();
+    let adds: usize = std::env::var("GLOAM_FHE_ADDS").ok().and_then(|s| s.parse().ok()).unwrap_or(64);
+    let reps: usize = std::env::var("GLOAM_FHE_REPS").ok().and_then(|s| s.parse().ok()).unwrap_or(5);
+    let (_, mut enc) = generators(98);
+    let mut enc8 = |v: u8| RadixCiphertext {
+        blocks: (0..EUINT8_BLOCKS).map(|i| f.encrypt_big(((v >> (2 * i)) & 3) as u64, &mut enc)).collect(),
+    };
+    let pairs: Vec<(RadixCiphertext, RadixCiphertext)> =
+        (0..adds).map(|i| (enc8(i as u8), enc8((3 * i + 101) as u8))).collect();
+    let r = f.server.radix();
+    let threads = rayon::current_num_threads();
+
+    let mut lat = Vec::new();
+    for _ in 0..reps {
+        let t = Instant::now();
+        std::hint::black_box(r.add(&pairs[0].0, &pairs[0].1).unwrap());
+        lat.push(t.elapsed().as_secs_f64() * 1e3);
+    }
+    let add_ms = median(lat);
+
+    let sched = BootstrapScheduler::new(&f.server);
+    let ops: Vec<gloam_fhe::scheduler::ScheduledOp<RadixCiphertext>> =
+        pairs.iter().map(|(a, b)| Box::new(move |r: &gloam_fhe::Radix<'_>| r.add(a, b)) as _).collect();
+    let t = Instant::now();
+    let (outs, stats) = sched.run(ops);
+    let sched_s = t.elapsed().as_secs_f64();
+    assert!(outs.iter().all(Result::is_ok));
+
+    let t = Instant::now();
+    for (a, b) in &pairs {
+        std::hint::black_box(r.add(a, b).unwrap());
+    }
+    let serial_s = t.elapsed().as_secs_f64();
+
+    // tfhe-rs: the same number of single bootstraps (FFT PBS, small u64 input, no keyswitch)
+    let fft = f.fourier_bsk();
+    let acc = f.tfhe_lut(&f.server.lut(|x| x % 4));
+    let small_u64 = f.encrypt_small_u64(3, &mut enc);
+    let input = tfhe::core_crypto::prelude::LweCiphertext::from_container(
+        small_u64.data.clone(),
+        CiphertextModulus::<u64>::new_native(),
+    );
+    let lwe_size = LweSize(f.params.big_lwe_dimension() + 1);
+    let new_out = || tfhe::core_crypto::prelude::LweCiphertext::new(0u64, lwe_size, CiphertextModulus::new_native());
+    let mut out = new_out();
+    let t = Instant::now();
+    for _ in 0..stats.bootstraps {
+        programmable_bootstrap_lwe_ciphertext(&input, &mut out, &acc, &fft);
+    }
+    let tfhe_seq_s = t.elapsed().as_secs_f64();
+    let t = Instant::now();
+    (0..stats.bootstraps).into_par_iter().for_each_init(new_out, |out, _| {
+        programmable_bootstrap_lwe_ciphertext(&input, out, &acc, &fft);
+    });
+    let tfhe_par_s = t.elapsed().as_secs_f64();
+
+    println!("rayon threads {threads}; wall clock");
+    println!("euint8 add, one op (10 KS+PBS in 4 rounds): median {add_ms:.1} ms over {reps}");
+    println!(
+        "{adds} euint8 adds, scheduler: {:.2} s ({} rounds = engine calls, {} KS+PBS, {:.1} ms/KS+PBS, {:.1} adds/s)",
+        sched_s,
+        stats.rounds,
+        stats.bootstraps,
+        sched_s * 1e3 / stats.bootstraps as f64,
+        adds as f64 / sched_s
+    );
+    println!("{adds} euint8 adds, one by one: {serial_s:.2} s ({:.1} adds/s)", adds as f64 / serial_s);
+    println!(
+        "tfhe 1.8.2 FFT PBS x {}: one thread {tfhe_seq_s:.2} s ({:.1} ms each), par_iter {tfhe_par_s:.2} s",
+        stats.bootstraps,
+        tfhe_seq_s * 1e3 / stats.bootstraps as f64
+    );
+}
