@@ -349,3 +349,38 @@ fn cli_export_then_import() {
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains("malformed RLP"), "{}", String::from_utf8_lossy(&out.stderr));
 }
+
+/// Ctrl-C (SIGINT) stops the node cleanly: exit status 0, the pool journal flushed, and the
+/// datadir reopens at the same head.
+#[test]
+fn sigint_shuts_down_cleanly() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut node = start(dir.path());
+    let a = node.addr.clone();
+    let h = result(&send(&a, &transfer(&dev_signer(4), DEV_CHAIN_ID, 0, Address::repeat_byte(2), U256::from(3u64))))
+        .clone();
+    wait_receipt(&a, &h);
+    // Queued (nonce gap): stays in the pool, must survive the restart via the journal.
+    let queued =
+        result(&send(&a, &transfer(&dev_signer(4), DEV_CHAIN_ID, 2, Address::repeat_byte(2), U256::from(3u64))))
+            .clone();
+    let status = Command::new("kill").args(["-INT", &node.child.id().to_string()]).status().unwrap();
+    assert!(status.success());
+    let exit = node.child.wait().unwrap();
+    assert!(exit.success(), "exit status {exit:?}");
+    let mut saw = false;
+    while let Ok(line) = node.lines.recv_timeout(Duration::from_secs(5)) {
+        saw |= line.starts_with("stopped cleanly at head #1");
+    }
+    assert!(saw, "the node reports a clean stop");
+    let node = start(dir.path());
+    let pending = rpc(&node.addr, "eth_getTransactionCount", json!([dev_signer(4).address(), "pending"]));
+    assert_eq!(result(&pending), "0x1", "the gapped transaction does not advance the pending nonce");
+    let t = rpc(&node.addr, "eth_getTransactionByHash", json!([queued]));
+    assert!(
+        result(&t).is_object() && result(&t)["blockNumber"].is_null(),
+        "the queued transaction is back in the pool: {t}"
+    );
+    let n = rpc(&node.addr, "eth_blockNumber", json!([]));
+    assert_eq!(result(&n), "0x1");
+}
