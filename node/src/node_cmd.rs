@@ -199,7 +199,9 @@ fn run_node(engine: Arc<Engine>, a: NodeArgs, pool: PoolConfig) -> Result<ExitCo
         }
     }
     let result: Result<(), String> = rt.block_on(async {
-        let cfg = gloam_evm::rpc::RpcConfig { addr: a.rpc_addr, max_connections: a.rpc_max_connections };
+        let dev_signers =
+            if a.dev && a.chain.genesis.is_none() { (0..10).map(genesis::dev_signer).collect() } else { Vec::new() };
+        let cfg = gloam_evm::rpc::RpcConfig { addr: a.rpc_addr, max_connections: a.rpc_max_connections, dev_signers };
         let (handle, addr) =
             gloam_evm::rpc::start(chain.clone(), &cfg).await.map_err(|e| format!("rpc {}: {e}", a.rpc_addr))?;
         println!("rpc: http://{addr}");

@@ -384,3 +384,39 @@ fn sigint_shuts_down_cleanly() {
     let n = rpc(&node.addr, "eth_blockNumber", json!([]));
     assert_eq!(result(&n), "0x1");
 }
+
+/// `--dev` signs `eth_sendTransaction` for its 10 accounts (as anvil does, for
+/// `provider.getSigner()` / `cast send --unlocked` workflows) and refuses any other sender.
+#[test]
+fn dev_accounts_sign_eth_send_transaction() {
+    let dir = tempfile::tempdir().unwrap();
+    let node = start(dir.path());
+    let a = node.addr.as_str();
+    let accounts = rpc(a, "eth_accounts", json!([]));
+    let accounts = result(&accounts).as_array().unwrap().clone();
+    assert_eq!(accounts.len(), 10);
+    assert_eq!(accounts[0], json!(dev_signer(0).address()));
+    let to = Address::repeat_byte(0x77);
+    // EIP-1559 with everything filled by the node.
+    let h = rpc(a, "eth_sendTransaction", json!([{"from": dev_signer(3).address(), "to": to, "value": "0x10"}]));
+    let r = wait_receipt(a, result(&h));
+    assert_eq!((r["status"].as_str(), r["type"].as_str()), (Some("0x1"), Some("0x2")));
+    // Legacy via gasPrice; a contract deployment with the gas estimated by the node.
+    let h = rpc(
+        a,
+        "eth_sendTransaction",
+        json!([{"from": dev_signer(3).address(), "to": to, "value": "0x1", "gasPrice": "0x77359400"}]),
+    );
+    assert_eq!(wait_receipt(a, result(&h))["type"], "0x0");
+    let data = format!("0x{}", hex::encode(token_deploy_input("T", "T", U256::from(9u64))));
+    let h = rpc(a, "eth_sendTransaction", json!([{"from": dev_signer(3).address(), "data": data}]));
+    let r = wait_receipt(a, result(&h));
+    assert_eq!(r["status"], "0x1");
+    assert_eq!(r["contractAddress"], json!(dev_signer(3).address().create(2)));
+    let bal = rpc(a, "eth_getBalance", json!([to, "latest"]));
+    assert_eq!(result(&bal), "0x11");
+    // Not a dev account.
+    let (code, msg) = error_of(&rpc(a, "eth_sendTransaction", json!([{"from": Address::repeat_byte(1), "to": to}])));
+    assert_eq!(code, -32000);
+    assert!(msg.contains("unknown account"), "{msg}");
+}

@@ -111,6 +111,7 @@ struct FilterState {
 /// Shared RPC context.
 pub struct RpcContext {
     pub chain: Arc<Chain>,
+    dev_signers: Vec<alloy_signer_local::PrivateKeySigner>,
     admission: crate::admission::Admission,
     filters: Mutex<HashMap<String, FilterState>>,
     ids: HexIds,
@@ -121,6 +122,9 @@ pub struct RpcContext {
 pub struct RpcConfig {
     pub addr: SocketAddr,
     pub max_connections: u32,
+    /// Keys the node signs `eth_sendTransaction` with (the dev accounts under `--dev`; empty
+    /// otherwise, and then `eth_accounts` is empty and `eth_sendTransaction` refuses).
+    pub dev_signers: Vec<alloy_signer_local::PrivateKeySigner>,
 }
 
 /// Starts the server; returns its handle and the bound address (port 0 picks a free one).
@@ -129,7 +133,7 @@ pub async fn start(chain: Arc<Chain>, config: &RpcConfig) -> std::io::Result<(Se
         ServerConfig::builder().max_connections(config.max_connections).set_id_provider(HexIds::default()).build();
     let server = Server::builder().set_config(cfg).build(config.addr).await?;
     let addr = server.local_addr()?;
-    let module = module(chain).map_err(|e| std::io::Error::other(e.to_string()))?;
+    let module = module(chain, config.dev_signers.clone()).map_err(|e| std::io::Error::other(e.to_string()))?;
     Ok((server.start(module), addr))
 }
 
@@ -307,6 +311,75 @@ impl RpcContext {
         Ok(env)
     }
 
+    /// `eth_sendTransaction` for the node's dev accounts: fills nonce (pending), gas (estimate),
+    /// fees (EIP-1559: tip 1 gwei, fee cap 2 × next base fee + tip, unless given; a `gasPrice`
+    /// alone makes a legacy or EIP-2930 transaction), signs and returns the raw bytes.
+    fn sign_dev_transaction(&self, req: TransactionRequest) -> RpcResult<Vec<u8>> {
+        use alloy_consensus::{SignableTransaction, TxEip1559, TxEip2930, TxLegacy};
+        use alloy_signer::SignerSync;
+        let from = req.from.ok_or_else(|| invalid_params("eth_sendTransaction needs `from`"))?;
+        let signer = self
+            .dev_signers
+            .iter()
+            .find(|s| s.address() == from)
+            .ok_or_else(|| {
+                server_err(format!("unknown account {from}: the node signs only for its dev accounts (eth_accounts)"))
+            })?
+            .clone();
+        let chain_id = self.chain.chain_id();
+        if req.chain_id.is_some_and(|c| c != chain_id) {
+            return Err(server_err(format!(
+                "invalid chain id: have {}, want {chain_id}",
+                req.chain_id.unwrap_or_default()
+            )));
+        }
+        let nonce = req.nonce.unwrap_or_else(|| self.chain.nonce(&from, true));
+        let gas = match req.gas {
+            Some(g) => g,
+            None => {
+                let mut probe = req.clone();
+                probe.nonce = Some(nonce);
+                let env = self.tx_env(probe)?;
+                self.chain.estimate_gas(env, None).map_err(call_err)?
+            }
+        };
+        let to = req.to.unwrap_or(TxKind::Create);
+        let value = req.value.unwrap_or_default();
+        let input = req.input.input().cloned().unwrap_or_default();
+        let sign = |hash: B256| signer.sign_hash_sync(&hash).map_err(server_err);
+        let tx: TxEnvelope = if let (Some(gas_price), None) = (req.gas_price, req.max_fee_per_gas) {
+            match req.access_list {
+                None => {
+                    let tx = TxLegacy { chain_id: Some(chain_id), nonce, gas_price, gas_limit: gas, to, value, input };
+                    let sig = sign(tx.signature_hash())?;
+                    tx.into_signed(sig).into()
+                }
+                Some(access_list) => {
+                    let tx = TxEip2930 { chain_id, nonce, gas_price, gas_limit: gas, to, value, access_list, input };
+                    let sig = sign(tx.signature_hash())?;
+                    tx.into_signed(sig).into()
+                }
+            }
+        } else {
+            let tip = req.max_priority_fee_per_gas.unwrap_or(SUGGESTED_TIP);
+            let max_fee = req.max_fee_per_gas.unwrap_or(2 * self.chain.next_base_fee() as u128 + tip);
+            let tx = TxEip1559 {
+                chain_id,
+                nonce,
+                gas_limit: gas,
+                max_fee_per_gas: max_fee,
+                max_priority_fee_per_gas: tip,
+                to,
+                value,
+                access_list: req.access_list.unwrap_or_default(),
+                input,
+            };
+            let sig = sign(tx.signature_hash())?;
+            tx.into_signed(sig).into()
+        };
+        Ok(alloy_eips::eip2718::Encodable2718::encoded_2718(&tx))
+    }
+
     fn logs_in_range(&self, filter: &Filter, from: u64, to: u64) -> RpcResult<Vec<RpcLog>> {
         if to >= from && to - from >= MAX_LOG_RANGE {
             return Err(server_err(format!("query exceeds max block range {MAX_LOG_RANGE}")));
@@ -465,9 +538,12 @@ fn hex_u64(n: u64) -> Value {
 }
 
 /// Builds the method table.
-pub fn module(chain: Arc<Chain>) -> Result<RpcModule<RpcContext>, jsonrpsee::core::RegisterMethodError> {
+pub fn module(
+    chain: Arc<Chain>,
+    dev_signers: Vec<alloy_signer_local::PrivateKeySigner>,
+) -> Result<RpcModule<RpcContext>, jsonrpsee::core::RegisterMethodError> {
     let admission = crate::admission::Admission::start(chain.clone());
-    let ctx = RpcContext { chain, admission, filters: Mutex::new(HashMap::new()), ids: HexIds::default() };
+    let ctx = RpcContext { chain, admission, filters: Mutex::new(HashMap::new()), ids: HexIds::default(), dev_signers };
     let mut m = RpcModule::new(ctx);
 
     m.register_method("web3_clientVersion", |_, _, _| -> RpcResult<Value> {
@@ -485,7 +561,9 @@ pub fn module(chain: Arc<Chain>) -> Result<RpcModule<RpcContext>, jsonrpsee::cor
     m.register_method("eth_syncing", |_, _, _| -> RpcResult<Value> { Ok(json!(false)) })?;
     m.register_method("eth_mining", |_, _, _| -> RpcResult<Value> { Ok(json!(true)) })?;
     m.register_method("eth_hashrate", |_, _, _| -> RpcResult<Value> { Ok(hex_u64(0)) })?;
-    m.register_method("eth_accounts", |_, _, _| -> RpcResult<Value> { Ok(json!([])) })?;
+    m.register_method("eth_accounts", |_, c, _| -> RpcResult<Value> {
+        Ok(json!(c.dev_signers.iter().map(|s| s.address()).collect::<Vec<_>>()))
+    })?;
     m.register_method("eth_coinbase", |_, _, _| -> RpcResult<Value> { Ok(json!(Address::ZERO)) })?;
     m.register_method("eth_gasPrice", |_, c, _| -> RpcResult<Value> {
         Ok(json!(format!("{:#x}", c.chain.next_base_fee() as u128 + SUGGESTED_TIP)))
@@ -662,8 +740,11 @@ pub fn module(chain: Arc<Chain>) -> Result<RpcModule<RpcContext>, jsonrpsee::cor
         let h = c.admission.submit(raw.to_vec()).await.map_err(submit_err)?;
         Ok::<Value, ErrorObjectOwned>(json!(h))
     })?;
-    m.register_method("eth_sendTransaction", |_, _, _| -> RpcResult<Value> {
-        Err(err(-32601, "the method eth_sendTransaction does not exist/is not available: gloam holds no keys; sign locally and use eth_sendRawTransaction"))
+    m.register_async_method("eth_sendTransaction", |p, c, _| async move {
+        let req: TransactionRequest = one(&p, "transaction")?;
+        let raw = c.sign_dev_transaction(req)?;
+        let h = c.admission.submit(raw).await.map_err(submit_err)?;
+        Ok::<Value, ErrorObjectOwned>(json!(h))
     })?;
 
     m.register_blocking_method("eth_getLogs", |p, c, _| -> RpcResult<Value> {
