@@ -47,7 +47,8 @@ fn bit(f: &Fixture, b: &EBool) -> u64 {
 /// Random values of the given width plus edge values.
 fn values(rng: &mut ChaCha8Rng, blocks: usize, random: usize) -> Vec<(u64, u64)> {
     let m = mask(blocks);
-    let mut v = vec![(m, 1), (0, m), (m, m)];
+    // all three edges on euint8; the longest carry chain only on wider types (test time)
+    let mut v = if blocks == EUINT8_BLOCKS { vec![(m, 1), (0, m), (m, m)] } else { vec![(m, 1)] };
     v.extend((0..random).map(|_| (rng.gen::<u64>() & m, rng.gen::<u64>() & m)));
     v
 }
@@ -61,7 +62,7 @@ fn add_sub_neg_scalar_euint8_16_and_wide() {
     let r = f.server.radix();
     for blocks in [EUINT8_BLOCKS, EUINT16_BLOCKS] {
         let m = mask(blocks);
-        for (x, y) in values(&mut rng, blocks, 2) {
+        for (x, y) in values(&mut rng, blocks, if blocks == EUINT8_BLOCKS { 2 } else { 1 }) {
             let a = encrypt(f, x, blocks, &mut enc);
             let b = encrypt(f, y, blocks, &mut enc);
             let c = rng.gen::<u64>();
@@ -231,7 +232,7 @@ fn width_and_shape_errors_are_typed() {
     assert!(matches!(r.select(&bad_bool, &a8, &a8), Err(FheError::Length { .. })));
 }
 
-/// Five different operations of a "block of transactions": scheduled together they give the
+/// Nine different operations (two widths) of a "block of transactions": scheduled together they give the
 /// same bytes as one by one, in max-depth engine calls.
 #[test]
 fn scheduler_merges_rounds_byte_identical() {
@@ -242,6 +243,9 @@ fn scheduler_merges_rounds_byte_identical() {
     let xs: Vec<u8> = (0..6).map(|_| rng.gen()).collect();
     let cts: Vec<RadixCiphertext> = xs.iter().map(|&x| encrypt(f, x as u64, EUINT8_BLOCKS, &mut enc)).collect();
     let cond = EBool(f.encrypt_big(1, &mut enc));
+    let (w1, w2) = (rng.gen::<u16>(), rng.gen::<u16>());
+    let wide1 = encrypt(f, w1 as u64, EUINT16_BLOCKS, &mut enc);
+    let wide2 = encrypt(f, w2 as u64, EUINT16_BLOCKS, &mut enc);
 
     #[derive(Debug, PartialEq)]
     enum Out {
@@ -257,6 +261,8 @@ fn scheduler_merges_rounds_byte_identical() {
         Box::new(|r| r.max(&cts[1], &cts[3]).map(Out::Int)),
         Box::new(|r| r.select(&cond, &cts[2], &cts[4]).map(Out::Int)),
         Box::new(|r| r.shl(&cts[5], 3).map(Out::Int)),
+        Box::new(|r| r.mul(&cts[0], &cts[3]).map(Out::Int)),
+        Box::new(|r| r.add(&wide1, &wide2).map(Out::Int)),
     ];
     // one by one, each on a counting executor
     let mut depths = Vec::new();
@@ -286,6 +292,10 @@ fn scheduler_merges_rounds_byte_identical() {
     assert_eq!(bit(f, b), u64::from(xs[2] < xs[3]), "seed {seed:#x}");
     let Out::Int(m) = &merged[4] else { panic!() };
     assert_eq!(decrypt(f, m), xs[1].max(xs[3]) as u64, "seed {seed:#x}");
+    let Out::Int(p) = &merged[7] else { panic!() };
+    assert_eq!(decrypt(f, p), xs[0].wrapping_mul(xs[3]) as u64, "seed {seed:#x}");
+    let Out::Int(w) = &merged[8] else { panic!() };
+    assert_eq!(decrypt(f, w), w1.wrapping_add(w2) as u64, "seed {seed:#x}");
 }
 
 #[test]
