@@ -32,6 +32,8 @@ pub const SUGGESTED_TIP: u128 = 1_000_000_000;
 pub const MAX_LOG_RANGE: u64 = 10_000;
 /// Most logs one `eth_getLogs` may return.
 pub const MAX_LOGS: usize = 20_000;
+/// Most requests in one JSON-RPC batch.
+pub const MAX_BATCH: u32 = 1024;
 /// Filters not polled for this long are removed (geth uses 5 minutes).
 pub const FILTER_TIMEOUT: Duration = Duration::from_secs(300);
 
@@ -129,8 +131,11 @@ pub struct RpcConfig {
 
 /// Starts the server; returns its handle and the bound address (port 0 picks a free one).
 pub async fn start(chain: Arc<Chain>, config: &RpcConfig) -> std::io::Result<(ServerHandle, SocketAddr)> {
-    let cfg =
-        ServerConfig::builder().max_connections(config.max_connections).set_id_provider(HexIds::default()).build();
+    let cfg = ServerConfig::builder()
+        .max_connections(config.max_connections)
+        .set_batch_request_config(jsonrpsee::server::BatchRequestConfig::Limit(MAX_BATCH))
+        .set_id_provider(HexIds::default())
+        .build();
     let server = Server::builder().set_config(cfg).build(config.addr).await?;
     let addr = server.local_addr()?;
     let module = module(chain, config.dev_signers.clone()).map_err(|e| std::io::Error::other(e.to_string()))?;
