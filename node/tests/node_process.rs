@@ -120,6 +120,14 @@ fn bad_input_gets_the_right_json_rpc_error_and_the_node_keeps_serving() {
     let batch =
         post(a, r#"[{"jsonrpc":"2.0","id":1,"method":"eth_chainId"},{"jsonrpc":"2.0","id":2,"method":"nope"}]"#);
     assert_eq!(batch.as_array().map(|b| b.len()), Some(2), "{batch}");
+    // Oversized batches are refused as a whole (limit 1024).
+    let big = format!("[{}]", vec![r#"{"jsonrpc":"2.0","id":1,"method":"eth_chainId"}"#; 1025].join(","));
+    let r = post(a, &big);
+    assert!(
+        r.get("error").is_some(),
+        "a 1025-call batch must be refused: {}",
+        &r.to_string()[..200.min(r.to_string().len())]
+    );
 
     let cases: Vec<(&str, String, i64, &str)> = vec![
         ("malformed RLP", "0xdeadbeef".into(), -32602, "failed to decode"),
