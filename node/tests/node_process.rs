@@ -428,3 +428,103 @@ fn dev_accounts_sign_eth_send_transaction() {
     assert_eq!(code, -32000);
     assert!(msg.contains("unknown account"), "{msg}");
 }
+
+/// `gloam node import --genesis genesis.json chain.rlp`: a geth-style genesis (alloc with a
+/// contract and storage, its own chain id) → blocks exported from it import into a fresh datadir
+/// with `--genesis`; importing them on top of another genesis fails with the reason.
+#[test]
+fn cli_import_with_a_geth_genesis_file() {
+    use gloam_evm::chain::{Chain, ChainConfig};
+    let tmp = tempfile::tempdir().unwrap();
+    let s0 = dev_signer(0);
+    let genesis_json = format!(
+        r#"{{
+  "config": {{"chainId": 4242, "homesteadBlock": 0, "londonBlock": 0, "shanghaiTime": 0, "cancunTime": 0, "pragueTime": 0}},
+  "nonce": "0x0", "timestamp": "0x6553f100", "extraData": "0x", "gasLimit": "0x1c9c380", "difficulty": "0x0",
+  "mixHash": "0x0000000000000000000000000000000000000000000000000000000000000000",
+  "coinbase": "0x0000000000000000000000000000000000000000", "baseFeePerGas": "0x3b9aca00",
+  "alloc": {{
+    "{a}": {{"balance": "0x3635c9adc5dea00000"}},
+    "0x1000000000000000000000000000000000000001": {{"balance": "0x0", "code": "0x602a60005500", "storage": {{"0x01": "0x07"}}}}
+  }}
+}}"#,
+        a = s0.address()
+    );
+    let gpath = tmp.path().join("genesis.json");
+    std::fs::write(&gpath, &genesis_json).unwrap();
+    let src = tmp.path().join("src");
+    {
+        let g = gloam_evm::genesis_from_json(&genesis_json).unwrap();
+        assert_eq!(g.spec.chain_id, 4242);
+        let cfg = ChainConfig { datadir: src.clone(), pool: Default::default(), block_cache: 8 };
+        let chain = Chain::open(cfg, g).unwrap();
+        // Call the contract (it stores 42 at slot 0) and transfer.
+        let call =
+            eip1559(&s0, 4242, 0, TxKind::Call(Address::repeat_byte(0x10)), U256::ZERO, Default::default(), 100_000);
+        chain.submit_raw(&encode(&call)).unwrap();
+        let c2 = eip1559(
+            &s0,
+            4242,
+            1,
+            TxKind::Call("0x1000000000000000000000000000000000000001".parse().unwrap()),
+            U256::ZERO,
+            Default::default(),
+            100_000,
+        );
+        chain.submit_raw(&encode(&c2)).unwrap();
+        chain.produce_block(false).unwrap().unwrap();
+        assert_eq!(
+            chain.storage_at(&"0x1000000000000000000000000000000000000001".parse().unwrap(), U256::ZERO, None).unwrap(),
+            U256::from(42u64)
+        );
+        assert_eq!(
+            chain
+                .storage_at(&"0x1000000000000000000000000000000000000001".parse().unwrap(), U256::from(1u64), None)
+                .unwrap(),
+            U256::from(7u64)
+        );
+    }
+    let file = tmp.path().join("chain.rlp");
+    let gloam = || {
+        let mut c = Command::new(env!("CARGO_BIN_EXE_gloam"));
+        c.env("GLOAM_LOG", "error").env("GLOAM_BACKEND", "cpu");
+        c
+    };
+    let out = gloam()
+        .args(["node", "export", "--genesis"])
+        .arg(&gpath)
+        .arg("--datadir")
+        .arg(&src)
+        .arg(&file)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let dst = tmp.path().join("dst");
+    let out = gloam()
+        .args(["node", "import", "--genesis"])
+        .arg(&gpath)
+        .arg("--datadir")
+        .arg(&dst)
+        .arg(&file)
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success() && text.contains("imported 1 blocks"),
+        "{text} {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // The same file on the dev genesis: the known genesis block conflicts.
+    let other = tmp.path().join("other");
+    let out = gloam().args(["node", "import", "--datadir"]).arg(&other).arg(&file).output().unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", String::from_utf8_lossy(&out.stdout));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("already known with a different hash"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // A datadir made for the genesis file refuses to open with the dev genesis.
+    let out = gloam().args(["node", "export", "--datadir"]).arg(&dst).arg(tmp.path().join("x.rlp")).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("chain id"), "{}", String::from_utf8_lossy(&out.stderr));
+}
