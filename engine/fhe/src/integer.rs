@@ -107,6 +107,14 @@ impl BootstrapExecutor for CountingExecutor<'_> {
     }
 }
 
+/// Noise bound: every bootstrap input is a linear combination Σ k_i·c_i of ciphertexts that are
+/// fresh, bootstrapped or trivial, with Σ |k_i| ≤ 5 (tfhe's `max_noise_level` for the 2_2
+/// parameter sets, the bound under which the parameters' failure probability is computed: tfhe
+/// `shortint/parameters` `MaxNoiseLevel`, checked by its `NoiseLevel` bookkeeping). Bivariate
+/// tables 4·x + y sit exactly on it; every output of a public operation is a single bootstrap
+/// output, a trivial block or 3 − x / 1 − x of one, so operations compose freely.
+const MAX_NOISE_LEVEL: u64 = 5;
+
 const NONE: u64 = 0;
 const PROPAGATE: u64 = 1;
 const GENERATE: u64 = 2;
@@ -418,8 +426,8 @@ impl<'a> Radix<'a> {
         let msg = self.msg();
         let lo = self.lut(move |x| x % msg);
         let hi = self.lut(move |x| x / msg);
-        // group size: 5 digits ≤ 3 sum to ≤ 15 < message·carry
-        let group = ((msg * self.sk.params().carry_modulus - 1) / (msg - 1)) as usize;
+        // group size: 5 digits ≤ 3 sum to ≤ 15 < message·carry, and 5 = the noise bound
+        let group = MAX_NOISE_LEVEL as usize;
         while columns.iter().any(|c| c.len() > 2) {
             let mut next = vec![Vec::new(); n];
             let mut items = Vec::new();
@@ -490,15 +498,15 @@ impl<'a> Radix<'a> {
 
     // ---------------------------------------------------------------- comparisons
 
-    /// a == b: per-block equality bits (one round), then groups of ≤ 15 bits summed linearly and
-    /// tested (sum == group size) per round until one bit is left.
+    /// a == b: per-block equality bits (one round), then groups of ≤ 5 bits (the noise bound)
+    /// summed linearly and tested (sum == group size) per round until one bit is left.
     pub fn eq(&self, a: &RadixCiphertext, b: &RadixCiphertext) -> Result<EBool, FheError> {
         let bits = self.blockwise(a, b, |x, y| u64::from(x == y))?;
         self.all_ones(bits)
     }
 
     fn all_ones(&self, mut bits: Vec<LweCiphertext>) -> Result<EBool, FheError> {
-        let group = (self.msg() * self.sk.params().carry_modulus - 1) as usize;
+        let group = MAX_NOISE_LEVEL as usize;
         loop {
             let mut items = Vec::new();
             for chunk in bits.chunks(group) {
@@ -596,8 +604,9 @@ impl<'a> Radix<'a> {
 
     // ---------------------------------------------------------------- select
 
-    /// cond ? a : b, one round of 2·blocks bootstraps: block i = keep(a_i, cond) + keep(b_i, ¬cond),
-    /// keep(x, c) = c·x computed on x + 4·c, and the two kept blocks cannot both be non-zero.
+    /// cond ? a : b: one round of 2·blocks bootstraps, block i = keep(a_i, cond) + keep(b_i, ¬cond),
+    /// keep(x, c) = c·x computed on x + 4·c (the two kept blocks cannot both be non-zero), then one
+    /// cleaning round of blocks bootstraps (noise level back to 1).
     pub fn select(&self, cond: &EBool, a: &RadixCiphertext, b: &RadixCiphertext) -> Result<RadixCiphertext, FheError> {
         self.check_pair(a, b)?;
         self.check_block(&cond.0, "ebool")?;
@@ -608,7 +617,11 @@ impl<'a> Radix<'a> {
         inputs.extend(b.blocks.iter().map(|y| lin(y, 1, &not_cond.0, msg)));
         let kept = self.batch(inputs, &keep)?;
         let n = a.blocks.len();
-        Ok(RadixCiphertext { blocks: (0..n).map(|i| lin(&kept[i], 1, &kept[n + i], 1)).collect() })
+        // the sum of two bootstrap outputs has noise level 2; one identity round brings every
+        // block back to level 1 so the result can enter a bivariate table (4·x + y) again
+        let sums = (0..n).map(|i| lin(&kept[i], 1, &kept[n + i], 1)).collect();
+        let clean = self.lut(move |x| x % msg);
+        Ok(RadixCiphertext { blocks: self.batch(sums, &clean)? })
     }
 
     pub fn min(&self, a: &RadixCiphertext, b: &RadixCiphertext) -> Result<RadixCiphertext, FheError> {

@@ -319,3 +319,27 @@ fn scheduler_reports_errors_per_operation() {
     assert!(empty.0.is_empty());
     assert_eq!(empty.1.rounds, 0);
 }
+
+/// Outputs of every kind of operation (select, min, mul, shift, not, cast) fed into bivariate
+/// tables again (4·x + y sits on the noise bound): chained results still decrypt.
+#[test]
+fn composed_operations_decrypt() {
+    let f = fixture();
+    let seed = 0x636f_6d70u64;
+    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    let (_, mut enc) = generators(seed as u128);
+    let r = f.server.radix();
+    let (x, y) = (rng.gen::<u8>(), rng.gen::<u8>());
+    let a = encrypt(f, x as u64, EUINT8_BLOCKS, &mut enc);
+    let b = encrypt(f, y as u64, EUINT8_BLOCKS, &mut enc);
+    let ctx = format!("seed {seed:#x}: x={x} y={y}");
+    let mn = r.min(&a, &b).unwrap();
+    let prod = r.mul(&mn, &r.bitnot(&b).unwrap()).unwrap();
+    let expect_prod = x.min(y).wrapping_mul(!y);
+    assert_eq!(decrypt(f, &prod), expect_prod as u64, "{ctx} min*!y");
+    let sh = r.shl(&prod, 1).unwrap();
+    assert_eq!(bit(f, &r.lt(&sh, &mn).unwrap()), u64::from((expect_prod << 1) < x.min(y)), "{ctx} lt");
+    let wide = r.cast(&sh, EUINT16_BLOCKS).unwrap();
+    let sum = r.scalar_add(&wide, 0xff00).unwrap();
+    assert_eq!(decrypt(f, &sum), ((expect_prod << 1) as u64) + 0xff00, "{ctx} cast+scalar_add");
+}
