@@ -623,14 +623,8 @@ impl Chain {
 
     /// A mined transaction: its block and index.
     pub fn transaction(&self, hash: &B256) -> Result<Option<(BlockRef, usize)>, ChainError> {
-        {
-            let c = self.cache.lock();
-            for b in c.iter().rev() {
-                if let Some(i) = b.block.body.transactions.iter().position(|t| t.tx_hash() == hash) {
-                    return Ok(Some((b.clone(), i)));
-                }
-            }
-        }
+        // The index is written in the block's own commit, so it is never behind the head; the
+        // block itself then usually comes from the cache.
         match self.store.tx_location(hash)? {
             Some((n, i)) => Ok(self.block_by_number(n)?.map(|b| (b, i as usize))),
             None => Ok(None),
