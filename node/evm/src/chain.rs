@@ -23,6 +23,10 @@ use crate::recover;
 use crate::state::{AccountData, HistoricalView, StateDiff, WorldState};
 use crate::store::{Store, StoreError, StoredBlock};
 
+/// The pool journal is compacted when it holds more than this many records and at least four
+/// times the pool's size.
+pub const JOURNAL_COMPACT_MIN: usize = 4096;
+
 /// How long on-demand block production lets a burst of submissions accumulate.
 pub const ON_DEMAND_BATCH_WINDOW: Duration = Duration::from_millis(20);
 
@@ -131,6 +135,7 @@ pub struct Chain {
     block_cache: usize,
     journal: Mutex<Option<std::io::BufWriter<std::fs::File>>>,
     journal_path: PathBuf,
+    journal_records: std::sync::atomic::AtomicUsize,
     /// New blocks, for subscriptions and filters.
     pub blocks: broadcast::Sender<BlockRef>,
     /// Woken when the pool gains a transaction.
@@ -202,6 +207,7 @@ impl Chain {
             block_cache: config.block_cache.max(1),
             journal: Mutex::new(None),
             journal_path,
+            journal_records: Default::default(),
             blocks,
             tx_arrived: Notify::new(),
         });
@@ -234,16 +240,34 @@ impl Chain {
                 rest = &rest[4 + n..];
             }
         }
-        let file = std::fs::File::create(&self.journal_path).ok().map(std::io::BufWriter::new);
-        *self.journal.lock() = file;
-        let survivors = self.pool.lock().all();
-        for tx in survivors {
-            self.journal_append(&alloy_eips::eip2718::Encodable2718::encoded_2718(&tx.tx));
-        }
-        self.journal_flush();
+        self.journal_rewrite();
         if restored > 0 {
             tracing::info!(restored, "transaction pool restored from journal");
         }
+    }
+
+    /// Replaces the journal with exactly the pool's current transactions (written to a
+    /// temporary file, then renamed over the journal, so a crash leaves the old or the new one).
+    fn journal_rewrite(&self) {
+        let mut guard = self.journal.lock();
+        let survivors = self.pool.lock().all();
+        let tmp = self.journal_path.with_extension("journal.tmp");
+        let written = (|| -> std::io::Result<()> {
+            let mut w = std::io::BufWriter::new(std::fs::File::create(&tmp)?);
+            for tx in &survivors {
+                let raw = alloy_eips::eip2718::Encodable2718::encoded_2718(&tx.tx);
+                w.write_all(&(raw.len() as u32).to_le_bytes())?;
+                w.write_all(&raw)?;
+            }
+            w.flush()?;
+            std::fs::rename(&tmp, &self.journal_path)
+        })();
+        if let Err(e) = written {
+            tracing::warn!(error = %e, "could not rewrite the pool journal; pooled transactions will not survive a restart");
+        }
+        let file = std::fs::OpenOptions::new().append(true).create(true).open(&self.journal_path).ok();
+        *guard = file.map(std::io::BufWriter::new);
+        self.journal_records.store(survivors.len(), std::sync::atomic::Ordering::Relaxed);
     }
 
     /// Appends to the pool journal's buffer; [`Self::journal_flush`] hands it to the OS (one
@@ -252,7 +276,13 @@ impl Chain {
         if let Some(w) = self.journal.lock().as_mut() {
             let _ = w.write_all(&(raw.len() as u32).to_le_bytes());
             let _ = w.write_all(raw);
+            self.journal_records.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         }
+    }
+
+    /// Records in the journal file (survivors of the last rewrite plus appends since).
+    pub fn journal_records(&self) -> usize {
+        self.journal_records.load(std::sync::atomic::Ordering::Relaxed)
     }
 
     fn journal_flush(&self) {
@@ -532,6 +562,12 @@ impl Chain {
             }
             let h = self.head.read();
             pool.prune(|a| h.state.nonce(a));
+        }
+        // Mined transactions stay in the append-only journal until it is compacted: rewrite it
+        // once it holds mostly stale records, so it (and the replay on restart) stays bounded.
+        let live = self.pool_len();
+        if self.journal_records() > JOURNAL_COMPACT_MIN.max(4 * live) {
+            self.journal_rewrite();
         }
         {
             let mut c = self.cache.lock();

@@ -505,3 +505,50 @@ fn prague_system_contracts_work() {
     gloam_evm::rlp_file::import(&fresh, &file, |_, _| {}).unwrap();
     assert_eq!(fresh.head_header().1, chain.head_header().1);
 }
+
+/// The append-only pool journal is compacted once mined transactions dominate it, so it (and
+/// the replay on restart) stays bounded on a long-running node.
+#[test]
+fn pool_journal_is_compacted() {
+    let dir = tempfile::tempdir().unwrap();
+    let senders: Vec<_> = (0..500u64).map(test_signer).collect();
+    let accounts = senders.iter().map(|s| (s.address(), U256::from(10u64).pow(U256::from(21))));
+    let cfg = ChainConfig { datadir: dir.path().to_path_buf(), pool: PoolConfig::default(), block_cache: 4 };
+    let chain =
+        Chain::open(cfg, gloam_evm::genesis::genesis_with_accounts(DEV_CHAIN_ID, DEV_GAS_LIMIT, accounts, true))
+            .unwrap();
+    let raws: Vec<Vec<u8>> = (0..5000u64)
+        .map(|i| {
+            raw(&transfer(
+                &senders[(i % 500) as usize],
+                DEV_CHAIN_ID,
+                i / 500,
+                Address::repeat_byte(8),
+                U256::from(1u64),
+            ))
+        })
+        .collect();
+    assert!(chain.submit_raw_batch(&raws).iter().all(|r| r.is_ok()));
+    assert_eq!(chain.journal_records(), 5000);
+    while chain.pool_len() > 0 {
+        mine(&chain);
+    }
+    assert!(
+        chain.journal_records() < 5000,
+        "compacted after the mined transactions dominated: {}",
+        chain.journal_records()
+    );
+    // One more queued transaction survives a restart through the compacted journal.
+    chain.submit_raw(&raw(&transfer(&senders[0], DEV_CHAIN_ID, 12, Address::ZERO, U256::from(1u64)))).unwrap();
+    let head = chain.head_header().1;
+    drop(chain);
+    let size = std::fs::metadata(dir.path().join("pool.journal")).unwrap().len();
+    assert!(size < 200_000, "journal is {size} bytes");
+    let cfg = ChainConfig { datadir: dir.path().to_path_buf(), pool: PoolConfig::default(), block_cache: 4 };
+    let senders_again = (0..500u64).map(|i| (test_signer(i).address(), U256::from(10u64).pow(U256::from(21))));
+    let chain =
+        Chain::open(cfg, gloam_evm::genesis::genesis_with_accounts(DEV_CHAIN_ID, DEV_GAS_LIMIT, senders_again, true))
+            .unwrap();
+    assert_eq!(chain.head_header().1, head);
+    assert_eq!(chain.pool_len(), 1);
+}
