@@ -14,6 +14,13 @@ use gloam_evm::genesis::{dev_signer, DEV_CHAIN_ID};
 use gloam_evm::testutil::*;
 use serde_json::{json, Value};
 
+/// The `gloam` binary with quiet logs on the CPU backend.
+fn gloam() -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_gloam"));
+    c.env("GLOAM_LOG", "error").env("GLOAM_BACKEND", "cpu");
+    c
+}
+
 struct Node {
     child: Child,
     addr: String,
@@ -28,11 +35,9 @@ impl Drop for Node {
 }
 
 fn start(datadir: &Path) -> Node {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_gloam"))
+    let mut child = gloam()
         .args(["node", "--dev", "--rpc-addr", "127.0.0.1:0", "--datadir"])
         .arg(datadir)
-        .env("GLOAM_LOG", "error")
-        .env("GLOAM_BACKEND", "cpu")
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit())
         .spawn()
@@ -338,11 +343,6 @@ fn cli_export_then_import() {
         }
     }
     let file = a.path().join("chain.rlp");
-    let gloam = || {
-        let mut c = Command::new(env!("CARGO_BIN_EXE_gloam"));
-        c.env("GLOAM_LOG", "error").env("GLOAM_BACKEND", "cpu");
-        c
-    };
     let out = gloam().args(["node", "export", "--datadir"]).arg(a.path()).arg(&file).output().unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     assert!(String::from_utf8_lossy(&out.stdout).contains("exported 4 blocks"));
@@ -485,11 +485,6 @@ fn cli_import_with_a_geth_genesis_file() {
         );
     }
     let file = tmp.path().join("chain.rlp");
-    let gloam = || {
-        let mut c = Command::new(env!("CARGO_BIN_EXE_gloam"));
-        c.env("GLOAM_LOG", "error").env("GLOAM_BACKEND", "cpu");
-        c
-    };
     let out = gloam()
         .args(["node", "export", "--genesis"])
         .arg(&gpath)

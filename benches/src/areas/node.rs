@@ -229,7 +229,7 @@ pub fn run(opts: &BenchOptions) -> Result<Vec<Record>, BenchError> {
                 timestamp: head.timestamp + 1,
                 beneficiary: Address::ZERO,
                 gas_limit: u64::MAX / 2,
-                base_fee: head.next_block_base_fee(alloy_eips::eip1559::BaseFeeParams::ethereum()).unwrap_or(0),
+                base_fee: gloam_evm::chain::next_base_fee(&head),
                 prev_randao: hash,
                 parent_hash: hash,
                 parent_beacon_block_root: Default::default(),

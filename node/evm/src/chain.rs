@@ -1,9 +1,9 @@
 //! The chain: state, store, pool and head, with block production, block import and the read
 //! side RPC uses. One producer at a time (`produce_lock`); readers never wait on disk.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::VecDeque;
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
@@ -302,8 +302,7 @@ impl Chain {
 
     /// Base fee of the next block.
     pub fn next_base_fee(&self) -> u64 {
-        let h = self.head.read();
-        h.header.next_block_base_fee(BaseFeeParams::ethereum()).unwrap_or(h.header.base_fee_per_gas.unwrap_or(0))
+        next_base_fee(&self.head.read().header)
     }
 
     pub fn pool_len(&self) -> usize {
@@ -386,7 +385,7 @@ impl Chain {
 
     fn submit_raw_inner(&self, raw: &[u8], journal: bool) -> Result<B256, SubmitError> {
         let tx = self.decode_checked(raw)?;
-        let sender = recover::recover_senders(std::slice::from_ref(&tx)).pop().expect("one result");
+        let sender = recover::recover_senders(&[&tx]).pop().expect("one result");
         let sender = sender.map_err(SubmitError::Signature)?;
         let hash = *tx.tx_hash();
         self.admit(RecoveredTx { tx, sender, hash }, journal.then_some(raw))
@@ -396,11 +395,7 @@ impl Chain {
         let hash = rtx.hash;
         let (nonce, balance, base_fee) = {
             let h = self.head.read();
-            let base_fee = h
-                .header
-                .next_block_base_fee(BaseFeeParams::ethereum())
-                .unwrap_or(h.header.base_fee_per_gas.unwrap_or(0));
-            (h.state.nonce(&rtx.sender), h.state.balance(&rtx.sender), base_fee)
+            (h.state.nonce(&rtx.sender), h.state.balance(&rtx.sender), next_base_fee(&h.header))
         };
         self.pool.lock().insert(rtx, nonce, balance, base_fee)?;
         if let Some(raw) = raw {
@@ -413,7 +408,7 @@ impl Chain {
     /// Many raw transactions at once: one batched sender recovery, then admission in order.
     pub fn submit_raw_batch(&self, raws: &[Vec<u8>]) -> Vec<Result<B256, SubmitError>> {
         let decoded: Vec<Result<TxEnvelope, SubmitError>> = raws.iter().map(|r| self.decode_checked(r)).collect();
-        let ok: Vec<TxEnvelope> = decoded.iter().filter_map(|d| d.as_ref().ok().cloned()).collect();
+        let ok: Vec<&TxEnvelope> = decoded.iter().filter_map(|d| d.as_ref().ok()).collect();
         let mut senders = recover::recover_senders(&ok).into_iter();
         let out = decoded
             .into_iter()
@@ -441,7 +436,7 @@ impl Chain {
             timestamp: timestamp.unwrap_or_else(|| now_secs().max(parent.timestamp + 1)),
             beneficiary: Address::ZERO,
             gas_limit: parent.gas_limit,
-            base_fee: parent.next_block_base_fee(BaseFeeParams::ethereum()).unwrap_or(0),
+            base_fee: next_base_fee(parent),
             prev_randao: keccak256(&seed),
             parent_hash: head.hash,
             parent_beacon_block_root: B256::ZERO,
@@ -586,7 +581,7 @@ impl Chain {
     /// Imports one block with full validation: parent, number, timestamp, gas limit, base fee,
     /// signatures (one batched recovery), execution, gas used, receipts root, bloom, state root,
     /// transactions root. The block must reproduce its header exactly.
-    pub fn import_block(&self, block: Block<TxEnvelope>) -> Result<BlockRef, ChainError> {
+    pub fn import_block(&self, mut block: Block<TxEnvelope>) -> Result<BlockRef, ChainError> {
         let _guard = self.produce_lock.lock();
         let number = block.header.number;
         let invalid = |reason: String| ChainError::InvalidBlock { number, reason };
@@ -626,7 +621,7 @@ impl Chain {
             for tx in &block.body.transactions {
                 self.stateless_checks(tx).map_err(|e| invalid(format!("transaction {}: {e}", tx.tx_hash())))?;
             }
-            let txs = recover::recover_all(block.body.transactions.clone())
+            let txs = recover::recover_all(std::mem::take(&mut block.body.transactions))
                 .map_err(|(i, e)| invalid(format!("transaction {i}: {e}")))?;
             let executed = exec::execute(&head.state, &ctx, txs, Mode::Import).map_err(|e| invalid(e.to_string()))?;
             (ctx, executed)
@@ -801,23 +796,11 @@ impl Chain {
             let _ = w.get_ref().sync_all();
         }
     }
+}
 
-    pub fn datadir_lock_path(dir: &Path) -> PathBuf {
-        dir.join("LOCK")
-    }
-
-    /// All pooled transactions.
-    pub fn pool_snapshot(&self) -> Vec<Arc<RecoveredTx>> {
-        self.pool.lock().all()
-    }
-
-    pub fn senders_of(&self, txs: &[TxEnvelope]) -> HashMap<B256, Address> {
-        recover::recover_senders(txs)
-            .into_iter()
-            .zip(txs)
-            .filter_map(|(s, t)| s.ok().map(|s| (*t.tx_hash(), s)))
-            .collect()
-    }
+/// EIP-1559 base fee of the block after `parent` (Ethereum's parameters).
+pub fn next_base_fee(parent: &Header) -> u64 {
+    parent.next_block_base_fee(BaseFeeParams::ethereum()).unwrap_or(0)
 }
 
 /// EIP-2028/2930/3860/7623/7702 intrinsic gas under Prague (the larger of the standard cost and

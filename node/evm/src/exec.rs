@@ -4,7 +4,6 @@ use alloy_consensus::{
     proofs, Eip658Value, Header, Receipt, ReceiptEnvelope, ReceiptWithBloom, Transaction, TxEnvelope, TxReceipt,
     EMPTY_OMMER_ROOT_HASH,
 };
-use alloy_eips::eip2718::Encodable2718;
 use alloy_eips::eip7685::Requests;
 use alloy_primitives::{Address, Bloom, Bytes, Log, TxKind, B256, B64, U256};
 use revm::context::{BlockEnv, CfgEnv, Context, TxEnv};
@@ -330,9 +329,4 @@ pub fn simulate<DB: revm::database_interface::DatabaseRef<Error = StateError>>(
     let mut evm = Context::mainnet().with_db(db).with_block(ctx.block_env()).with_cfg(cfg).build_mainnet();
     let r = evm.transact(env).map_err(|e| describe(&e));
     r.map(|r| r.result)
-}
-
-/// Encoded size of a transaction as it sits in a block.
-pub fn encoded_len(tx: &TxEnvelope) -> usize {
-    tx.encode_2718_len()
 }

@@ -70,3 +70,52 @@ pub fn rpc_response(text: &str) -> Option<String> {
 pub fn harness_head() -> u64 {
     harness().chain.head_number()
 }
+
+/// A seeded xorshift64 generator for the stable-toolchain fuzz runs (tests print the seed).
+#[derive(Debug, Clone)]
+pub struct Mutator(u64);
+
+impl Mutator {
+    pub fn new(seed: u64) -> Self {
+        Mutator(seed.max(1))
+    }
+
+    pub fn next_u64(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+
+    /// Uniform-ish in `0..n` (`0` when `n` is 0).
+    pub fn below(&mut self, n: usize) -> usize {
+        (self.next_u64() % n.max(1) as u64) as usize
+    }
+
+    /// 1–4 random edits of `base`: bit flips, byte overwrites, truncations, insertions, appends.
+    pub fn mutate(&mut self, base: &[u8]) -> Vec<u8> {
+        let mut m = base.to_vec();
+        for _ in 0..1 + self.below(4) {
+            match self.below(5) {
+                0 if !m.is_empty() => {
+                    let p = self.below(m.len());
+                    m[p] ^= 1 << self.below(8);
+                }
+                1 if !m.is_empty() => {
+                    let p = self.below(m.len());
+                    m.truncate(p);
+                }
+                2 if !m.is_empty() => {
+                    let p = self.below(m.len());
+                    m[p] = self.next_u64() as u8;
+                }
+                3 => {
+                    let p = self.below(m.len() + 1);
+                    m.insert(p, self.next_u64() as u8);
+                }
+                _ => m.push(self.next_u64() as u8),
+            }
+        }
+        m
+    }
+}

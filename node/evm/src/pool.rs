@@ -88,10 +88,6 @@ impl TxPool {
         self.by_hash.is_empty()
     }
 
-    pub fn contains(&self, hash: &B256) -> bool {
-        self.by_hash.contains_key(hash)
-    }
-
     pub fn get(&self, hash: &B256) -> Option<Arc<RecoveredTx>> {
         let (s, n) = self.by_hash.get(hash)?;
         self.by_sender.get(s)?.get(n).map(|p| p.tx.clone())

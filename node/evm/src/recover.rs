@@ -20,8 +20,8 @@ fn sig65(tx: &TxEnvelope) -> [u8; 65] {
 }
 
 /// Recovers every sender (EIP-2: high-s signatures are invalid). `result[i]` belongs to `txs[i]`.
-pub fn recover_senders(txs: &[TxEnvelope]) -> Vec<Result<Address, String>> {
-    let sigs: Vec<[u8; 65]> = txs.iter().map(sig65).collect();
+pub fn recover_senders(txs: &[&TxEnvelope]) -> Vec<Result<Address, String>> {
+    let sigs: Vec<[u8; 65]> = txs.iter().map(|t| sig65(t)).collect();
     let hashes: Vec<B256> = if txs.len() < SERIAL_BELOW {
         txs.iter().map(|t| t.signature_hash()).collect()
     } else {
@@ -38,7 +38,7 @@ pub fn recover_senders(txs: &[TxEnvelope]) -> Vec<Result<Address, String>> {
 
 /// Recovers and wraps a list of transactions; the first failure is reported with its index.
 pub fn recover_all(txs: Vec<TxEnvelope>) -> Result<Vec<RecoveredTx>, (usize, String)> {
-    let senders = recover_senders(&txs);
+    let senders = recover_senders(&txs.iter().collect::<Vec<_>>());
     txs.into_iter()
         .zip(senders)
         .enumerate()

@@ -203,12 +203,7 @@ impl RpcContext {
     }
 
     fn rpc_block(&self, b: &BlockRef, full: bool) -> RpcBlock {
-        let header = RpcHeader {
-            hash: b.hash,
-            inner: b.block.header.clone(),
-            total_difficulty: Some(U256::ZERO),
-            size: Some(U256::from(b.size)),
-        };
+        let header = rpc_header(b);
         let transactions = if full {
             BlockTransactions::Full((0..b.block.body.transactions.len()).map(|i| self.rpc_tx(b, i)).collect())
         } else {
@@ -217,25 +212,32 @@ impl RpcContext {
         RpcBlock { header, uncles: vec![], transactions, withdrawals: Some(Default::default()) }
     }
 
+    /// The logs of transaction `i` in block `b`, numbered from `first_log_index`.
+    fn tx_logs(&self, b: &BlockRef, i: usize, first_log_index: u64) -> Vec<RpcLog> {
+        let tx_hash = *b.block.body.transactions[i].tx_hash();
+        b.receipts[i]
+            .logs()
+            .iter()
+            .enumerate()
+            .map(|(k, l)| RpcLog {
+                inner: l.clone(),
+                block_hash: Some(b.hash),
+                block_number: Some(b.block.header.number),
+                block_timestamp: Some(b.block.header.timestamp),
+                transaction_hash: Some(tx_hash),
+                transaction_index: Some(i as u64),
+                log_index: Some(first_log_index + k as u64),
+                removed: false,
+            })
+            .collect()
+    }
+
     /// Every log of a block with its indexes.
     fn block_logs(&self, b: &BlockRef) -> Vec<RpcLog> {
         let mut out = Vec::new();
-        let mut log_index = 0u64;
-        for (i, r) in b.receipts.iter().enumerate() {
-            let tx_hash = *b.block.body.transactions[i].tx_hash();
-            for l in r.logs() {
-                out.push(RpcLog {
-                    inner: l.clone(),
-                    block_hash: Some(b.hash),
-                    block_number: Some(b.block.header.number),
-                    block_timestamp: Some(b.block.header.timestamp),
-                    transaction_hash: Some(tx_hash),
-                    transaction_index: Some(i as u64),
-                    log_index: Some(log_index),
-                    removed: false,
-                });
-                log_index += 1;
-            }
+        for i in 0..b.receipts.len() {
+            let first = out.len() as u64;
+            out.extend(self.tx_logs(b, i, first));
         }
         out
     }
@@ -245,21 +247,7 @@ impl RpcContext {
         let r = &b.receipts[i];
         let prev = if i == 0 { 0 } else { b.receipts[i - 1].cumulative_gas_used() };
         let first_log = b.receipts[..i].iter().map(|r| r.logs().len() as u64).sum::<u64>();
-        let logs: Vec<RpcLog> = r
-            .logs()
-            .iter()
-            .enumerate()
-            .map(|(k, l)| RpcLog {
-                inner: l.clone(),
-                block_hash: Some(b.hash),
-                block_number: Some(b.block.header.number),
-                block_timestamp: Some(b.block.header.timestamp),
-                transaction_hash: Some(*tx.tx_hash()),
-                transaction_index: Some(i as u64),
-                log_index: Some(first_log + k as u64),
-                removed: false,
-            })
-            .collect();
+        let logs = self.tx_logs(b, i, first_log);
         let with_logs = map_receipt_logs(r, logs);
         let sender = b.senders[i];
         TransactionReceipt {
@@ -481,8 +469,7 @@ impl RpcContext {
             }
             last = Some(h.clone());
         }
-        let next =
-            last.and_then(|h| h.next_block_base_fee(alloy_eips::eip1559::BaseFeeParams::ethereum())).unwrap_or(0);
+        let next = last.map(|h| crate::chain::next_base_fee(&h)).unwrap_or(0);
         base_fees.push(format!("{next:#x}"));
         let mut out = json!({
             "oldestBlock": format!("{oldest:#x}"),
@@ -495,6 +482,16 @@ impl RpcContext {
             out["reward"] = json!(rewards);
         }
         Ok(out)
+    }
+}
+
+/// A block's header as JSON-RPC shows it (hash, size, total difficulty 0 after the merge).
+fn rpc_header(b: &BlockRef) -> RpcHeader {
+    RpcHeader {
+        hash: b.hash,
+        inner: b.block.header.clone(),
+        total_difficulty: Some(U256::ZERO),
+        size: Some(U256::from(b.size)),
     }
 }
 
@@ -886,13 +883,7 @@ async fn subscribe(p: Params<'static>, pending: PendingSubscriptionSink, c: Arc<
         };
         let msgs: Vec<Value> = match &filter {
             None => {
-                let h = RpcHeader {
-                    hash: b.hash,
-                    inner: b.block.header.clone(),
-                    total_difficulty: Some(U256::ZERO),
-                    size: Some(U256::from(b.size)),
-                };
-                vec![serde_json::to_value(h).unwrap_or(Value::Null)]
+                vec![serde_json::to_value(rpc_header(&b)).unwrap_or(Value::Null)]
             }
             Some(f) => {
                 if !f.matches_bloom(b.block.header.logs_bloom) {
@@ -913,6 +904,3 @@ async fn subscribe(p: Params<'static>, pending: PendingSubscriptionSink, c: Arc<
         }
     }
 }
-
-/// For `TxEnvelope` imports elsewhere.
-pub fn _assert_types(_: &TxEnvelope) {}

@@ -90,10 +90,6 @@ impl WorldState {
         self.code.get(hash)
     }
 
-    pub fn account_count(&self) -> usize {
-        self.accounts.len()
-    }
-
     pub fn set_block_hash(&mut self, number: u64, hash: B256) {
         self.block_hashes.insert(number, hash);
         while self.block_hashes.len() > 256 {
@@ -289,19 +285,6 @@ pub fn sorted_trie_root(leaves: impl Iterator<Item = (B256, Vec<u8>)>) -> B256 {
     } else {
         EMPTY_ROOT_HASH
     }
-}
-
-/// Root of a trie from (hashed key, value) leaves.
-pub fn trie_root(leaves: &mut [(B256, Vec<u8>)]) -> B256 {
-    if leaves.is_empty() {
-        return EMPTY_ROOT_HASH;
-    }
-    leaves.sort_unstable_by(|a, b| a.0.cmp(&b.0));
-    let mut hb = HashBuilder::default();
-    for (k, v) in leaves.iter() {
-        hb.add_leaf(Nibbles::unpack(k), v);
-    }
-    hb.root()
 }
 
 impl DatabaseRef for WorldState {

@@ -6,8 +6,9 @@ use alloy_primitives::{Address, Bytes, TxKind, U256};
 use alloy_signer::SignerSync;
 use alloy_signer_local::PrivateKeySigner;
 
-/// Creation bytecode of `GloamToken` (testdata/GloamToken.sol, the ERC-20 the client tests use),
-/// compiled by solc 0.8.30 (evm cancun); constructor `(string name, string symbol, uint256 supply)`.
+/// Creation bytecode of `GloamToken` (node/clients/contracts/GloamToken.sol, the ERC-20 the client
+/// tests use), compiled by solc 0.8.30 (evm cancun, `node node/clients/compile.mjs`); constructor
+/// `(string name, string symbol, uint256 supply)`.
 pub const GLOAM_TOKEN_HEX: &str = include_str!("../testdata/gloam_token.hex");
 
 /// Default fee cap / tip for test transactions: 100 gwei / 1 gwei.

@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use alloy_consensus::{Transaction, TxEnvelope};
 use alloy_eips::eip2718::Encodable2718;
-use alloy_primitives::{address, b256, Address, Bytes, TxKind, U256};
+use alloy_primitives::{b256, Address, Bytes, TxKind, U256};
 use gloam_evm::chain::{Chain, ChainConfig, SubmitError};
 use gloam_evm::genesis::{dev_genesis, dev_signer, DEV_CHAIN_ID, DEV_GAS_LIMIT};
 use gloam_evm::pool::{PoolConfig, PoolError};
@@ -368,13 +368,7 @@ fn submission_errors_are_precise() {
 fn mutated_inputs_never_panic() {
     let seed: u64 = std::env::var("GLOAM_TEST_SEED").ok().and_then(|s| s.parse().ok()).unwrap_or(0x5eed_0e7a);
     eprintln!("mutated_inputs_never_panic seed={seed} (GLOAM_TEST_SEED to reproduce)");
-    let mut x = seed;
-    let mut next = move || {
-        x ^= x << 13;
-        x ^= x >> 7;
-        x ^= x << 17;
-        x
-    };
+    let mut rng = gloam_evm::fuzzing::Mutator::new(seed);
     let dir = tempfile::tempdir().unwrap();
     let chain = open(dir.path());
     build_busy_chain(&chain);
@@ -385,25 +379,7 @@ fn mutated_inputs_never_panic() {
     let fresh_dir = tempfile::tempdir().unwrap();
     let fresh = open(fresh_dir.path());
     for i in 0..3000 {
-        let base = &seeds[i % seeds.len()];
-        let mut m = base.clone();
-        for _ in 0..(1 + next() % 4) {
-            match next() % 4 {
-                0 if !m.is_empty() => {
-                    let p = (next() as usize) % m.len();
-                    m[p] ^= 1 << (next() % 8);
-                }
-                1 if !m.is_empty() => {
-                    let p = (next() as usize) % m.len();
-                    m.truncate(p);
-                }
-                2 => m.push(next() as u8),
-                _ => {
-                    let p = (next() as usize) % (m.len() + 1);
-                    m.insert(p, next() as u8);
-                }
-            }
-        }
+        let m = rng.mutate(&seeds[i % seeds.len()]);
         let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
             let _ = fresh.submit_raw(&m);
         }));
@@ -411,8 +387,8 @@ fn mutated_inputs_never_panic() {
     }
     for i in 0..300 {
         let mut m = file.clone();
-        let p = (next() as usize) % m.len();
-        m[p] ^= 1 << (next() % 8);
+        let p = rng.below(m.len());
+        m[p] ^= 1 << rng.below(8);
         let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
             let dir = tempfile::tempdir().unwrap();
             let c = open(dir.path());

@@ -3,22 +3,9 @@
 //! exercises them on stable. `GLOAM_TEST_SEED` reproduces a run; the seed is printed.
 
 use alloy_primitives::{Address, TxKind, U256};
-use gloam_evm::fuzzing;
+use gloam_evm::fuzzing::{self, Mutator};
 use gloam_evm::genesis::{dev_signer, DEV_CHAIN_ID};
 use gloam_evm::testutil::*;
-
-struct Rng(u64);
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n.max(1) as u64) as usize
-    }
-}
 
 fn seed() -> u64 {
     let s = std::env::var("GLOAM_TEST_SEED").ok().and_then(|s| s.parse().ok()).unwrap_or(0x0e7a_f022);
@@ -26,39 +13,13 @@ fn seed() -> u64 {
     s
 }
 
-fn mutate(rng: &mut Rng, base: &[u8]) -> Vec<u8> {
-    let mut m = base.to_vec();
-    for _ in 0..1 + rng.below(4) {
-        match rng.below(5) {
-            0 if !m.is_empty() => {
-                let p = rng.below(m.len());
-                m[p] ^= 1 << rng.below(8);
-            }
-            1 if !m.is_empty() => {
-                let p = rng.below(m.len());
-                m.truncate(p);
-            }
-            2 if !m.is_empty() => {
-                let p = rng.below(m.len());
-                m[p] = rng.next() as u8;
-            }
-            3 => {
-                let p = rng.below(m.len() + 1);
-                m.insert(p, rng.next() as u8);
-            }
-            _ => m.push(rng.next() as u8),
-        }
-    }
-    m
-}
-
 fn run(what: &str, seed: u64, corpus: &[Vec<u8>], cases: usize, body: fn(&[u8])) {
-    let mut rng = Rng(seed);
+    let mut rng = Mutator::new(seed);
     for i in 0..cases {
         let input = if i % 10 == 9 {
-            (0..rng.below(300)).map(|_| rng.next() as u8).collect()
+            (0..rng.below(300)).map(|_| rng.next_u64() as u8).collect()
         } else {
-            mutate(&mut rng, &corpus[i % corpus.len()])
+            rng.mutate(&corpus[i % corpus.len()])
         };
         let r = std::panic::catch_unwind(|| body(&input));
         assert!(r.is_ok(), "{what} panicked on 0x{} (seed {seed}, case {i})", hex::encode(&input));
