@@ -1,0 +1,1 @@
+//! gloam-consensus (being built).

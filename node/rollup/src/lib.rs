@@ -1,0 +1,1 @@
+//! gloam-rollup (being built).

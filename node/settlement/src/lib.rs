@@ -1,0 +1,1 @@
+//! gloam-settlement (being built).
