@@ -34,4 +34,28 @@ pub enum FheError {
     /// The scheduler lost an operation (its thread stopped without answering).
     #[error("scheduler: {0}")]
     Scheduler(&'static str),
+    /// Serialized object: the first 8 bytes are not the gloam-fhe magic.
+    #[error("encoding: not a gloam-fhe object (bad magic)")]
+    BadMagic,
+    /// Serialized object written in a format version this build does not read.
+    #[error("encoding: format version {got}, this build reads {supported}")]
+    FormatVersion { got: u16, supported: u16 },
+    /// Serialized object of another kind (e.g. a ciphertext given to the server-key decoder).
+    #[error("encoding: object kind {got}, expected {expected}")]
+    WrongKind { expected: u8, got: u8 },
+    /// Object made for other parameters than the ones it is used with (ids: [`crate::FheParams::id`]).
+    #[error("parameters mismatch: object for parameter set {got:#018x}, expected {expected:#018x}")]
+    ParamsMismatch { expected: u64, got: u64 },
+    /// Serialized object whose length does not match its header or its parameters.
+    #[error("encoding: {what}: {got} bytes, expected {expected}")]
+    EncodedLength { what: &'static str, expected: u64, got: u64 },
+    /// Serialized object whose SHA-256 checksum does not match its content.
+    #[error("encoding: checksum mismatch")]
+    Checksum,
+    /// Serialized object with a field outside its domain (non-binary key bit, word ≥ p, …).
+    #[error("encoding: {0}")]
+    InvalidEncoding(&'static str),
+    /// A compact ciphertext list asked to hold more values than its slots.
+    #[error("compact list: {got} slots needed, {max} available")]
+    CompactListCapacity { max: usize, got: usize },
 }

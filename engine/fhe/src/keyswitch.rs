@@ -62,6 +62,19 @@ impl KeyswitchKey {
         self.modulus_log
     }
 
+    /// The key words in tfhe's layout (see the type).
+    pub fn as_slice(&self) -> &[u32] {
+        &self.data
+    }
+
+    pub fn base_log(&self) -> usize {
+        self.base_log
+    }
+
+    pub fn level(&self) -> usize {
+        self.level
+    }
+
     pub fn keyswitch(&self, input: &LweCiphertext) -> Result<LweCiphertext32, FheError> {
         let expected = self.input_dimension + 1;
         if input.data.len() != expected {

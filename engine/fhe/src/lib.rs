@@ -6,9 +6,11 @@
 //!   p = 2^64 − 2^32 + 1: ciphertexts and lookup tables modulo 2^64, only the bootstrap key and the
 //!   external product modulo p. It is pure integer arithmetic with fully specified rounding, so
 //!   every backend can reproduce it bit for bit (tfhe's default f64-FFT bootstrap cannot be).
-//! - tfhe-rs supplies key generation, encryption and decryption and is the oracle in tests; the
-//!   keyswitch, NTT, gadget decomposition, modulus switches, blind rotation and sample extraction
-//!   here are the engine's own.
+//! - Key generation, encryption and decryption ([`client`]), the compact public key, seeded
+//!   (compressed) server keys and the versioned format ([`serialize`]) are the engine's own, in
+//!   tfhe's key layouts; tfhe-rs is the oracle in tests (its keyswitch and bootstrap run on our
+//!   keys). The keyswitch, NTT, gadget decomposition, modulus switches, blind rotation and sample
+//!   extraction are the engine's own too.
 //! - Containers use tfhe's `core_crypto` memory layouts, so keys and ciphertexts are exchanged as
 //!   plain `Vec`s without reordering; the bootstrap key is re-transformed with our own NTT (any
 //!   exact negacyclic NTT gives identical results after the inverse transform).
@@ -16,8 +18,10 @@
 //!   (see [`params`]).
 
 pub mod ciphertext;
+pub mod client;
 pub mod decompose;
 pub mod error;
+pub mod fuzzing;
 pub mod integer;
 pub mod keyswitch;
 pub mod ntt;
@@ -25,9 +29,13 @@ mod ntt_avx512;
 pub mod params;
 pub mod pbs;
 pub mod scheduler;
+pub mod serialize;
 pub mod server_key;
 
 pub use ciphertext::{Lut, LweCiphertext, LweCiphertext32, ManyLut};
+pub use client::{
+    generate_keys, ClientKey, CompactCiphertextList, CompactPublicKey, CompressedServerKey, KeySet, KeygenStage, Seed,
+};
 pub use error::FheError;
 pub use integer::{
     BootstrapExecutor, BootstrapJob, CountingExecutor, EBool, Radix, RadixCiphertext, EUINT16_BLOCKS, EUINT32_BLOCKS,
@@ -37,4 +45,5 @@ pub use keyswitch::KeyswitchKey;
 pub use params::{FheParams, HPU_MESSAGE_2_CARRY_2_KS32_TUNIFORM_2M128};
 pub use pbs::{BootstrapKey, ModulusSwitch};
 pub use scheduler::{BootstrapScheduler, ScheduleStats};
+pub use serialize::{peek_header, sizes, Header, Kind, ObjectSizes, FORMAT_VERSION};
 pub use server_key::ServerKey;

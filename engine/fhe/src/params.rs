@@ -40,6 +40,11 @@ pub struct FheParams {
     pub carry_modulus: u64,
     /// log2 of the keyswitch output modulus; values sit in the top bits of a u32.
     pub ks_output_modulus_log: u32,
+    /// Noise of the keyswitch key (small LWE): TUniform(2^b), b given here, on the 2^q modulus.
+    pub lwe_noise_log: u32,
+    /// Noise of the bootstrap key, of fresh encryptions under the big key and of the compact
+    /// public key: TUniform(2^b) on 2^64.
+    pub glwe_noise_log: u32,
 }
 
 /// tfhe 1.8.2 `V1_8_HPU_PARAM_MESSAGE_2_CARRY_2_KS32_PBS_TUNIFORM_2M128`.
@@ -54,6 +59,8 @@ pub const HPU_MESSAGE_2_CARRY_2_KS32_TUNIFORM_2M128: FheParams = FheParams {
     message_modulus: 4,
     carry_modulus: 4,
     ks_output_modulus_log: 21,
+    lwe_noise_log: 3,
+    glwe_noise_log: 17,
 };
 
 impl FheParams {
@@ -76,6 +83,32 @@ impl FheParams {
         (1u64 << 63) / (self.message_modulus * self.carry_modulus)
     }
 
+    /// Parameter-set id written into every serialized object: the first 8 bytes (little endian)
+    /// of SHA-256("gloam-fhe params v1" ‖ the twelve fields as u64 LE, in declaration order).
+    pub fn id(&self) -> u64 {
+        use sha2::{Digest, Sha256};
+        let mut h = Sha256::new();
+        h.update(b"gloam-fhe params v1");
+        for v in [
+            self.lwe_dimension as u64,
+            self.glwe_dimension as u64,
+            self.polynomial_size as u64,
+            self.pbs_base_log as u64,
+            self.pbs_level as u64,
+            self.ks_base_log as u64,
+            self.ks_level as u64,
+            self.message_modulus,
+            self.carry_modulus,
+            self.ks_output_modulus_log as u64,
+            self.lwe_noise_log as u64,
+            self.glwe_noise_log as u64,
+        ] {
+            h.update(v.to_le_bytes());
+        }
+        let d = h.finalize();
+        u64::from_le_bytes(d[..8].try_into().expect("8 bytes"))
+    }
+
     pub fn validate(&self) -> Result<(), FheError> {
         if self.lwe_dimension == 0 || self.glwe_dimension == 0 {
             return Err(FheError::Parameters("zero dimension"));
@@ -94,6 +127,9 @@ impl FheParams {
         }
         if self.log_2n() > self.ks_output_modulus_log {
             return Err(FheError::Parameters("2N must not exceed the keyswitch output modulus"));
+        }
+        if self.lwe_noise_log + 2 > self.ks_output_modulus_log || self.glwe_noise_log > 61 {
+            return Err(FheError::Parameters("noise bound does not fit its modulus"));
         }
         let space = self.message_modulus.checked_mul(self.carry_modulus).unwrap_or(0);
         if space < 2 || !space.is_power_of_two() || space as usize > self.polynomial_size {

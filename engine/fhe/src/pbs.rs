@@ -201,6 +201,32 @@ impl BootstrapKey {
         Ok(key)
     }
 
+    /// A key already in the engine's NTT form (the words of [`BootstrapKey::as_ntt_slice`], e.g.
+    /// read back from a serialized server key). Every word must be a canonical residue (< p).
+    pub fn from_ntt(
+        data: Vec<u64>,
+        input_dimension: usize,
+        glwe_size: usize,
+        polynomial_size: usize,
+        base_log: usize,
+        level: usize,
+    ) -> Result<Self, FheError> {
+        let mut key = Self::checked_empty(&data, input_dimension, glwe_size, polynomial_size, base_log, level)?;
+        if data.iter().any(|&v| v >= P) {
+            return Err(FheError::InvalidEncoding("bootstrap key word not reduced mod p"));
+        }
+        key.data = data;
+        Ok(key)
+    }
+
+    pub fn base_log(&self) -> usize {
+        self.base_log
+    }
+
+    pub fn level(&self) -> usize {
+        self.level
+    }
+
     /// Validates the shape of a standard key and allocates the (zeroed) converted key.
     fn checked_empty(
         standard: &[u64],

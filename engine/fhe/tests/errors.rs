@@ -18,6 +18,8 @@ const TOY: FheParams = FheParams {
     message_modulus: 2,
     carry_modulus: 2,
     ks_output_modulus_log: 21,
+    lwe_noise_log: 3,
+    glwe_noise_log: 17,
 };
 
 fn toy_server() -> ServerKey {
