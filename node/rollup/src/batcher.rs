@@ -291,8 +291,8 @@ pub struct Batcher {
     signer: PrivateKeySigner,
     cfg: BatcherConfig,
     state: BatcherState,
-    /// When the oldest unposted block was first seen.
-    first_seen: Option<Instant>,
+    /// When each unposted block was first seen by this process.
+    seen: std::collections::BTreeMap<u64, Instant>,
     /// Block RLPs read from the chain (number, rlp), from `state.posted + 1` on.
     cache: Vec<(u64, B256, Vec<u8>)>,
     built: Option<Built>,
@@ -374,7 +374,7 @@ impl Batcher {
             signer,
             cfg,
             state,
-            first_seen: None,
+            seen: Default::default(),
             cache: Vec::new(),
             built: None,
             sent_at: Default::default(),
@@ -451,12 +451,18 @@ impl Batcher {
         self.advance(now)
     }
 
+    /// Reads unposted blocks into the cache, at most as many as can matter for one channel:
+    /// reading stops once their RLP exceeds `SCAN_FACTOR × max_channel_bytes` (a compression
+    /// ratio above that is not expected for block data).
     fn load_blocks(&mut self) -> Result<(), BatcherError> {
+        const SCAN_FACTOR: usize = 32;
         let next = self.state.posted + 1;
         self.cache.retain(|(n, _, _)| *n >= next);
         let head = self.chain.head_number();
         let mut n = self.cache.last().map(|(n, _, _)| n + 1).unwrap_or(next);
-        while n <= head {
+        let mut bytes: usize = self.cache.iter().map(|(_, _, r)| r.len()).sum();
+        let cap = self.cfg.max_channel_bytes.saturating_mul(SCAN_FACTOR);
+        while n <= head && bytes <= cap {
             let rlp = self.chain.block_rlp(n).map_err(chain_err)?.ok_or_else(|| chain_err(format!("block {n} missing")))?;
             let hash = self
                 .chain
@@ -464,6 +470,7 @@ impl Batcher {
                 .map_err(chain_err)?
                 .ok_or_else(|| chain_err(format!("block {n} missing")))?
                 .hash;
+            bytes += rlp.len();
             self.cache.push((n, hash, rlp));
             n += 1;
         }
@@ -478,11 +485,16 @@ impl Batcher {
     /// Starts a batch if the policy fires; `None` if not.
     fn maybe_start(&mut self, now: Instant) -> Result<Option<()>, BatcherError> {
         let head = self.chain.head_number();
-        if head <= self.state.posted {
-            self.first_seen = None;
+        let next = self.state.posted + 1;
+        self.seen.retain(|n, _| *n >= next);
+        if head < next {
             return Ok(None);
         }
-        let first_seen = *self.first_seen.get_or_insert(now);
+        let from = self.seen.keys().next_back().map_or(next, |n| n + 1);
+        for n in from..=head {
+            self.seen.insert(n, now);
+        }
+        let first_seen = self.seen[&next];
         self.load_blocks()?;
         let all = self.cache.len();
         let full = self.compressed_len(all) >= self.cfg.max_channel_bytes;
@@ -533,7 +545,6 @@ impl Batcher {
         );
         self.state.inflight = Some(inflight);
         self.state.save(&self.cfg.state_file)?;
-        self.first_seen = None;
         Ok(Some(()))
     }
 
