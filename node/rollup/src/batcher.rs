@@ -284,6 +284,9 @@ pub fn plan_channel(chain: &Chain, first: u64, last: u64, max_frame_data: usize)
     Ok(ChannelPlan { first, last, uncompressed, compressed, frames, blobs })
 }
 
+/// Signs one version of an in-flight transaction with the given fees: (raw bytes, hash).
+type SignFn<'a> = dyn Fn(&Batcher, &Fees) -> (Vec<u8>, B256) + 'a;
+
 pub struct Batcher {
     chain: Arc<Chain>,
     settlement: Arc<dyn Settlement>,
@@ -602,7 +605,7 @@ impl Batcher {
         &mut self,
         t: &mut SentTx,
         now: Instant,
-        sign: &dyn Fn(&Self, &Fees) -> (Vec<u8>, B256),
+        sign: &SignFn<'_>,
     ) -> Result<Option<(B256, bool)>, BatcherError> {
         let last_sent = t.hashes.last().and_then(|h| self.sent_at.get(h)).copied();
         if !t.hashes.is_empty() {

@@ -391,9 +391,9 @@ impl Settlement for FakeSettlement {
                     return Err(rpc_err("sidecar length mismatch"));
                 }
                 let mut blobs = Vec::new();
-                for i in 0..hashes.len() {
+                for (i, vh) in hashes.iter().enumerate() {
                     let c = Bytes48(sc.commitments[i].0);
-                    if B256::from(kzg_to_versioned_hash(&KzgCommitment(c.0)).0) != hashes[i] {
+                    if B256::from(kzg_to_versioned_hash(&KzgCommitment(c.0)).0) != *vh {
                         return Err(rpc_err(format!("blob {i}: versioned hash does not match the commitment")));
                     }
                     let blob = Blob::from_bytes(sc.blobs[i].as_slice()).map_err(|e| rpc_err(e.to_string()))?;

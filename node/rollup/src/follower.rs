@@ -308,14 +308,16 @@ impl Follower {
             let block = self.settlement.block(BlockTag::Number(number))?.ok_or(FollowError::MissingBlock(number))?;
             let fetched = self.fetch(&block)?;
             let proposals = self.proposals(&block)?;
+            // Channels past their timeout are dropped before this block's frames are read (a
+            // frame arriving after the timeout cannot complete one).
+            for e in self.bank.expire(number) {
+                self.record(DerivationError::Channel { block: number, error: e });
+            }
             self.apply(&block, fetched)?;
             for p in proposals {
                 self.pending_checks.entry(p.l2_block).or_default().push(p);
             }
             self.check_outputs()?;
-            for e in self.bank.expire(number) {
-                self.record(DerivationError::Channel { block: number, error: e });
-            }
             self.next_block = number + 1;
             self.save()?;
             let mut st = self.status.lock();

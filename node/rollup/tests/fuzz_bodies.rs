@@ -49,9 +49,9 @@ fn decoders_never_panic() {
     assert_eq!(gloam_rollup::blob::decode_blob(blob).unwrap(), container);
 
     let s = seed();
-    run("blob", s, &[blob_prefix.clone(), vec![0, 0, 0, 0, 0, 1]], 1500, fuzzing::blob);
-    run("frames", s, &[container.clone(), encode_frames(&plan.frames[..1])], 4000, fuzzing::frames);
-    run("channel", s, &[plan.compressed.clone()], 1500, fuzzing::channel);
+    run("blob", s, &[blob_prefix.clone(), vec![0, 0, 0, 0, 0, 1]], 4000, fuzzing::blob);
+    run("frames", s, &[container.clone(), encode_frames(&plan.frames[..1])], 20_000, fuzzing::frames);
+    run("channel", s, std::slice::from_ref(&plan.compressed), 10_000, fuzzing::channel);
     let mut bank_in = vec![3u8];
     for f in &plan.frames {
         bank_in.push(1);
@@ -59,6 +59,6 @@ fn decoders_never_panic() {
         f.encode(&mut e);
         bank_in.extend(e);
     }
-    run("bank", s, &[bank_in], 3000, fuzzing::bank);
-    run("derive", s, &[blob_prefix], 800, fuzzing::derive);
+    run("bank", s, &[bank_in], 20_000, fuzzing::bank);
+    run("derive", s, &[blob_prefix], 3000, fuzzing::derive);
 }
