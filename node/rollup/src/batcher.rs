@@ -73,6 +73,9 @@ pub struct BatcherConfig {
     pub poll_interval: Duration,
     /// How many L2 heights below the chain head are probed for output roots when resuming.
     pub resume_scan_limit: u64,
+    /// The followers' channel timeout (settlement blocks): a batch whose transactions were
+    /// included further apart than this is posted again under a new channel id.
+    pub channel_timeout: u64,
 }
 
 impl BatcherConfig {
@@ -100,6 +103,7 @@ impl BatcherConfig {
             backoff_max: Duration::from_secs(30),
             poll_interval: Duration::from_millis(500),
             resume_scan_limit: 100_000,
+            channel_timeout: 50,
         }
     }
 }
@@ -130,11 +134,14 @@ pub struct SentTx {
     pub hashes: Vec<B256>,
     pub fees: Option<Fees>,
     pub included: Option<B256>,
+    /// Settlement block of the included version.
+    #[serde(default)]
+    pub included_at: Option<u64>,
 }
 
 impl SentTx {
     fn new(nonce: u64) -> Self {
-        SentTx { nonce, hashes: vec![], fees: None, included: None }
+        SentTx { nonce, hashes: vec![], fees: None, included: None, included_at: None }
     }
 }
 
@@ -142,6 +149,9 @@ impl SentTx {
 pub struct Inflight {
     pub first: u64,
     pub last: u64,
+    /// Re-posts of this range after its channel timed out (part of the channel id).
+    #[serde(default)]
+    pub attempt: u32,
     pub blob_txs: Vec<SentTx>,
     pub blobs_per_tx: Vec<usize>,
     pub output: Option<SentTx>,
@@ -193,6 +203,8 @@ pub struct BatcherStatus {
     pub blob_txs_sent: u64,
     pub blobs_posted: u64,
     pub replacements: u64,
+    /// Ranges posted again because their channel spread past `channel_timeout`.
+    pub channels_reposted: u64,
     pub outputs_proposed: u64,
     /// Block RLP bytes and compressed channel bytes of the batches built.
     pub uncompressed_bytes: u64,
@@ -230,6 +242,7 @@ pub enum Step {
 struct Built {
     first: u64,
     last: u64,
+    attempt: u32,
     bundles: Vec<BlobBundle>,
 }
 
@@ -261,9 +274,15 @@ pub fn frames_to_blobs(frames: &[Frame]) -> Vec<Blob> {
     out
 }
 
-/// The channel for blocks `first..=last` of `chain`, cut into frames of ≤ `max_frame_data`
+/// The channel for blocks `first..=last` of `chain` (`attempt`: see [`channel::channel_id`]), cut into frames of ≤ `max_frame_data`
 /// bytes and packed into blobs (deterministic: the same bytes after a restart).
-pub fn plan_channel(chain: &Chain, first: u64, last: u64, max_frame_data: usize) -> Result<ChannelPlan, BatcherError> {
+pub fn plan_channel(
+    chain: &Chain,
+    first: u64,
+    last: u64,
+    attempt: u32,
+    max_frame_data: usize,
+) -> Result<ChannelPlan, BatcherError> {
     let mut rlps = Vec::new();
     let (mut fh, mut lh) = (B256::ZERO, B256::ZERO);
     for n in first..=last {
@@ -279,7 +298,7 @@ pub fn plan_channel(chain: &Chain, first: u64, last: u64, max_frame_data: usize)
     }
     let uncompressed = rlps.iter().map(Vec::len).sum();
     let compressed = channel::compress(&rlps);
-    let frames = channel::to_frames(channel::channel_id(&fh, &lh), &compressed, max_frame_data);
+    let frames = channel::to_frames(channel::channel_id(&fh, &lh, attempt), &compressed, max_frame_data);
     let blobs = frames_to_blobs(&frames);
     Ok(ChannelPlan { first, last, uncompressed, compressed, frames, blobs })
 }
@@ -517,17 +536,18 @@ impl Batcher {
         }
         let first = self.state.posted + 1;
         let last = first + lo as u64 - 1;
-        let plan = self.plan(first, last)?;
+        let plan = self.plan(first, last, 0)?;
         let groups: Vec<usize> = plan.blobs.chunks(self.cfg.max_blobs_per_tx).map(|c| c.len()).collect();
         let base = self.settlement.transaction_count(self.signer.address(), BlockTag::Pending)?;
         let inflight = Inflight {
             first,
             last,
+            attempt: 0,
             blob_txs: (0..groups.len()).map(|i| SentTx::new(base + i as u64)).collect(),
             blobs_per_tx: groups,
             output: None,
         };
-        self.build(&plan)?;
+        self.build(&plan, 0)?;
         {
             let mut st = self.status.lock();
             st.uncompressed_bytes += plan.uncompressed as u64;
@@ -552,16 +572,16 @@ impl Batcher {
     }
 
     /// The channel for blocks `first..=last` with this batcher's frame size.
-    pub fn plan(&self, first: u64, last: u64) -> Result<ChannelPlan, BatcherError> {
-        plan_channel(&self.chain, first, last, self.cfg.max_frame_data)
+    pub fn plan(&self, first: u64, last: u64, attempt: u32) -> Result<ChannelPlan, BatcherError> {
+        plan_channel(&self.chain, first, last, attempt, self.cfg.max_frame_data)
     }
 
-    fn build(&mut self, plan: &ChannelPlan) -> Result<(), BatcherError> {
+    fn build(&mut self, plan: &ChannelPlan, attempt: u32) -> Result<(), BatcherError> {
         let mut bundles = Vec::new();
         for chunk in plan.blobs.chunks(self.cfg.max_blobs_per_tx) {
             bundles.push(BlobBundle::new(&self.kzg, chunk.to_vec()).map_err(|e| BatcherError::Kzg(e.to_string()))?);
         }
-        self.built = Some(Built { first: plan.first, last: plan.last, bundles });
+        self.built = Some(Built { first: plan.first, last: plan.last, attempt, bundles });
         Ok(())
     }
 
@@ -584,6 +604,7 @@ impl Batcher {
         for h in t.hashes.iter().rev() {
             if let Some(r) = self.settlement.receipt(*h)? {
                 t.included = Some(*h);
+                t.included_at = Some(r.block_number);
                 return Ok(Some((*h, r.success)));
             }
         }
@@ -654,12 +675,12 @@ impl Batcher {
         self.state.save(&self.cfg.state_file)
     }
 
-    fn ensure_built(&mut self, first: u64, last: u64) -> Result<(), BatcherError> {
-        if self.built.as_ref().is_some_and(|b| b.first == first && b.last == last) {
+    fn ensure_built(&mut self, first: u64, last: u64, attempt: u32) -> Result<(), BatcherError> {
+        if self.built.as_ref().is_some_and(|b| b.first == first && b.last == last && b.attempt == attempt) {
             return Ok(());
         }
-        let plan = self.plan(first, last)?;
-        self.build(&plan)
+        let plan = self.plan(first, last, attempt)?;
+        self.build(&plan, attempt)
     }
 
     fn advance(&mut self, now: Instant) -> Result<Step, BatcherError> {
@@ -672,7 +693,7 @@ impl Batcher {
                 let mut t = self.state.inflight.as_ref().expect("in flight").blob_txs[i].clone();
                 let mut r = self.poll(&mut t)?;
                 if r.is_none() && self.due(&t, now) {
-                    self.ensure_built(first, last)?;
+                    self.ensure_built(first, last, inf.attempt)?;
                     let first_send = !t.hashes.iter().any(|h| self.sent_at.contains_key(h));
                     let (chain_id, inbox, nonce) = (self.cfg.settlement_chain_id, self.cfg.inbox, t.nonce);
                     r = self.send(&mut t, now, &|me: &Self, fees: &Fees| {
@@ -690,6 +711,29 @@ impl Batcher {
             }
             if !all {
                 return Ok(Step::Inflight);
+            }
+            // A channel spread over more settlement blocks than the derivation's channel
+            // timeout is dropped by followers: post the range again under a new channel id.
+            let at: Vec<u64> = self
+                .state
+                .inflight
+                .as_ref()
+                .map(|i| i.blob_txs.iter().filter_map(|t| t.included_at).collect())
+                .unwrap_or_default();
+            if let (Some(lo), Some(hi)) = (at.iter().min(), at.iter().max()) {
+                if hi - lo > self.cfg.channel_timeout {
+                    let attempt = inf.attempt + 1;
+                    tracing::warn!(first, last, from = lo, to = hi, attempt, "batcher: channel spread past the channel timeout; re-posting the range");
+                    let base = self.settlement.transaction_count(self.signer.address(), BlockTag::Pending)?;
+                    let n = inf.blob_txs.len();
+                    if let Some(i) = self.state.inflight.as_mut() {
+                        i.attempt = attempt;
+                        i.blob_txs = (0..n).map(|k| SentTx::new(base + k as u64)).collect();
+                    }
+                    self.state.save(&self.cfg.state_file)?;
+                    self.status.lock().channels_reposted += 1;
+                    return Ok(Step::Inflight);
+                }
             }
             self.state.posted = last;
             self.state.save(&self.cfg.state_file)?;

@@ -6,7 +6,8 @@
 //! channel (compressed)   = zlib(level 6, RFC 1950) of the above
 //! frames                 = compressed channel cut into pieces of ≤ max_frame_data bytes,
 //!                          numbered 0, 1, …; the final piece has is_last = 1
-//! channel id             = keccak256("gloam-channel" ‖ first block hash ‖ last block hash)[..16]
+//! channel id             = keccak256("gloam-channel" ‖ first block hash ‖ last block hash
+//!                          ‖ attempt (u32 BE, 0 unless re-posted))[..16]
 //! ```
 //!
 //! This is the OP Stack's channel shape (specs.optimism.io, "Channel Format": zlib-compressed
@@ -62,11 +63,13 @@ pub enum ChannelError {
     ChannelTooLarge { channel: ChannelId },
 }
 
-/// The content-derived channel id.
-pub fn channel_id(first_hash: &B256, last_hash: &B256) -> ChannelId {
+/// The content-derived channel id; `attempt` counts re-posts of the same blocks (a channel
+/// that timed out on the settlement layer is re-posted under a new id).
+pub fn channel_id(first_hash: &B256, last_hash: &B256, attempt: u32) -> ChannelId {
     let mut pre = b"gloam-channel".to_vec();
     pre.extend_from_slice(first_hash.as_slice());
     pre.extend_from_slice(last_hash.as_slice());
+    pre.extend_from_slice(&attempt.to_be_bytes());
     let h = keccak256(&pre);
     let mut id = [0u8; CHANNEL_ID_LEN];
     id.copy_from_slice(&h[..CHANNEL_ID_LEN]);

@@ -90,6 +90,7 @@ struct State {
     disputes: Vec<DisputeRecord>,
     faults: Faults,
     tampered: HashMap<B256, Vec<u8>>,
+    held: std::collections::HashSet<(Address, u64)>,
     sends: u64,
 }
 
@@ -129,6 +130,7 @@ impl FakeSettlement {
                 disputes: Vec::new(),
                 faults: Faults::default(),
                 tampered: HashMap::new(),
+                held: Default::default(),
                 sends: 0,
             }),
         }
@@ -164,6 +166,16 @@ impl FakeSettlement {
     /// Serves `bytes` in place of the blob with this versioned hash (a corrupt or lying node).
     pub fn tamper_blob(&self, versioned_hash: B256, bytes: Vec<u8>) {
         self.s.lock().tampered.insert(versioned_hash, bytes);
+    }
+
+    /// Keeps the transaction with this (sender, nonce), and the sender's later ones, out of
+    /// blocks until [`FakeSettlement::release`] (a transaction stuck in the pool).
+    pub fn hold(&self, sender: Address, nonce: u64) {
+        self.s.lock().held.insert((sender, nonce));
+    }
+
+    pub fn release(&self, sender: Address, nonce: u64) {
+        self.s.lock().held.remove(&(sender, nonce));
     }
 
     /// Raw transactions accepted so far (including dropped ones).
@@ -242,6 +254,9 @@ fn mine(s: &mut State) -> u64 {
     for sender in senders {
         loop {
             let n = *s.nonces.get(&sender).unwrap_or(&0);
+            if s.held.contains(&(sender, n)) {
+                break;
+            }
             match s.pool.remove(&(sender, n)) {
                 Some(t) => {
                     s.nonces.insert(sender, n + 1);

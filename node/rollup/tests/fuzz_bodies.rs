@@ -36,7 +36,7 @@ fn decoders_never_panic() {
     let dir = tempfile::tempdir().unwrap();
     let chain = common::open_chain(dir.path());
     common::workload(&chain, 3);
-    let plan = plan_channel(&chain, 1, 3, 300).unwrap();
+    let plan = plan_channel(&chain, 1, 3, 0, 300).unwrap();
     assert!(plan.frames.len() >= 3);
     let container = encode_frames(&plan.frames);
     // The valid inputs really decode (the bodies are not stuck on an early error).

@@ -29,7 +29,7 @@ fn measure() {
         }
         let head = a.head_number();
         let t = Instant::now();
-        let plan = plan_channel(&a, 1, head, gloam_rollup::batcher::MAX_FRAME_DATA_PER_BLOB).unwrap();
+        let plan = plan_channel(&a, 1, head, 0, gloam_rollup::batcher::MAX_FRAME_DATA_PER_BLOB).unwrap();
         let t_plan = t.elapsed();
         let t = Instant::now();
         let bundle = BlobBundle::new(&k, plan.blobs.clone()).unwrap();

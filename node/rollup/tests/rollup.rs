@@ -10,7 +10,7 @@ use alloy_primitives::{B256, U256};
 use common::*;
 use gloam_evm::testutil::test_signer;
 use gloam_rollup::abi;
-use gloam_rollup::batcher::{plan_channel, Step};
+use gloam_rollup::batcher::{plan_channel, Step, MAX_FRAME_DATA_PER_BLOB};
 use gloam_rollup::channel::ChannelError;
 use gloam_rollup::fake::{FakeConfig, FakeSettlement};
 use gloam_rollup::frame::Frame;
@@ -109,7 +109,7 @@ fn bad_frames_and_blobs_are_detected_never_imported() {
     let dir = tempfile::tempdir().unwrap();
     let a = open_chain(&dir.path().join("a"));
     workload(&a, 3);
-    let plan = plan_channel(&a, 1, 3, 0).unwrap();
+    let plan = plan_channel(&a, 1, 3, 0, MAX_FRAME_DATA_PER_BLOB).unwrap();
     // Three frames of one channel.
     let n = plan.compressed.len().div_ceil(3);
     let fr = gloam_rollup::channel::to_frames(plan.frames[0].channel_id, &plan.compressed, n);
@@ -293,7 +293,7 @@ fn follower_resumes_from_its_state_file_mid_channel() {
     workload(&a, 4);
     let fake = new_fake(0);
     // One channel, two frames, posted in two settlement blocks.
-    let plan = plan_channel(&a, 1, 4, 0).unwrap();
+    let plan = plan_channel(&a, 1, 4, 0, MAX_FRAME_DATA_PER_BLOB).unwrap();
     let fr = gloam_rollup::channel::to_frames(plan.frames[0].channel_id, &plan.compressed, plan.compressed.len().div_ceil(2));
     assert_eq!(fr.len(), 2);
     let (first_at, _) = post_frames(&fake, &fr[..1]);
@@ -437,4 +437,44 @@ fn policy_latency_size_and_blobs_per_tx() {
     f.step().unwrap();
     assert_same_chain(&a, &cc);
     let _ = U256::ZERO;
+}
+
+#[test]
+fn channel_spread_past_the_timeout_is_reposted() {
+    let dir = tempfile::tempdir().unwrap();
+    let a = open_chain(&dir.path().join("a"));
+    bulky_blocks(&a, 1, 2, 100_000, 0xfeed); // 2 blobs
+    let fake = new_fake(0);
+    fake.set_auto_mine(false);
+    let mut c = cfg(dir.path(), 1 << 22);
+    c.max_blobs_per_tx = 1;
+    c.channel_timeout = 3;
+    c.inclusion_timeout = Duration::from_secs(3600);
+    let mut b = batcher(&a, &fake, c);
+    let me = b.address();
+    let now = Instant::now();
+    fake.hold(me, 1); // the channel's second transaction is stuck
+    assert_eq!(b.step(now).unwrap(), Step::Inflight);
+    fake.mine();
+    fake.mine_blocks(4);
+    fake.release(me, 1);
+    fake.mine();
+    assert_eq!(b.step(now).unwrap(), Step::Inflight, "re-posting");
+    assert_eq!(b.state().inflight.as_ref().unwrap().attempt, 1);
+    fake.set_auto_mine(true);
+    drive(&mut b, &a, now);
+    assert_eq!(b.status().channels_reposted, 1);
+    assert_eq!(b.status().blocks_posted, 1);
+    // The follower drops the spread-out channel and imports the re-posted one.
+    let cc = open_chain(&dir.path().join("c"));
+    let mut fc = FollowerConfig::dev(me);
+    fc.channel_timeout = 3;
+    let mut f = Follower::new(cc.clone(), fake.clone(), Some(kzg()), None, fc).unwrap();
+    f.step().unwrap();
+    assert_same_chain(&a, &cc);
+    assert!(
+        f.errors().iter().any(|e| matches!(e, DerivationError::Channel { error: ChannelError::TimedOut { .. }, .. })),
+        "{:?}",
+        f.errors()
+    );
 }
