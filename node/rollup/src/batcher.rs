@@ -42,6 +42,9 @@ use crate::frame::{Frame, DERIVATION_VERSION_0, FRAME_OVERHEAD};
 use crate::settlement::{BlockTag, Settlement, SettlementError};
 use crate::tx::{blob_tx, call_tx, BlobBundle, Fees};
 
+/// How many recent channels [`BatcherStatus::channels`] lists.
+pub const STATUS_CHANNELS: usize = 256;
+
 /// The largest frame data that fits a blob with its container byte and frame header.
 pub const MAX_FRAME_DATA_PER_BLOB: usize = MAX_BLOB_PAYLOAD - 1 - FRAME_OVERHEAD;
 
@@ -209,7 +212,8 @@ pub struct BatcherStatus {
     /// Block RLP bytes and compressed channel bytes of the batches built.
     pub uncompressed_bytes: u64,
     pub compressed_bytes: u64,
-    /// (first, last, compressed bytes) of each batch built by this process.
+    /// (first, last, compressed bytes) of the last [`STATUS_CHANNELS`] batches built by this
+    /// process.
     pub channels: Vec<(u64, u64, usize)>,
     pub errors: u64,
     pub last_error: Option<String>,
@@ -553,6 +557,9 @@ impl Batcher {
             st.uncompressed_bytes += plan.uncompressed as u64;
             st.compressed_bytes += plan.compressed.len() as u64;
             st.channels.push((first, last, plan.compressed.len()));
+            if st.channels.len() > STATUS_CHANNELS {
+                st.channels.remove(0);
+            }
         }
         tracing::info!(
             first,

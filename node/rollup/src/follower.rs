@@ -466,6 +466,7 @@ impl Follower {
             }
             match self.chain.import_block(b) {
                 Ok(_) => {
+                    tracing::debug!(number, channel = %id, "follower: block imported");
                     let mut st = self.status.lock();
                     st.blocks_imported += 1;
                     st.l2_head = number;

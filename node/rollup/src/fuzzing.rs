@@ -80,3 +80,15 @@ pub fn derive(data: &[u8]) {
         }
     }
 }
+
+/// Settlement RPC responses: the HTTP framing (status, headers, `Content-Length`, chunked
+/// bodies) and, when the body is JSON, the block and record shapes.
+pub fn rpc_response(data: &[u8]) {
+    let body = crate::rpc::parse_http_response(data).unwrap_or_else(|_| data.to_vec());
+    let Ok(v) = serde_json::from_slice::<serde_json::Value>(&body) else { return };
+    let _ = crate::rpc::parse_block(&v);
+    let _ = serde_json::from_value::<crate::settlement::BlobRecord>(v.clone());
+    let _ = serde_json::from_value::<crate::settlement::OutputRecord>(v.clone());
+    let _ = serde_json::from_value::<Vec<crate::settlement::DisputeRecord>>(v.clone());
+    let _ = serde_json::from_value::<Vec<crate::settlement::ValidatorRecord>>(v);
+}

@@ -91,7 +91,7 @@ impl RpcSettlement {
 }
 
 /// Status line, headers, body (`Content-Length`, chunked, or until close).
-fn parse_http_response(raw: &[u8]) -> Result<Vec<u8>, SettlementError> {
+pub(crate) fn parse_http_response(raw: &[u8]) -> Result<Vec<u8>, SettlementError> {
     let bad = |m: &str| SettlementError::Transport(format!("HTTP: {m}"));
     let end = raw.windows(4).position(|w| w == b"\r\n\r\n").ok_or_else(|| bad("no header end"))?;
     let head = std::str::from_utf8(&raw[..end]).map_err(|_| bad("non-UTF-8 headers"))?;

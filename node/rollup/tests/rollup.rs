@@ -152,6 +152,31 @@ fn bad_frames_and_blobs_are_detected_never_imported() {
     assert!(matches!(f.errors()[..], [DerivationError::Channel { error: ChannelError::DuplicateFrame { number: 1, .. }, .. }]));
     assert_same_chain(&a, &c);
 
+    // A batcher posting a block that does not re-execute to its header: recorded, not imported.
+    let mut blk: alloy_consensus::Block<alloy_consensus::TxEnvelope> =
+        alloy_rlp::Decodable::decode(&mut &a.block_rlp(1).unwrap().unwrap()[..]).unwrap();
+    blk.header.state_root = B256::repeat_byte(0x5a);
+    let forged = gloam_rollup::channel::compress(&[alloy_rlp::encode(&blk)]);
+    let id = gloam_rollup::frame::ChannelId([0x77; 16]);
+    let (c, f) = run("forged block", gloam_rollup::channel::to_frames(id, &forged, MAX_FRAME_DATA_PER_BLOB), 0);
+    assert_eq!(c.head_number(), 0);
+    assert!(matches!(f.errors()[..], [DerivationError::Import { number: 1, .. }]), "{:?}", f.errors());
+    // A channel that skips block 1: a gap, nothing imported.
+    let p23 = plan_channel(&a, 2, 3, 0, MAX_FRAME_DATA_PER_BLOB).unwrap();
+    let (c, f) = run("gap", p23.frames.clone(), 0);
+    assert_eq!(c.head_number(), 0);
+    assert!(matches!(f.errors()[..], [DerivationError::Gap { number: 2, head: 0, .. }]), "{:?}", f.errors());
+
+    // A follower whose chain already holds a different block 1: a conflict, never a rewrite.
+    let (at, _) = post_frames(&fake, &fr);
+    let c = open_chain(&dir.path().join("conflict"));
+    bulky_blocks(&c, 1, 1, 10, 3);
+    let local = c.block_by_number(1).unwrap().unwrap().hash;
+    let mut f = follower(&c, &fake, at, false);
+    f.step().unwrap();
+    assert_eq!((c.head_number(), c.block_by_number(1).unwrap().unwrap().hash), (1, local));
+    assert!(matches!(f.errors()[..], [DerivationError::Conflict { number: 1, .. }]), "{:?}", f.errors());
+
     // A blob the node serves with altered bytes fails the KZG check.
     let (at, hashes) = post_frames(&fake, &fr);
     let rec = fake.blob_by_versioned_hash(hashes[0]).unwrap().unwrap();
