@@ -6,7 +6,7 @@ mod common;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use alloy_primitives::{B256, U256};
+use alloy_primitives::B256;
 use common::*;
 use gloam_evm::testutil::test_signer;
 use gloam_rollup::abi;
@@ -461,7 +461,6 @@ fn policy_latency_size_and_blobs_per_tx() {
     let mut f = follower(&cc, &fake, 0, false);
     f.step().unwrap();
     assert_same_chain(&a, &cc);
-    let _ = U256::ZERO;
 }
 
 #[test]
