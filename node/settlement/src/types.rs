@@ -1,0 +1,232 @@
+//! Wire and storage formats: the settlement header (own RLP), blocks in network form (blob
+//! sidecars attached) and stored form (sidecars stripped), and the pooled-transaction type.
+
+use alloy_consensus::{EthereumTxEnvelope, Signed, TxEip4844Variant, TxEip4844WithSidecar, TxEnvelope};
+use alloy_eips::eip2718::{Decodable2718, Encodable2718};
+use alloy_eips::eip4844::BlobTransactionSidecar;
+use alloy_primitives::{keccak256, Address, Bloom, Bytes, B256};
+use alloy_rlp::{Decodable, Encodable, RlpDecodable, RlpEncodable};
+
+use crate::error::DecodeError;
+
+/// A transaction in network form: EIP-4844 transactions carry their sidecar
+/// (`0x03 ‖ rlp([tx_payload_body, blobs, commitments, proofs])`), others are plain EIP-2718.
+pub type NetTx = EthereumTxEnvelope<TxEip4844WithSidecar<BlobTransactionSidecar>>;
+
+/// Largest encoded block accepted (9 blobs of 128 KiB plus transactions fit many times).
+pub const MAX_BLOCK_BYTES: usize = 8 << 20;
+/// Largest raw transaction accepted (6 blobs plus calldata).
+pub const MAX_TX_BYTES: usize = 6 * 131_072 + (256 << 10);
+
+/// The settlement header. `hash = keccak256(rlp(header))`.
+#[derive(Clone, Debug, PartialEq, Eq, RlpEncodable, RlpDecodable)]
+pub struct Header {
+    pub parent_hash: B256,
+    pub number: u64,
+    /// Milliseconds since the Unix epoch (JSON-RPC shows seconds).
+    pub timestamp_ms: u64,
+    pub proposer: Address,
+    /// Ordered trie root of the transactions' EIP-2718 bytes without sidecars (Ethereum's rule).
+    pub transactions_root: B256,
+    /// See [`crate::state::Ledger::root`].
+    pub state_root: B256,
+    /// Ordered trie root of the EIP-2718 receipts (Ethereum's rule).
+    pub receipts_root: B256,
+    pub logs_bloom: Bloom,
+    pub gas_limit: u64,
+    pub gas_used: u64,
+    pub base_fee: u64,
+    pub blob_gas_used: u64,
+    pub excess_blob_gas: u64,
+}
+
+impl Header {
+    pub fn hash(&self) -> B256 {
+        keccak256(alloy_rlp::encode(self))
+    }
+}
+
+#[derive(RlpEncodable, RlpDecodable)]
+struct RawBlock {
+    header: Header,
+    txs: Vec<Bytes>,
+}
+
+/// A block with its transactions in network form (what proposers broadcast and validators check).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Block {
+    pub header: Header,
+    pub txs: Vec<NetTx>,
+}
+
+/// Splits a network-form transaction into its canonical envelope and sidecar.
+pub fn split_tx(tx: NetTx) -> (TxEnvelope, Option<BlobTransactionSidecar>) {
+    match tx {
+        EthereumTxEnvelope::Legacy(t) => (TxEnvelope::Legacy(t), None),
+        EthereumTxEnvelope::Eip2930(t) => (TxEnvelope::Eip2930(t), None),
+        EthereumTxEnvelope::Eip1559(t) => (TxEnvelope::Eip1559(t), None),
+        EthereumTxEnvelope::Eip7702(t) => (TxEnvelope::Eip7702(t), None),
+        EthereumTxEnvelope::Eip4844(t) => {
+            let (tx, sig, hash) = t.into_parts();
+            let (tx, sidecar) = tx.into_parts();
+            (TxEnvelope::Eip4844(Signed::new_unchecked(TxEip4844Variant::TxEip4844(tx), sig, hash)), Some(sidecar))
+        }
+    }
+}
+
+/// The canonical envelope of a network-form transaction (sidecar dropped, no blob copied).
+pub fn canonical(tx: &NetTx) -> TxEnvelope {
+    match tx {
+        EthereumTxEnvelope::Legacy(t) => TxEnvelope::Legacy(t.clone()),
+        EthereumTxEnvelope::Eip2930(t) => TxEnvelope::Eip2930(t.clone()),
+        EthereumTxEnvelope::Eip1559(t) => TxEnvelope::Eip1559(t.clone()),
+        EthereumTxEnvelope::Eip7702(t) => TxEnvelope::Eip7702(t.clone()),
+        EthereumTxEnvelope::Eip4844(t) => {
+            TxEnvelope::Eip4844(Signed::new_unchecked(
+                TxEip4844Variant::TxEip4844(t.tx().tx.clone()),
+                *t.signature(),
+                *t.hash(),
+            ))
+        }
+    }
+}
+
+/// Joins a canonical envelope with its sidecar into network form.
+pub fn join_tx(tx: TxEnvelope, sidecar: Option<BlobTransactionSidecar>) -> Result<NetTx, DecodeError> {
+    Ok(match (tx, sidecar) {
+        (TxEnvelope::Legacy(t), None) => EthereumTxEnvelope::Legacy(t),
+        (TxEnvelope::Eip2930(t), None) => EthereumTxEnvelope::Eip2930(t),
+        (TxEnvelope::Eip1559(t), None) => EthereumTxEnvelope::Eip1559(t),
+        (TxEnvelope::Eip7702(t), None) => EthereumTxEnvelope::Eip7702(t),
+        (TxEnvelope::Eip4844(t), Some(s)) => {
+            let (tx, sig, hash) = t.into_parts();
+            let tx = match tx {
+                TxEip4844Variant::TxEip4844(tx) => tx,
+                TxEip4844Variant::TxEip4844WithSidecar(w) => w.tx,
+            };
+            EthereumTxEnvelope::Eip4844(Signed::new_unchecked(TxEip4844WithSidecar::from_tx_and_sidecar(tx, s), sig, hash))
+        }
+        (TxEnvelope::Eip4844(_), None) => return Err(DecodeError::MissingSidecar),
+        (_, Some(_)) => return Err(DecodeError::Malformed("sidecar on a non-blob transaction".into())),
+    })
+}
+
+/// Decodes one raw transaction in network form. A type-3 transaction without its sidecar gets
+/// [`DecodeError::MissingSidecar`].
+pub fn decode_net_tx(raw: &[u8]) -> Result<NetTx, DecodeError> {
+    if raw.len() > MAX_TX_BYTES {
+        return Err(DecodeError::TooLarge { limit: MAX_TX_BYTES, got: raw.len() });
+    }
+    match NetTx::decode_2718_exact(raw) {
+        Ok(t) => Ok(t),
+        Err(e) => {
+            type Net7594 = EthereumTxEnvelope<TxEip4844WithSidecar<alloy_eips::eip7594::BlobTransactionSidecarEip7594>>;
+            if raw.first() == Some(&3) && Net7594::decode_2718_exact(raw).is_ok() {
+                return Err(DecodeError::CellProofSidecar);
+            }
+            if raw.first() == Some(&3)
+                && matches!(TxEnvelope::decode_2718_exact(raw), Ok(TxEnvelope::Eip4844(ref t)) if matches!(t.tx(), TxEip4844Variant::TxEip4844(_)))
+            {
+                return Err(DecodeError::MissingSidecar);
+            }
+            Err(DecodeError::Malformed(format!("transaction: {e}")))
+        }
+    }
+}
+
+impl Block {
+    pub fn hash(&self) -> B256 {
+        self.header.hash()
+    }
+
+    /// Network form: `rlp([header, [tx_network_bytes, …]])`.
+    pub fn encode(&self) -> Vec<u8> {
+        let raw = RawBlock { header: self.header.clone(), txs: self.txs.iter().map(|t| t.encoded_2718().into()).collect() };
+        alloy_rlp::encode(&raw)
+    }
+
+    /// Decodes the network form; every byte must be consumed.
+    pub fn decode(mut data: &[u8]) -> Result<Block, DecodeError> {
+        if data.len() > MAX_BLOCK_BYTES {
+            return Err(DecodeError::TooLarge { limit: MAX_BLOCK_BYTES, got: data.len() });
+        }
+        let raw = RawBlock::decode(&mut data).map_err(|e| DecodeError::Malformed(format!("block: {e}")))?;
+        if !data.is_empty() {
+            return Err(DecodeError::Malformed(format!("block: {} trailing bytes", data.len())));
+        }
+        let txs = raw.txs.iter().map(|t| decode_net_tx(t)).collect::<Result<Vec<_>, _>>()?;
+        Ok(Block { header: raw.header, txs })
+    }
+}
+
+/// A block as stored: canonical transactions, no sidecars.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StoredBlock {
+    pub header: Header,
+    pub txs: Vec<TxEnvelope>,
+}
+
+impl StoredBlock {
+    pub fn encode(&self) -> Vec<u8> {
+        let raw = RawBlock { header: self.header.clone(), txs: self.txs.iter().map(|t| t.encoded_2718().into()).collect() };
+        alloy_rlp::encode(&raw)
+    }
+
+    pub fn decode(mut data: &[u8]) -> Result<StoredBlock, DecodeError> {
+        let raw = RawBlock::decode(&mut data).map_err(|e| DecodeError::Malformed(format!("stored block: {e}")))?;
+        let txs = raw
+            .txs
+            .iter()
+            .map(|t| TxEnvelope::decode_2718_exact(t).map_err(|e| DecodeError::Malformed(format!("stored tx: {e}"))))
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(StoredBlock { header: raw.header, txs })
+    }
+}
+
+/// One stored blob with where it came from.
+#[derive(Clone, Debug, PartialEq, Eq, RlpEncodable, RlpDecodable)]
+pub struct BlobRecord {
+    pub versioned_hash: B256,
+    pub blob: Bytes,
+    pub commitment: alloy_primitives::FixedBytes<48>,
+    pub proof: alloy_primitives::FixedBytes<48>,
+    pub block_number: u64,
+    pub tx_hash: B256,
+    /// Index of the blob within its transaction.
+    pub index: u64,
+}
+
+/// A state-commitment post recorded by OUTPUT_ORACLE.
+#[derive(Clone, Debug, PartialEq, Eq, RlpEncodable, RlpDecodable)]
+pub struct OutputRecord {
+    pub output_root: B256,
+    pub settlement_block: u64,
+    pub submitter: Address,
+    pub tx_hash: B256,
+}
+
+/// A dispute recorded by DISPUTES.
+#[derive(Clone, Debug, PartialEq, Eq, RlpEncodable, RlpDecodable)]
+pub struct DisputeRecord {
+    pub env_id: u64,
+    pub l2_block_number: u64,
+    pub posted_root: B256,
+    pub computed_root: B256,
+    pub submitter: Address,
+    pub settlement_block: u64,
+    pub tx_hash: B256,
+}
+
+/// Output root of an EVM-environment block: keccak256(version 0 (32 zero bytes) ‖ stateRoot ‖
+/// blockHash). The OP-stack shape without the withdrawal storage root (gloam has no L2→L1
+/// withdrawals yet).
+pub fn output_root(state_root: B256, block_hash: B256) -> B256 {
+    let mut buf = [0u8; 96];
+    buf[32..64].copy_from_slice(state_root.as_slice());
+    buf[64..].copy_from_slice(block_hash.as_slice());
+    keccak256(buf)
+}
+
+pub(crate) fn encode_rlp<T: Encodable>(x: &T) -> Vec<u8> {
+    alloy_rlp::encode(x)
+}
