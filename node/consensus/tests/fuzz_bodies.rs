@@ -51,15 +51,19 @@ fn mutate(rng: &mut Rng, input: &[u8]) -> Vec<u8> {
     v
 }
 
-fn corpus() -> Vec<Vec<u8>> {
+fn corpus(tag: &str) -> Vec<Vec<u8>> {
     let block = Block::new(
         BlockContext { height: 3, view: 5, parent: [9; 32], timestamp_ms: 12345, proposer: 1 },
         b"payload bytes".to_vec(),
     );
-    let dir = std::env::temp_dir().join(format!("gloam-consensus-fuzz-{}", std::process::id()));
+    let dir = std::env::temp_dir().join(format!("gloam-consensus-fuzz-{tag}-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     let paths = gloam_consensus::init_testnet(2, &dir, 43000, Some(3)).unwrap();
-    let config = std::fs::read(&paths[0]).unwrap();
+    // Fixed paths so the corpus (and so every mutation) depends on the seed only.
+    let mut cfg = gloam_consensus::ValidatorConfig::load(&paths[0]).unwrap();
+    cfg.data_dir = "/var/lib/gloam/data".into();
+    cfg.key_file = "/var/lib/gloam/key.json".into();
+    let config = serde_json::to_vec_pretty(&cfg).unwrap();
     // A real signed vote under gloam's scheme.
     let scheme = {
         let mut rng = commonware_utils::TestRng::new(1);
@@ -77,7 +81,7 @@ fn corpus() -> Vec<Vec<u8>> {
 fn fuzz_bodies_on_seeded_inputs() {
     let seed: u64 = std::env::var("GLOAM_FUZZ_SEED").ok().and_then(|s| s.parse().ok()).unwrap_or(0x5eed);
     let result = std::panic::catch_unwind(|| {
-        let corpus = corpus();
+        let corpus = corpus("run");
         // The valid inputs are accepted (so the mutations start from decodable data).
         fuzzing::block(&corpus[0]);
         let mut rng = Rng(seed);
@@ -102,7 +106,7 @@ fn fuzz_bodies_on_seeded_inputs() {
 
 #[test]
 fn valid_corpus_round_trips() {
-    let c = corpus();
+    let c = corpus("valid");
     let b = commonware_codec::Decode::decode_cfg(c[0].clone(), &4096usize);
     let b: Block = b.expect("block decodes");
     assert_eq!(b.encode().to_vec(), c[0]);

@@ -189,8 +189,10 @@ fn liveness_with_f_crashed() {
     }
 }
 
-/// A Byzantine validator that signs two different notarize votes in every view it sees (one for
-/// the real proposal, one for a made-up digest) and sends both to everyone.
+/// A Byzantine validator that equivocates: whenever it sees the first notarize vote of view `v`,
+/// it signs two notarize votes for *different* made-up proposals in view `v + 1` (before that
+/// view's leader has proposed, so honest batchers keep the first and catch the second) and sends
+/// both to everyone.
 async fn equivocate(ctx: deterministic::Context, net: &SimNet, me: usize) {
     let mut chans = net.channels(me).await;
     let scheme = net.schemes[me].clone();
@@ -207,15 +209,16 @@ async fn equivocate(ctx: deterministic::Context, net: &SimNet, me: usize) {
     loop {
         let Ok((_, msg)) = receiver.recv().await else { break };
         let Ok(Vote::Notarize(n)) = Vote::<Scheme, sha256::Digest>::decode(msg) else { continue };
-        if !seen.insert(n.proposal.round) {
+        let view = n.proposal.round.view();
+        if !seen.insert(view) {
             continue;
         }
-        let honest_vote = Notarize::sign(&scheme, n.proposal.clone()).expect("signer");
-        let fake_digest = sha256::Sha256::hash(&[b"conflicting".as_slice(), n.proposal.encode().as_ref()]);
-        let fake = Proposal::new(n.proposal.round, n.proposal.parent, fake_digest);
-        let conflicting = Notarize::sign(&scheme, fake).expect("signer");
-        let _ = sender.send(Recipients::All, Vote::<Scheme, sha256::Digest>::Notarize(honest_vote).encode(), true);
-        let _ = sender.send(Recipients::All, Vote::<Scheme, sha256::Digest>::Notarize(conflicting).encode(), true);
+        let next = commonware_consensus::types::Round::new(n.proposal.round.epoch(), view.next());
+        for tag in [b"equivocation-a".as_slice(), b"equivocation-b".as_slice()] {
+            let digest = sha256::Sha256::hash(&[tag, n.proposal.encode().as_ref()]);
+            let vote = Notarize::sign(&scheme, Proposal::new(next, view, digest)).expect("signer");
+            let _ = sender.send(Recipients::All, Vote::<Scheme, sha256::Digest>::Notarize(vote).encode(), true);
+        }
     }
 }
 
