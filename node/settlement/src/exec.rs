@@ -298,9 +298,10 @@ pub fn stateless_checks(tx: &TxEnvelope, chain_id: u64) -> Result<(), TxInvalid>
 }
 
 /// Largest amount the sender must hold up front.
+/// Saturating: a value near 2^256 must not wrap into a small cost (U256 `+` wraps).
 pub fn upfront_cost(tx: &TxEnvelope) -> U256 {
     let blob = U256::from(blob_count(tx) as u64 * GAS_PER_BLOB) * U256::from(tx.max_fee_per_blob_gas().unwrap_or(0));
-    U256::from(tx.gas_limit()) * U256::from(tx.max_fee_per_gas()) + tx.value() + blob
+    (U256::from(tx.gas_limit()) * U256::from(tx.max_fee_per_gas())).saturating_add(tx.value()).saturating_add(blob)
 }
 
 /// Executes one transaction. `Err` means the transaction is invalid in this block (nothing

@@ -31,19 +31,27 @@ impl DevProducer {
         let stop = Arc::new(AtomicBool::new(false));
         let produced = Arc::new(AtomicU64::new(0));
         let (s2, p2) = (stop.clone(), produced.clone());
+        // Read before the thread starts, so a transaction submitted right after `start` counts as
+        // an arrival; transactions already pooled make the first block at once.
+        let mut seen = settlement.arrivals();
+        let mut kick = settlement.pool_len() > 0;
         let thread = std::thread::Builder::new()
             .name("gloam-settlement-dev".into())
             .spawn(move || {
-                let mut seen = settlement.arrivals();
                 let mut last = Instant::now();
                 while !s2.load(Ordering::Relaxed) {
                     let wait = interval.saturating_sub(last.elapsed()).min(Duration::from_millis(50));
+                    let before = seen;
                     seen = settlement.wait_arrivals(seen, wait);
+                    let arrived = seen != before || std::mem::take(&mut kick);
                     let due = last.elapsed() >= interval;
-                    if settlement.pool_len() == 0 && !(due && empty_blocks) {
-                        if due {
-                            last = Instant::now();
-                        }
+                    // New transactions make a block at once; otherwise one per interval (pooled
+                    // transactions that cannot be included yet, e.g. nonce gaps, wait for it).
+                    if !arrived && !due {
+                        continue;
+                    }
+                    if !empty_blocks && settlement.pool_len() == 0 {
+                        last = Instant::now();
                         continue;
                     }
                     match settlement.produce_block(proposer) {

@@ -128,6 +128,9 @@ fn nonces_pool_and_pending() {
     assert!(matches!(s.submit_raw(&raw(&create)), Err(SubmitError::Invalid(TxInvalid::Create))));
     let cheap = evmt::legacy(&a, Some(CID), 3, TxKind::Call(to), U256::ZERO, 21_000, 1);
     assert!(matches!(s.submit_raw(&raw(&cheap)), Err(SubmitError::Invalid(TxInvalid::FeeCapTooLow { .. }))));
+    // A value near 2^256 must not wrap the up-front cost into something affordable.
+    let huge = evmt::transfer(&a, CID, 3, to, U256::MAX - U256::from(1_000u64));
+    assert!(matches!(s.submit_raw(&raw(&huge)), Err(SubmitError::Invalid(TxInvalid::InsufficientFunds { .. }))));
     // Insufficient funds.
     let poor = gloam_evm::testutil::test_signer(77);
     let t = evmt::transfer(&poor, CID, 0, to, U256::from(1u64));
