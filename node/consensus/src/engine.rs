@@ -487,18 +487,20 @@ async fn deliver<E: Runtime>(
             ack.acknowledge();
             continue;
         }
+        // Heights between the application's and marshal's floor were delivered (and archived)
+        // before; replay them from the archive. Retry rather than drop the acknowledgement
+        // (dropping it would stop marshal).
         while next < height {
-            let Some(missing) = mailbox.get_block(Height::new(next)).await else {
-                warn!(height = next, "finalized block missing from archive; waiting for marshal");
-                break;
-            };
-            apply(&rt, &app, &mailbox, missing.inner().clone(), observer.as_ref()).await;
-            next += 1;
-        }
-        if next != height {
-            // Could not fill the gap: do not acknowledge, marshal will redeliver after restart.
-            warn!(next, height, "delivery gap");
-            continue;
+            match mailbox.get_block(Height::new(next)).await {
+                Some(missing) => {
+                    apply(&rt, &app, &mailbox, missing.inner().clone(), observer.as_ref()).await;
+                    next += 1;
+                }
+                None => {
+                    warn!(height = next, "finalized block not yet in the archive; retrying");
+                    rt.sleep(Duration::from_millis(200)).await;
+                }
+            }
         }
         apply(&rt, &app, &mailbox, block.inner().clone(), observer.as_ref()).await;
         next = height + 1;

@@ -133,6 +133,12 @@ impl TestApp {
         self.state.lock().unwrap_or_else(|e| e.into_inner()).finalized.last().map_or(0, |f| f.0)
     }
 
+    /// Forgets the finalized blocks above `height`, as an application that lost its unsynced tail
+    /// in a crash would (consensus must replay them from its archive).
+    pub fn rollback(&self, height: u64) {
+        self.state.lock().unwrap_or_else(|e| e.into_inner()).finalized.retain(|f| f.0 <= height);
+    }
+
     /// (height, digest) sequence.
     pub fn chain(&self) -> Vec<(u64, Digest)> {
         self.state().finalized.iter().map(|f| (f.0, f.1)).collect()

@@ -330,6 +330,34 @@ fn restarted_validator_catches_up_exactly_once() {
 }
 
 #[test]
+fn application_behind_consensus_storage_is_replayed_from_the_archive() {
+    let s = seed(11);
+    run("replay", s, move |ctx| async move {
+        let n = 4;
+        let victim = 0;
+        let net = SimNet::new(&ctx, n, s, sim_timeouts(0), 4096).await;
+        let all: Vec<usize> = (0..n).collect();
+        net.link(&all, &LINK).await;
+        let (apps, mut stacks) = start_all(&ctx, &net, &all).await;
+        let refs: Vec<&Arc<TestApp>> = apps.iter().collect();
+        assert!(wait_until(&ctx, Duration::from_secs(60), || min_height(&refs) >= 10).await);
+        stacks[victim].take().expect("running").abort();
+        let at_crash = apps[victim].height();
+        // The application lost its last 6 blocks; consensus storage still has them.
+        apps[victim].rollback(at_crash - 6);
+        assert_eq!(apps[victim].height(), at_crash - 6);
+        stacks[victim] = Some(net.start(&ctx, victim, apps[victim].clone(), None).await);
+        let goal = at_crash + 5;
+        assert!(
+            wait_until(&ctx, Duration::from_secs(120), || apps[victim].height() >= goal).await,
+            "victim stuck at {}",
+            apps[victim].height()
+        );
+        assert_consistent(&refs, goal);
+    });
+}
+
+#[test]
 fn garbage_from_a_peer_is_rejected_and_blocked() {
     let s = seed(9);
     run("garbage", s, move |ctx| async move {
