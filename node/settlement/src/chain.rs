@@ -19,7 +19,9 @@ use crate::exec::{apply_tx, blob_count, stateless_checks, upfront_cost, BlockEnv
 use crate::params::*;
 use crate::state::{Changes, Ledger};
 use crate::store::{FinalBlock, FinalizeItem, Store};
-use crate::types::{decode_net_tx, split_tx, BlobRecord, Block, DisputeRecord, Header, NetTx, OutputRecord, StoredBlock};
+use crate::types::{
+    decode_net_tx, split_tx, BlobRecord, Block, DisputeRecord, Header, NetTx, OutputRecord, StoredBlock,
+};
 
 /// Node configuration.
 #[derive(Clone)]
@@ -262,7 +264,8 @@ impl Settlement {
                 if stored_genesis != genesis_hash {
                     return Err(SettlementError::GenesisMismatch { stored: stored_genesis, configured: genesis_hash });
                 }
-                let b = store.block(n)?.ok_or_else(|| SettlementError::Storage(format!("finalized block {n} missing")))?;
+                let b =
+                    store.block(n)?.ok_or_else(|| SettlementError::Storage(format!("finalized block {n} missing")))?;
                 if b.hash != hash {
                     return Err(SettlementError::Storage(format!("finalized block {n} hash mismatch")));
                 }
@@ -541,10 +544,8 @@ impl Settlement {
         let (ready, sidecars) = {
             let pool = self.pool.lock();
             let ready = pool.txs.ready(|a| pledger.account(a).nonce, base_fee, self.config.gas_limit);
-            let sidecars: HashMap<B256, BlobTransactionSidecar> = ready
-                .iter()
-                .filter_map(|t| pool.sidecars.get(&t.hash).map(|s| (t.hash, s.clone())))
-                .collect();
+            let sidecars: HashMap<B256, BlobTransactionSidecar> =
+                ready.iter().filter_map(|t| pool.sidecars.get(&t.hash).map(|s| (t.hash, s.clone()))).collect();
             (ready, sidecars)
         };
         let max_blobs = self.config.max_blobs_per_block.min(MAX_BLOBS_PER_BLOCK);
@@ -636,7 +637,13 @@ impl Settlement {
         }
         // Senders (one batch), execution, roots.
         let senders = gloam_evm::recover::recover_senders(&canon.iter().collect::<Vec<_>>());
-        let env = BlockEnv { chain_id: self.config.chain_id, number: h.number, proposer: h.proposer, base_fee, blob_base_fee: blob_fee };
+        let env = BlockEnv {
+            chain_id: self.config.chain_id,
+            number: h.number,
+            proposer: h.proposer,
+            base_fee,
+            blob_base_fee: blob_fee,
+        };
         let mut ex = Executed::new((*pledger).clone());
         for (i, (tx, s)) in canon.iter().zip(senders).enumerate() {
             let sender = s.map_err(|e| BlockError::Tx { index: i, err: TxInvalid::Signature(e) })?;

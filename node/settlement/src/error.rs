@@ -24,7 +24,9 @@ pub enum BlobError {
     TooManyBlobsInTx { got: usize, limit: usize },
     #[error("too many blobs in the block: {got}, limit {limit}")]
     TooManyBlobsInBlock { got: u64, limit: u64 },
-    #[error("sidecar shape mismatch: {hashes} versioned hashes, {blobs} blobs, {commitments} commitments, {proofs} proofs")]
+    #[error(
+        "sidecar shape mismatch: {hashes} versioned hashes, {blobs} blobs, {commitments} commitments, {proofs} proofs"
+    )]
     CountMismatch { hashes: usize, blobs: usize, commitments: usize, proofs: usize },
     #[error("versioned hash {index} has version byte {version:#04x}, expected 0x01")]
     BadVersion { index: usize, version: u8 },

@@ -385,4 +385,3 @@ pub fn apply_tx(
     }
     Ok(Outcome { success, gas_used, blob_gas_used: blob_gas, logs, failure })
 }
-

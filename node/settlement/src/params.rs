@@ -149,8 +149,18 @@ mod tests {
     #[test]
     fn base_fee_rule_against_alloy() {
         use alloy_eips::eip1559::{calc_next_block_base_fee, BaseFeeParams};
-        for (used, limit, fee) in [(0u64, 30_000_000u64, 1_000_000_000u64), (15_000_000, 30_000_000, 1_000_000_000), (30_000_000, 30_000_000, 1_000_000_000), (21_000, 30_000_000, 875_000_000), (29_000_000, 30_000_000, 12_345_678_901)] {
-            assert_eq!(next_base_fee(fee, used, limit), calc_next_block_base_fee(used, limit, fee, BaseFeeParams::ethereum()).max(MIN_BASE_FEE), "used {used}");
+        for (used, limit, fee) in [
+            (0u64, 30_000_000u64, 1_000_000_000u64),
+            (15_000_000, 30_000_000, 1_000_000_000),
+            (30_000_000, 30_000_000, 1_000_000_000),
+            (21_000, 30_000_000, 875_000_000),
+            (29_000_000, 30_000_000, 12_345_678_901),
+        ] {
+            assert_eq!(
+                next_base_fee(fee, used, limit),
+                calc_next_block_base_fee(used, limit, fee, BaseFeeParams::ethereum()).max(MIN_BASE_FEE),
+                "used {used}"
+            );
         }
     }
 

@@ -27,7 +27,12 @@ impl DevProducer {
     /// Starts the producer thread. `interval`: longest time between blocks (empty blocks are made
     /// when it passes); a block follows arriving transactions at once. `empty_blocks: false`
     /// makes blocks only when the pool has transactions.
-    pub fn start(settlement: Arc<Settlement>, interval: Duration, proposer: Address, empty_blocks: bool) -> DevProducer {
+    pub fn start(
+        settlement: Arc<Settlement>,
+        interval: Duration,
+        proposer: Address,
+        empty_blocks: bool,
+    ) -> DevProducer {
         let stop = Arc::new(AtomicBool::new(false));
         let produced = Arc::new(AtomicU64::new(0));
         let (s2, p2) = (stop.clone(), produced.clone());

@@ -285,7 +285,8 @@ impl RpcContext {
     }
 
     fn block_by_tag(&self, v: &Value) -> RpcResult<Option<FinalBlock>> {
-        let tag: BlockNumberOrTag = serde_json::from_value(v.clone()).map_err(|e| invalid_params(format!("block: {e}")))?;
+        let tag: BlockNumberOrTag =
+            serde_json::from_value(v.clone()).map_err(|e| invalid_params(format!("block: {e}")))?;
         match self.resolve(tag) {
             Some(n) => self.settlement.block_by_number(n).map_err(storage),
             None => Ok(None),
@@ -296,10 +297,12 @@ impl RpcContext {
         let count = count.clamp(1, 1024);
         let newest = self.resolve(newest).ok_or_else(|| server_err("header not found"))?;
         let oldest = newest.saturating_sub(count - 1);
-        let (mut base, mut ratio, mut blob_base, mut blob_ratio, mut rewards) = (vec![], vec![], vec![], vec![], vec![]);
+        let (mut base, mut ratio, mut blob_base, mut blob_ratio, mut rewards) =
+            (vec![], vec![], vec![], vec![], vec![]);
         let mut last = None;
         for n in oldest..=newest {
-            let b = self.settlement.block_by_number(n).map_err(storage)?.ok_or_else(|| server_err("header not found"))?;
+            let b =
+                self.settlement.block_by_number(n).map_err(storage)?.ok_or_else(|| server_err("header not found"))?;
             let h = &b.block.header;
             base.push(hex_u64(h.base_fee));
             ratio.push(json!(h.gas_used as f64 / h.gas_limit.max(1) as f64));
@@ -371,14 +374,7 @@ impl RpcContext {
             let sender = req.from.unwrap_or_default();
             let value = req.value.unwrap_or_default();
             let mut scratch = (*ledger).clone();
-            let ctx = CallCtx {
-                sender,
-                to,
-                value,
-                input: &input,
-                block: self.head() + 1,
-                tx_hash: B256::ZERO,
-            };
+            let ctx = CallCtx { sender, to, value, input: &input, block: self.head() + 1, tx_hash: B256::ZERO };
             return match system_call(&mut scratch, &ctx, &mut Changes::default()) {
                 Ok(_) => Ok(Bytes::new()),
                 Err(f) => Err(ErrorObjectOwned::owned(
@@ -457,7 +453,9 @@ pub fn module(settlement: Arc<Settlement>) -> Result<RpcModule<RpcContext>, json
         Ok(hex_u128(c.settlement.next_base_fee() as u128 + SUGGESTED_TIP))
     })?;
     m.register_method("eth_maxPriorityFeePerGas", |_, _, _| -> RpcResult<Value> { Ok(hex_u128(SUGGESTED_TIP)) })?;
-    m.register_method("eth_blobBaseFee", |_, c, _| -> RpcResult<Value> { Ok(hex_u128(c.settlement.next_blob_base_fee())) })?;
+    m.register_method("eth_blobBaseFee", |_, c, _| -> RpcResult<Value> {
+        Ok(hex_u128(c.settlement.next_blob_base_fee()))
+    })?;
     m.register_blocking_method("eth_feeHistory", |p, c, _| -> RpcResult<Value> {
         let v = list(&p)?;
         let count = quantity(&v, 0, "blockCount")?;
@@ -609,9 +607,7 @@ pub fn module(settlement: Arc<Settlement>) -> Result<RpcModule<RpcContext>, json
         ))
     })?;
     m.register_method("gloam_validators", |_, c, _| -> RpcResult<Value> {
-        Ok(Value::Array(
-            c.settlement.validators().iter().map(|(a, s)| json!({ "address": a, "stake": s })).collect(),
-        ))
+        Ok(Value::Array(c.settlement.validators().iter().map(|(a, s)| json!({ "address": a, "stake": s })).collect()))
     })?;
     Ok(m)
 }

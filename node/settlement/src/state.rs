@@ -62,7 +62,7 @@ fn trie_root(mut leaves: Vec<(B256, Vec<u8>)>) -> B256 {
     if leaves.is_empty() {
         return EMPTY_ROOT_HASH;
     }
-    leaves.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+    leaves.sort_unstable_by_key(|l| l.0);
     let mut hb = HashBuilder::default();
     for (k, v) in &leaves {
         hb.add_leaf(Nibbles::unpack(k), v);
@@ -87,12 +87,8 @@ impl Ledger {
             .filter(|(_, a)| **a != Account::default())
             .map(|(k, a)| (keccak256(k), encode_rlp(a)))
             .collect();
-        let validators: Vec<(B256, Vec<u8>)> = self
-            .validators
-            .iter()
-            .filter(|(_, s)| !s.is_zero())
-            .map(|(k, s)| (keccak256(k), encode_rlp(s)))
-            .collect();
+        let validators: Vec<(B256, Vec<u8>)> =
+            self.validators.iter().filter(|(_, s)| !s.is_zero()).map(|(k, s)| (keccak256(k), encode_rlp(s))).collect();
         let outputs: Vec<(B256, Vec<u8>)> =
             self.outputs.iter().map(|((e, n), r)| (keccak256(output_key(*e, *n)), encode_rlp(r))).collect();
         let disputes: Vec<(B256, Vec<u8>)> = self

@@ -80,8 +80,7 @@ fn decode_receipts(b: &[u8]) -> Result<Vec<ReceiptEnvelope>, SettlementError> {
 impl Store {
     /// Opens (or creates) `dir/settlement.redb`.
     pub fn open(dir: &Path) -> Result<Self, SettlementError> {
-        std::fs::create_dir_all(dir)
-            .map_err(|e| SettlementError::Storage(format!("create {}: {e}", dir.display())))?;
+        std::fs::create_dir_all(dir).map_err(|e| SettlementError::Storage(format!("create {}: {e}", dir.display())))?;
         let db = Database::create(dir.join("settlement.redb"))?;
         let w = db.begin_write()?;
         {

@@ -81,13 +81,11 @@ pub fn canonical(tx: &NetTx) -> TxEnvelope {
         EthereumTxEnvelope::Eip2930(t) => TxEnvelope::Eip2930(t.clone()),
         EthereumTxEnvelope::Eip1559(t) => TxEnvelope::Eip1559(t.clone()),
         EthereumTxEnvelope::Eip7702(t) => TxEnvelope::Eip7702(t.clone()),
-        EthereumTxEnvelope::Eip4844(t) => {
-            TxEnvelope::Eip4844(Signed::new_unchecked(
-                TxEip4844Variant::TxEip4844(t.tx().tx.clone()),
-                *t.signature(),
-                *t.hash(),
-            ))
-        }
+        EthereumTxEnvelope::Eip4844(t) => TxEnvelope::Eip4844(Signed::new_unchecked(
+            TxEip4844Variant::TxEip4844(t.tx().tx.clone()),
+            *t.signature(),
+            *t.hash(),
+        )),
     }
 }
 
@@ -104,7 +102,11 @@ pub fn join_tx(tx: TxEnvelope, sidecar: Option<BlobTransactionSidecar>) -> Resul
                 TxEip4844Variant::TxEip4844(tx) => tx,
                 TxEip4844Variant::TxEip4844WithSidecar(w) => w.tx,
             };
-            EthereumTxEnvelope::Eip4844(Signed::new_unchecked(TxEip4844WithSidecar::from_tx_and_sidecar(tx, s), sig, hash))
+            EthereumTxEnvelope::Eip4844(Signed::new_unchecked(
+                TxEip4844WithSidecar::from_tx_and_sidecar(tx, s),
+                sig,
+                hash,
+            ))
         }
         (TxEnvelope::Eip4844(_), None) => return Err(DecodeError::MissingSidecar),
         (_, Some(_)) => return Err(DecodeError::Malformed("sidecar on a non-blob transaction".into())),
@@ -141,7 +143,8 @@ impl Block {
 
     /// Network form: `rlp([header, [tx_network_bytes, …]])`.
     pub fn encode(&self) -> Vec<u8> {
-        let raw = RawBlock { header: self.header.clone(), txs: self.txs.iter().map(|t| t.encoded_2718().into()).collect() };
+        let raw =
+            RawBlock { header: self.header.clone(), txs: self.txs.iter().map(|t| t.encoded_2718().into()).collect() };
         alloy_rlp::encode(&raw)
     }
 
@@ -168,7 +171,8 @@ pub struct StoredBlock {
 
 impl StoredBlock {
     pub fn encode(&self) -> Vec<u8> {
-        let raw = RawBlock { header: self.header.clone(), txs: self.txs.iter().map(|t| t.encoded_2718().into()).collect() };
+        let raw =
+            RawBlock { header: self.header.clone(), txs: self.txs.iter().map(|t| t.encoded_2718().into()).collect() };
         alloy_rlp::encode(&raw)
     }
 

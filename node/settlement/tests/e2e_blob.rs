@@ -18,7 +18,10 @@ fn web3py_sends_and_reads_back_a_blob() {
         if std::env::var("CI").is_ok_and(|v| v == "true") {
             panic!("CI=true but {} is missing: run `bash ci/clients.sh`", python.display());
         }
-        eprintln!("\n*** SKIP web3py_sends_and_reads_back_a_blob: {} missing (bash ci/clients.sh) ***\n", python.display());
+        eprintln!(
+            "\n*** SKIP web3py_sends_and_reads_back_a_blob: {} missing (bash ci/clients.sh) ***\n",
+            python.display()
+        );
         return;
     }
     let dir = tempfile::tempdir().unwrap();
@@ -26,11 +29,8 @@ fn web3py_sends_and_reads_back_a_blob() {
     let producer = DevProducer::start(s.clone(), Duration::from_millis(500), Address::repeat_byte(0xc0), true);
     let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
     let (handle, addr) = rt.block_on(gloam_settlement::rpc::start(s.clone(), "127.0.0.1:0".parse().unwrap())).unwrap();
-    let out = std::process::Command::new(&python)
-        .arg(&script)
-        .arg(format!("http://{addr}"))
-        .output()
-        .expect("run python");
+    let out =
+        std::process::Command::new(&python).arg(&script).arg(format!("http://{addr}")).output().expect("run python");
     let stdout = String::from_utf8_lossy(&out.stdout);
     eprintln!("{stdout}\n{}", String::from_utf8_lossy(&out.stderr));
     assert!(out.status.success(), "e2e_blob.py failed");

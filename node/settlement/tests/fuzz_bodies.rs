@@ -24,7 +24,11 @@ fn run(what: &str, seed: u64, corpus: &[Vec<u8>], cases: usize, body: fn(&[u8]))
             rng.mutate(&corpus[i % corpus.len()])
         };
         let r = std::panic::catch_unwind(|| body(&input));
-        assert!(r.is_ok(), "{what} panicked on 0x{} (seed {seed}, case {i})", hex::encode(&input[..input.len().min(512)]));
+        assert!(
+            r.is_ok(),
+            "{what} panicked on 0x{} (seed {seed}, case {i})",
+            hex::encode(&input[..input.len().min(512)])
+        );
     }
     for c in corpus {
         body(c);
@@ -57,9 +61,18 @@ fn blocks() {
     let s = fuzzing::harness_settlement();
     // A valid block with a blob transaction and a transfer, built on the harness's genesis.
     let d = tempfile::tempdir().unwrap();
-    let other = gloam_settlement::Settlement::open(gloam_settlement::SettlementConfig::dev(d.path()), gloam_settlement::Genesis::dev()).unwrap();
+    let other = gloam_settlement::Settlement::open(
+        gloam_settlement::SettlementConfig::dev(d.path()),
+        gloam_settlement::Genesis::dev(),
+    )
+    .unwrap();
     other.submit_raw(&encode_net(&blob_tx(&dev_signer(5), DEV_CHAIN_ID, 0, BATCH_INBOX, &it))).unwrap();
-    other.submit_raw(&gloam_evm::testutil::transfer(&dev_signer(6), DEV_CHAIN_ID, 0, Address::repeat_byte(1), U256::from(1u64)).encoded_2718()).unwrap();
+    other
+        .submit_raw(
+            &gloam_evm::testutil::transfer(&dev_signer(6), DEV_CHAIN_ID, 0, Address::repeat_byte(1), U256::from(1u64))
+                .encoded_2718(),
+        )
+        .unwrap();
     let (g, gh) = other.finalized_header();
     let enc = other.build_block(g, gh.timestamp_ms + 1, Address::ZERO).unwrap();
     // Mutations hitting the sidecar make a 128 KiB input; keep the count modest.
@@ -70,7 +83,11 @@ fn blocks() {
     let empty = other.build_block(g, gh.timestamp_ms + 2, Address::ZERO).unwrap();
     let _ = empty;
     let d2 = tempfile::tempdir().unwrap();
-    let bare = gloam_settlement::Settlement::open(gloam_settlement::SettlementConfig::dev(d2.path()), gloam_settlement::Genesis::dev()).unwrap();
+    let bare = gloam_settlement::Settlement::open(
+        gloam_settlement::SettlementConfig::dev(d2.path()),
+        gloam_settlement::Genesis::dev(),
+    )
+    .unwrap();
     let (g2, gh2) = bare.finalized_header();
     let small = bare.build_block(g2, gh2.timestamp_ms + 3, Address::ZERO).unwrap();
     run("block(small)", seed() ^ 1, &[small], 3000, fuzzing::block);
@@ -79,7 +96,13 @@ fn blocks() {
 #[test]
 fn rpc_requests() {
     let a = format!("{:?}", dev_signer(0).address());
-    let raw = format!("0x{}", hex::encode(gloam_evm::testutil::transfer(&dev_signer(2), DEV_CHAIN_ID, 0, Address::ZERO, U256::from(1u64)).encoded_2718()));
+    let raw = format!(
+        "0x{}",
+        hex::encode(
+            gloam_evm::testutil::transfer(&dev_signer(2), DEV_CHAIN_ID, 0, Address::ZERO, U256::from(1u64))
+                .encoded_2718()
+        )
+    );
     let reqs = [
         r#"{"jsonrpc":"2.0","id":1,"method":"eth_chainId"}"#.to_string(),
         format!(r#"{{"jsonrpc":"2.0","id":2,"method":"eth_getBalance","params":["{a}","latest"]}}"#),
@@ -103,5 +126,9 @@ fn rpc_requests() {
     let r = fuzzing::rpc_response(r#"{"jsonrpc":"2.0","id":1,"method":"eth_nope"}"#).unwrap();
     assert!(r.contains("-32601"), "{r}");
     let r = fuzzing::rpc_response(&reqs[12]).unwrap();
-    assert!(r.contains("0xf39fd6e51aad88f6f4ce6ab8827279cfffb92266") || r.contains("0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266"), "{r}");
+    assert!(
+        r.contains("0xf39fd6e51aad88f6f4ce6ab8827279cfffb92266")
+            || r.contains("0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266"),
+        "{r}"
+    );
 }

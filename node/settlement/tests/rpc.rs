@@ -122,15 +122,38 @@ fn rpc_surface() {
     stake_of.extend([0u8; 12]);
     stake_of.extend(v.address().0);
     let out = rpc.ok("eth_call", json!([{"to": STAKING, "data": format!("0x{}", hex::encode(&stake_of))}, "latest"]));
-    assert_eq!(out, json!(format!("0x{}", hex::encode(U256::from(gloam_settlement::chain::DEV_STAKE_WEI).to_be_bytes::<32>()))));
+    assert_eq!(
+        out,
+        json!(format!("0x{}", hex::encode(U256::from(gloam_settlement::chain::DEV_STAKE_WEI).to_be_bytes::<32>())))
+    );
     let dup = propose_output_input(EVM_ENV_ID, 7, root);
-    let r = rpc.call("eth_call", json!([{"from": v.address(), "to": OUTPUT_ORACLE, "data": format!("0x{}", hex::encode(&dup))}]));
+    let r = rpc.call(
+        "eth_call",
+        json!([{"from": v.address(), "to": OUTPUT_ORACLE, "data": format!("0x{}", hex::encode(&dup))}]),
+    );
     assert_eq!(r["error"]["code"], json!(3), "{r}");
     assert!(r["error"]["message"].as_str().unwrap().contains("already proposed"));
-    assert_eq!(rpc.err_code("eth_estimateGas", json!([{"from": v.address(), "to": OUTPUT_ORACLE, "data": format!("0x{}", hex::encode(&dup))}])), 3);
+    assert_eq!(
+        rpc.err_code(
+            "eth_estimateGas",
+            json!([{"from": v.address(), "to": OUTPUT_ORACLE, "data": format!("0x{}", hex::encode(&dup))}])
+        ),
+        3
+    );
     let fresh = propose_output_input(EVM_ENV_ID, 8, root);
-    let g = rpc.ok("eth_estimateGas", json!([{"from": v.address(), "to": OUTPUT_ORACLE, "data": format!("0x{}", hex::encode(&fresh))}]));
-    let want = gloam_settlement::exec::intrinsic_gas(&call(&v, DEV_CHAIN_ID, 1, OUTPUT_ORACLE, U256::ZERO, fresh.clone(), 100_000)) + PROPOSE_OUTPUT_GAS;
+    let g = rpc.ok(
+        "eth_estimateGas",
+        json!([{"from": v.address(), "to": OUTPUT_ORACLE, "data": format!("0x{}", hex::encode(&fresh))}]),
+    );
+    let want = gloam_settlement::exec::intrinsic_gas(&call(
+        &v,
+        DEV_CHAIN_ID,
+        1,
+        OUTPUT_ORACLE,
+        U256::ZERO,
+        fresh.clone(),
+        100_000,
+    )) + PROPOSE_OUTPUT_GAS;
     assert_eq!(g, json!(format!("{want:#x}")));
     assert_eq!(rpc.ok("eth_estimateGas", json!([{"to": BATCH_INBOX}])), json!("0x5208"));
     assert_eq!(rpc.ok("eth_call", json!([{"to": BATCH_INBOX, "data": "0x1234"}])), json!("0x"));
