@@ -5,6 +5,7 @@ pub mod msm;
 pub mod node;
 pub mod ntt;
 pub(crate) mod peers;
+pub mod settlement;
 pub mod sig;
 
 use std::sync::Arc;
@@ -20,6 +21,7 @@ pub const AREAS: &[(&str, &str)] = &[
     ("kzg", "c-kzg/cpu"),
     ("sig", "ed25519-zebra/cpu"),
     ("node", "libsecp256k1/cpu"),
+    ("settlement", "c-kzg/cpu"),
 ];
 
 /// Peers each table may divide by, in order of preference: a table uses the first one it
@@ -41,6 +43,7 @@ pub fn run(area: &str, opts: &BenchOptions) -> Result<Vec<Record>, BenchError> {
         "kzg" => kzg::run(opts, &engines),
         "sig" => sig::run(opts, &engines),
         "node" => node::run(opts),
+        "settlement" => settlement::run(opts, &engines),
         other => Err(BenchError::UnknownArea(
             other.to_string(),
             AREAS.iter().map(|(a, _)| *a).collect::<Vec<_>>().join(", "),
