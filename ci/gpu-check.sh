@@ -10,7 +10,8 @@
 #     `differential` test, gloam-cuda's unit, host-emulation and timing tests (the last prints
 #     NTT/MSM times against the H100 targets), gloam-kernels' unit and `cuda_compile` tests;
 #     debug info stripped, gzipped into .gpu/bins.tar.gz;
-#   * the release `gloam` binary (for `gloam devices --verbose`: probe + kernel warm-up times);
+#   * the release `gloam` binary (for `gloam devices --verbose`: probe + kernel warm-up times) and
+#     the standalone `gloam-bench` (built alone so blst keeps its thread pool);
 #   * .gpu/run.sh, the runner.
 #
 # run.sh needs an NVIDIA driver (libcuda) and NVRTC 13 (libnvrtc.so.13: from the CUDA toolkit, or
@@ -79,6 +80,12 @@ if [ "${GPU_CHECK_SKIP_GLOAM:-0}" != 1 ]; then
   cargo build --release -p gloam
   cp target/release/gloam "$GPU/bin/gloam"
   strip --strip-debug "$GPU/bin/gloam" 2>/dev/null || true
+  # The harness on its own: built without commonware in the graph, blst keeps its thread pool
+  # (see benches/src/blst_threads.rs); `gloam bench` runs it from next to itself.
+  section "cargo build --release -p gloam-bench"
+  cargo build --release -p gloam-bench
+  cp target/release/gloam-bench "$GPU/bin/gloam-bench"
+  strip --strip-debug "$GPU/bin/gloam-bench" 2>/dev/null || true
 fi
 
 tar -czf "$GPU/bins.tar.gz" -C "$GPU" bin

@@ -11,6 +11,8 @@
 //! `{"area","op","size","impl","backend","device","median_ms","min_ms","max_ms","samples"}`.
 
 pub mod areas;
+pub mod blst_threads;
+pub mod cli;
 mod measure;
 mod report;
 

@@ -84,7 +84,7 @@ GLOAM_WS=""
 if [ -n "$GLOAM" ]; then
   NAME=gloam
   mkdir -p "$WORK/gloam-data"
-  setsid "$GLOAM" node --dev --datadir "$WORK/gloam-data" --rpc-addr 127.0.0.1:0 --chain-id "$CHAIN_ID" > "$WORK/gloam.log" 2>&1 &
+  setsid "$GLOAM" node --dev --datadir "$WORK/gloam-data" --rpc-addr 127.0.0.1:0 --settlement-rpc-addr 127.0.0.1:0 --chain-id "$CHAIN_ID" > "$WORK/gloam.log" 2>&1 &
   gpid=$!
   PIDS+=($gpid)
   GLOAM_URL=""

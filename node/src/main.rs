@@ -7,11 +7,12 @@
 mod devices;
 mod kzg;
 mod node_cmd;
+mod settlement_node;
 
 use std::process::ExitCode;
 
-use clap::{Args, Parser, Subcommand};
-use gloam_engine::{BackendKind, EngineConfig, Selection};
+use clap::{Parser, Subcommand};
+use gloam_engine::{EngineConfig, Selection};
 
 #[derive(Parser, Debug)]
 #[command(name = "gloam", version, about = "GPU-accelerated cryptography node: KZG, MSM/NTT, signatures, FHE")]
@@ -35,38 +36,12 @@ enum Command {
         json: bool,
     },
     /// Benchmark gloam against peer libraries in the same run (areas: msm, ntt, kzg).
-    Bench(BenchArgs),
+    Bench(gloam_bench::cli::BenchArgs),
     /// KZG commitments and proofs (EIP-4844 / EIP-7594) with c-kzg's byte formats.
     Kzg(kzg::KzgArgs),
     /// The EVM node: `gloam node --dev` runs a single-node devnet with Ethereum JSON-RPC;
     /// `gloam node import|export` moves RLP chain files in and out of a datadir.
     Node(node_cmd::NodeArgs),
-}
-
-#[derive(Args, Debug)]
-struct BenchArgs {
-    /// Area to measure: msm, ntt, kzg (for kzg, `--sizes 6` means batches of 2^6 = 64 blobs).
-    area: String,
-    /// Sizes as log2 values, comma separated (e.g. `12,14,16`); area defaults otherwise.
-    #[arg(long, value_delimiter = ',')]
-    sizes: Vec<u32>,
-    /// Samples per measurement (median reported).
-    #[arg(long, default_value_t = 5)]
-    samples: usize,
-    /// Threads for gloam's CPU backend and arkworks (default: all cores). With 1, blst runs its
-    /// single-threaded C entry point.
-    #[arg(long)]
-    threads: Option<usize>,
-    /// gloam backends to measure (default: every available hardware one; a software adapter
-    /// such as lavapipe is measured only when named here).
-    #[arg(long, value_delimiter = ',')]
-    backends: Vec<String>,
-    /// Skip peer libraries.
-    #[arg(long)]
-    no_peers: bool,
-    /// One JSON record per line instead of a table.
-    #[arg(long)]
-    json: bool,
 }
 
 fn main() -> ExitCode {
@@ -123,35 +98,70 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
     }
 }
 
-fn bench(a: BenchArgs) -> Result<ExitCode, String> {
-    let backends = if a.backends.is_empty() {
-        BackendKind::ALL.to_vec()
-    } else {
-        a.backends.iter().map(|b| b.parse::<BackendKind>()).collect::<Result<Vec<_>, _>>()?
-    };
-    let opts = gloam_bench::BenchOptions {
-        log_sizes: a.sizes,
-        samples: a.samples,
-        threads: a.threads,
-        include_software: !a.backends.is_empty(),
-        backends,
-        peers: !a.no_peers,
-    };
-    eprintln!("gloam bench {} — gloam and peers measured in this one run", a.area);
-    let records = match gloam_bench::areas::run(&a.area, &opts) {
-        Ok(r) => r,
-        Err(e @ gloam_bench::BenchError::UnknownArea(..)) => return Err(e.to_string()),
-        Err(e) => {
-            eprintln!("error: {e}");
-            return Ok(ExitCode::from(1));
+/// `gloam bench`: runs the harness in this process, unless the run needs blst's thread pool and
+/// this binary's blst lost it to feature unification (commonware). Then the standalone
+/// `gloam-bench` next to this binary runs it (built with `cargo build --release -p gloam-bench`,
+/// it keeps the pool); without one, the harness refuses rather than report a weakened peer.
+fn bench(a: gloam_bench::cli::BenchArgs) -> Result<ExitCode, String> {
+    use gloam_bench::blst_threads::{blst_threading, BlstThreading};
+    if a.needs_blst_pool() && blst_threading() == BlstThreading::Single {
+        if let Some(sibling) = sibling_bench_binary() {
+            let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
+            let from = args.iter().position(|x| x == "bench").map(|i| i + 1).unwrap_or(args.len());
+            eprintln!("gloam bench: running {} (this binary's blst has no thread pool)", sibling.display());
+            let status = std::process::Command::new(&sibling)
+                .args(&args[from..])
+                .status()
+                .map_err(|e| format!("{}: {e}", sibling.display()))?;
+            return Ok(ExitCode::from(status.code().unwrap_or(1).clamp(0, 255) as u8));
         }
-    };
-    if a.json {
-        for r in &records {
-            println!("{}", serde_json::to_string(r).expect("serialisable"));
-        }
-    } else {
-        gloam_bench::print_table(&records, gloam_bench::areas::reference_for(&a.area));
     }
-    Ok(ExitCode::SUCCESS)
+    gloam_bench::cli::run_with(a, &consensus_simulation)
+}
+
+/// `gloam bench settlement` also reports consensus finality latency and throughput from
+/// commonware's deterministic simulation (simulated time: 50 ms ± 10 ms links, 250 ms block-time
+/// target, 64 KiB payloads) for 4 and 7 validators.
+fn consensus_simulation(
+    area: &str,
+    opts: &gloam_bench::BenchOptions,
+) -> Result<Vec<gloam_bench::Record>, gloam_bench::BenchError> {
+    if area != "settlement" {
+        return Ok(Vec::new());
+    }
+    let mut out = Vec::new();
+    let blocks = if opts.samples <= 1 { 10 } else { 40 };
+    for n in [4usize, 7] {
+        gloam_bench::progress(format!("consensus simulation: {n} validators, {blocks} blocks"));
+        let link = gloam_consensus::SimLink { payload_bytes: 64 * 1024, ..Default::default() };
+        let r = gloam_consensus::sim::simulate_with(n, blocks, 42, link, 250);
+        if !r.consistent {
+            return Err(gloam_bench::BenchError::Other(format!(
+                "consensus simulation with {n} validators finalized different sequences (seed 42)"
+            )));
+        }
+        let device = "deterministic runtime, simulated time";
+        let one = |op: &str, ms: f64| gloam_bench::Record {
+            area: "settlement".into(),
+            op: op.into(),
+            size: n as u64,
+            impl_: "gloam-simplex".into(),
+            backend: "sim".into(),
+            device: device.into(),
+            median_ms: ms,
+            min_ms: ms,
+            max_ms: ms,
+            samples: r.blocks as usize,
+        };
+        out.push(one("finality_latency_p50_sim", r.finality_latency_ms_p50));
+        out.push(one("finality_latency_p99_sim", r.finality_latency_ms_p99));
+        out.push(one("block_interval_sim", 1e3 / r.blocks_per_s.max(1e-9)));
+    }
+    Ok(out)
+}
+
+fn sibling_bench_binary() -> Option<std::path::PathBuf> {
+    let exe = std::env::current_exe().ok()?;
+    let p = exe.parent()?.join("gloam-bench");
+    p.is_file().then_some(p)
 }

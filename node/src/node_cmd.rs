@@ -38,6 +38,31 @@ pub struct NodeArgs {
     /// Maximum simultaneous RPC connections.
     #[arg(long, default_value_t = 1000)]
     rpc_max_connections: u32,
+    /// Settlement-layer JSON-RPC address (blob transactions, `gloam_getBlobByVersionedHash`, …).
+    #[arg(long, default_value = "127.0.0.1:8546")]
+    settlement_rpc_addr: SocketAddr,
+    /// Settlement block time under `--dev` (one validator): consensus proposes no faster.
+    #[arg(long, default_value = "1s", value_parser = parse_duration)]
+    settlement_block_time: Duration,
+    /// Blob sidecars are kept for this many settlement blocks, then pruned.
+    #[arg(long, default_value_t = gloam_settlement::DEFAULT_RETENTION_BLOCKS)]
+    retention_blocks: u64,
+    /// Keep every blob sidecar (no pruning).
+    #[arg(long)]
+    archive: bool,
+    /// `--dev` without the settlement layer and batcher: the EVM environment alone.
+    #[arg(long)]
+    no_settlement: bool,
+    /// Run a settlement-layer validator from a config written by `gloam node init-testnet`.
+    #[arg(long, value_name = "CONFIG")]
+    validator: Option<PathBuf>,
+    /// Rebuild the EVM chain from the settlement layer at this JSON-RPC URL (blobs alone),
+    /// re-executing every block and checking every posted output root.
+    #[arg(long, value_name = "URL")]
+    follow_settlement: Option<String>,
+    /// Batcher whose blob transactions `--follow-settlement` reads (default: the dev batcher).
+    #[arg(long)]
+    batcher: Option<alloy_primitives::Address>,
 }
 
 /// Options that pick the chain (shared by run, import and export).
@@ -59,6 +84,20 @@ pub struct ChainOpts {
 
 #[derive(Subcommand, Debug)]
 enum NodeAction {
+    /// Write keys and configs for an N-validator settlement network on loopback.
+    InitTestnet {
+        /// Number of validators.
+        n: usize,
+        /// Output directory (`validator-<i>/{key.json,config.json}`).
+        #[arg(long, default_value = "./gloam-testnet")]
+        dir: PathBuf,
+        /// p2p port of validator 0 (validator i listens on base + i).
+        #[arg(long, default_value_t = 30400)]
+        base_port: u16,
+        /// Deterministic keys from this seed (tests); default: OS randomness.
+        #[arg(long)]
+        seed: Option<u64>,
+    },
     /// Import RLP-encoded blocks (geth's chain.rlp format) with full validation.
     Import {
         /// The chain file (concatenated RLP blocks).
@@ -153,9 +192,26 @@ pub fn run(engine_cfg: EngineConfig, a: NodeArgs) -> Result<ExitCode, String> {
             println!("exported {n} blocks to {}", file.display());
             Ok(ExitCode::SUCCESS)
         }
+        Some(NodeAction::InitTestnet { n, dir, base_port, seed }) => {
+            let files = gloam_consensus::init_testnet(n, &dir, base_port, seed).map_err(|e| e.to_string())?;
+            for (i, f) in files.iter().enumerate() {
+                println!("validator {i}: {}  (fee recipient {})", f.display(), gloam_evm::dev_signer(i as u32).address());
+            }
+            println!(
+                "start each with: gloam node --validator {}/validator-<i>/config.json --settlement-rpc-addr 127.0.0.1:<port>",
+                dir.display()
+            );
+            Ok(ExitCode::SUCCESS)
+        }
         None => {
-            if !a.dev && a.chain.genesis.is_none() {
-                return Err("`gloam node` needs --dev (single-node devnet) or --genesis FILE".into());
+            if let Some(cfg) = a.validator.clone() {
+                return run_validator(engine, a, cfg);
+            }
+            if !a.dev && a.chain.genesis.is_none() && a.follow_settlement.is_none() {
+                return Err(
+                    "`gloam node` needs --dev (single-node devnet), --genesis FILE, --validator CONFIG or --follow-settlement URL"
+                        .into(),
+                );
             }
             run_node(engine, a, pool)
         }
@@ -174,15 +230,29 @@ fn describe_engine(engine: &Engine) -> String {
         .join("; ")
 }
 
+/// The dev batcher's key on the settlement layer: dev account 9 of the test mnemonic (accounts
+/// 0–3 are the dev validators' fee recipients).
+pub const DEV_BATCHER_INDEX: u32 = 9;
+/// The key that signs disputes in follow mode: dev account 8.
+pub const DEV_DISPUTER_INDEX: u32 = 8;
+
 fn run_node(engine: Arc<Engine>, a: NodeArgs, pool: PoolConfig) -> Result<ExitCode, String> {
     let chain = open_chain(&a.chain, pool)?;
     let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().map_err(|e| e.to_string())?;
     let (head, hash) = chain.head_header();
+    let follow = a.follow_settlement.clone();
+    let with_settlement = a.dev && !a.no_settlement && follow.is_none();
     println!(
         "gloam node{} — chain id {}, block time {}, gas limit {}",
         if a.dev { " --dev" } else { "" },
         chain.chain_id(),
-        if a.block_time.is_zero() { "on demand".to_string() } else { format!("{:?}", a.block_time) },
+        if follow.is_some() {
+            "derived from the settlement layer".to_string()
+        } else if a.block_time.is_zero() {
+            "on demand".to_string()
+        } else {
+            format!("{:?}", a.block_time)
+        },
         head.gas_limit
     );
     println!("engine: {}", describe_engine(&engine));
@@ -198,7 +268,31 @@ fn run_node(engine: Arc<Engine>, a: NodeArgs, pool: PoolConfig) -> Result<ExitCo
             println!("  ({i}) {}  key 0x{}", s.address(), hex::encode(s.to_bytes()));
         }
     }
+    let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
     let result: Result<(), String> = rt.block_on(async {
+        // Settlement layer first: the batcher needs its RPC.
+        let settlement = if with_settlement {
+            let dir = a.chain.datadir.join("settlement");
+            let cfg = crate::settlement_node::dev_validator_config(&dir.join("consensus"), a.settlement_block_time)?;
+            let opts = crate::settlement_node::SettlementOptions {
+                datadir: dir,
+                rpc_addr: a.settlement_rpc_addr,
+                retention_blocks: a.retention_blocks,
+                archive: a.archive,
+                engine: engine.clone(),
+            };
+            let node = crate::settlement_node::start(&opts, cfg).await?;
+            println!(
+                "settlement: chain id {}, 1 validator (commonware simplex, BLS12-381 multisig), block time {:?}, head #{}",
+                node.settlement.chain_id(),
+                a.settlement_block_time,
+                node.settlement.last_finalized_height()
+            );
+            println!("settlement rpc: http://{}", node.rpc_addr);
+            Some(node)
+        } else {
+            None
+        };
         let dev_signers =
             if a.dev && a.chain.genesis.is_none() { (0..10).map(genesis::dev_signer).collect() } else { Vec::new() };
         let cfg = gloam_evm::rpc::RpcConfig { addr: a.rpc_addr, max_connections: a.rpc_max_connections, dev_signers };
@@ -206,20 +300,163 @@ fn run_node(engine: Arc<Engine>, a: NodeArgs, pool: PoolConfig) -> Result<ExitCo
             gloam_evm::rpc::start(chain.clone(), &cfg).await.map_err(|e| format!("rpc {}: {e}", a.rpc_addr))?;
         println!("rpc: http://{addr}");
         println!("ws: ws://{addr}");
-        let producer = tokio::spawn(produce(chain.clone(), a.block_time));
-        tokio::select! {
-            r = tokio::signal::ctrl_c() => { r.map_err(|e| e.to_string())?; }
-            r = producer => { r.map_err(|e| e.to_string())??; }
+        let mut workers = Vec::new();
+        if let Some(node) = &settlement {
+            let url = format!("http://{}", node.rpc_addr);
+            workers.push(start_batcher(chain.clone(), engine.clone(), &url, &a.chain.datadir, stop.clone())?);
         }
-        eprintln!("shutting down: stopping RPC, flushing the pool journal");
+        if let Some(url) = &follow {
+            workers.push(start_follower(chain.clone(), engine.clone(), url, &a, stop.clone())?);
+        }
+        let producer = if follow.is_none() {
+            tokio::spawn(produce(chain.clone(), a.block_time))
+        } else {
+            tokio::spawn(async { std::future::pending::<Result<(), String>>().await })
+        };
+        let watchdog = settlement.as_ref().map(|n| n.app.clone());
+        let fatal = async move {
+            loop {
+                tokio::time::sleep(Duration::from_millis(200)).await;
+                if let Some(e) = watchdog.as_ref().and_then(|w| w.fatal()) {
+                    return e;
+                }
+            }
+        };
+        let outcome: Result<(), String> = tokio::select! {
+            r = tokio::signal::ctrl_c() => r.map_err(|e| e.to_string()),
+            r = producer => r.map_err(|e| e.to_string()).and_then(|r| r),
+            e = fatal => Err(e),
+        };
+        eprintln!("shutting down: stopping RPC, workers and consensus, flushing the pool journal");
+        stop.store(true, std::sync::atomic::Ordering::SeqCst);
+        for w in workers {
+            let _ = tokio::task::spawn_blocking(move || w.join()).await;
+        }
         let _ = handle.stop();
         handle.stopped().await;
-        Ok(())
+        if let Some(node) = settlement {
+            let _ = node.rpc.stop();
+            node.rpc.stopped().await;
+            let stopped = tokio::task::spawn_blocking(move || node.validator.stop()).await;
+            if let Ok(Err(e)) = stopped {
+                eprintln!("consensus stopped with: {e}");
+            }
+        }
+        outcome
     });
     chain.shutdown();
     result?;
     println!("stopped cleanly at head #{}", chain.head_number());
     Ok(ExitCode::SUCCESS)
+}
+
+fn kzg_settings(engine: &Arc<Engine>) -> Result<Arc<gloam_kzg::KzgSettings>, String> {
+    gloam_kzg::KzgSettings::mainnet(engine.clone()).map(Arc::new).map_err(|e| format!("KZG setup: {e}"))
+}
+
+/// The batcher thread: EVM blocks → blobs on the settlement layer (retrying until it is up).
+fn start_batcher(
+    chain: Arc<Chain>,
+    engine: Arc<Engine>,
+    url: &str,
+    datadir: &std::path::Path,
+    stop: Arc<std::sync::atomic::AtomicBool>,
+) -> Result<std::thread::JoinHandle<()>, String> {
+    let kzg = kzg_settings(&engine)?;
+    let settlement: Arc<dyn gloam_rollup::Settlement> =
+        Arc::new(gloam_rollup::RpcSettlement::new(url, Duration::from_secs(10)).map_err(|e| e.to_string())?);
+    let signer = genesis::dev_signer(DEV_BATCHER_INDEX);
+    println!(
+        "batcher: EVM blocks → compressed frames → blobs, from {} to {} (output roots to {})",
+        signer.address(),
+        gloam_settlement::BATCH_INBOX,
+        gloam_settlement::OUTPUT_ORACLE
+    );
+    let cfg = gloam_rollup::BatcherConfig::dev(datadir.join("batcher.json"));
+    std::thread::Builder::new()
+        .name("batcher".into())
+        .spawn(move || {
+            let mut delay = Duration::from_millis(200);
+            let mut batcher = loop {
+                if stop.load(std::sync::atomic::Ordering::SeqCst) {
+                    return;
+                }
+                match gloam_rollup::Batcher::new(chain.clone(), settlement.clone(), kzg.clone(), signer.clone(), cfg.clone()) {
+                    Ok(b) => break b,
+                    Err(e) => {
+                        eprintln!("batcher: {e}; retrying in {delay:?}");
+                        std::thread::sleep(delay);
+                        delay = (delay * 2).min(Duration::from_secs(10));
+                    }
+                }
+            };
+            batcher.run(&stop);
+        })
+        .map_err(|e| e.to_string())
+}
+
+/// The follower thread: settlement blobs → EVM blocks, re-executed, output roots checked.
+fn start_follower(
+    chain: Arc<Chain>,
+    engine: Arc<Engine>,
+    url: &str,
+    a: &NodeArgs,
+    stop: Arc<std::sync::atomic::AtomicBool>,
+) -> Result<std::thread::JoinHandle<()>, String> {
+    let kzg = kzg_settings(&engine)?;
+    let settlement: Arc<dyn gloam_rollup::Settlement> =
+        Arc::new(gloam_rollup::RpcSettlement::new(url, Duration::from_secs(10)).map_err(|e| e.to_string())?);
+    let batcher = a.batcher.unwrap_or_else(|| genesis::dev_signer(DEV_BATCHER_INDEX).address());
+    let mut cfg = gloam_rollup::FollowerConfig::dev(batcher);
+    cfg.state_file = Some(a.chain.datadir.join("follower.json"));
+    let disputer = genesis::dev_signer(DEV_DISPUTER_INDEX);
+    println!("follow: deriving from {url}, batcher {batcher}; disputes signed by {}", disputer.address());
+    let mut follower = gloam_rollup::Follower::new(chain, settlement, Some(kzg), Some(disputer), cfg)
+        .map_err(|e| format!("follower: {e}"))?;
+    std::thread::Builder::new().name("follower".into()).spawn(move || follower.run(&stop)).map_err(|e| e.to_string())
+}
+
+/// `gloam node --validator CONFIG`: one settlement validator of a multi-validator network.
+fn run_validator(engine: Arc<Engine>, a: NodeArgs, config: PathBuf) -> Result<ExitCode, String> {
+    let cfg = gloam_consensus::ValidatorConfig::load(&config).map_err(|e| format!("{}: {e}", config.display()))?;
+    let datadir = config.parent().map(|p| p.join("settlement")).unwrap_or_else(|| PathBuf::from("settlement"));
+    let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().map_err(|e| e.to_string())?;
+    println!("engine: {}", describe_engine(&engine));
+    rt.block_on(async {
+        let opts = crate::settlement_node::SettlementOptions {
+            datadir,
+            rpc_addr: a.settlement_rpc_addr,
+            retention_blocks: a.retention_blocks,
+            archive: a.archive,
+            engine: engine.clone(),
+        };
+        let n = cfg.validators.len();
+        let listen = cfg.listen;
+        let node = crate::settlement_node::start(&opts, cfg).await?;
+        println!(
+            "validator {} of {n}: p2p {listen}, settlement head #{}",
+            node.validator.index,
+            node.settlement.last_finalized_height()
+        );
+        println!("settlement rpc: http://{}", node.rpc_addr);
+        let app = node.app.clone();
+        let outcome: Result<(), String> = tokio::select! {
+            r = tokio::signal::ctrl_c() => r.map_err(|e| e.to_string()),
+            e = async { loop {
+                tokio::time::sleep(Duration::from_millis(200)).await;
+                if let Some(e) = app.fatal() { break e; }
+            } } => Err(e),
+        };
+        eprintln!("shutting down: stopping RPC and consensus");
+        let _ = node.rpc.stop();
+        node.rpc.stopped().await;
+        let head = node.settlement.last_finalized_height();
+        let faults = node.app.faults();
+        let _ = tokio::task::spawn_blocking(move || node.validator.stop()).await;
+        outcome?;
+        println!("stopped cleanly at settlement head #{head} ({faults} consensus faults reported)");
+        Ok(ExitCode::SUCCESS)
+    })
 }
 
 async fn produce(chain: Arc<Chain>, block_time: Duration) -> Result<(), String> {

@@ -36,7 +36,7 @@ impl Drop for Node {
 
 fn start(datadir: &Path) -> Node {
     let mut child = gloam()
-        .args(["node", "--dev", "--rpc-addr", "127.0.0.1:0", "--datadir"])
+        .args(["node", "--dev", "--rpc-addr", "127.0.0.1:0", "--settlement-rpc-addr", "127.0.0.1:0", "--datadir"])
         .arg(datadir)
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit())

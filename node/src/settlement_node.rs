@@ -1,0 +1,238 @@
+//! The settlement layer inside `gloam node`: the settlement chain (gloam-settlement) driven by
+//! BFT consensus (gloam-consensus, commonware simplex), and its JSON-RPC.
+//!
+//! Consensus votes on envelopes whose payload is an encoded settlement block; this module is the
+//! [`gloam_consensus::Application`] that builds, verifies and finalizes those blocks. Consensus
+//! identifies blocks by its own digest, the settlement chain by its header hash; the map between
+//! them is kept for unfinalized blocks, and finalized parents are found by height (after a
+//! restart the map is empty, and a parent is then either finalized — found by height — or
+//! re-verified when consensus hands it over again).
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use alloy_primitives::{Address, B256};
+use gloam_consensus::{Application, BlockContext, Digest, Fault, ValidatorConfig, ValidatorHandle};
+use gloam_settlement::{Block, Genesis, Settlement, SettlementConfig};
+use parking_lot::Mutex;
+
+/// The settlement chain as consensus's application.
+pub struct SettlementApp {
+    settlement: Arc<Settlement>,
+    /// Fee recipient of each validator index (the committee order of the consensus config).
+    fee_recipients: Vec<Address>,
+    /// consensus digest → (height, settlement hash) of blocks built or verified in this run.
+    index: Mutex<HashMap<Digest, (u64, B256)>>,
+    faults: AtomicU64,
+    fault_log: Option<PathBuf>,
+    /// A finalization that could not be applied (disk full, corrupt store): the node stops.
+    fatal: Mutex<Option<String>>,
+}
+
+impl SettlementApp {
+    pub fn new(settlement: Arc<Settlement>, fee_recipients: Vec<Address>, fault_log: Option<PathBuf>) -> Self {
+        SettlementApp {
+            settlement,
+            fee_recipients,
+            index: Mutex::new(HashMap::new()),
+            faults: AtomicU64::new(0),
+            fault_log,
+            fatal: Mutex::new(None),
+        }
+    }
+
+    /// Consensus faults reported so far in this run.
+    pub fn faults(&self) -> u64 {
+        self.faults.load(Ordering::Relaxed)
+    }
+
+    /// The error that stopped finalization, if any.
+    pub fn fatal(&self) -> Option<String> {
+        self.fatal.lock().clone()
+    }
+
+    /// Settlement hash of the block consensus calls `digest` at `height`.
+    fn resolve(&self, digest: &Digest, height: u64) -> Result<B256, String> {
+        if height == 0 {
+            return Ok(self.settlement.genesis_hash());
+        }
+        if let Some((h, hash)) = self.index.lock().get(digest) {
+            if *h == height {
+                return Ok(*hash);
+            }
+        }
+        if height <= self.settlement.last_finalized_height() {
+            // Finalized blocks are unique per height (safety), so the parent is this one.
+            if let Some(b) = self.settlement.block_by_number(height).map_err(|e| e.to_string())? {
+                return Ok(b.hash);
+            }
+        }
+        Err(format!("unknown parent {} at height {height}", hex::encode(digest)))
+    }
+
+    fn remember(&self, ctx: &BlockContext, payload: &[u8], hash: B256) {
+        let digest = gloam_consensus::block_digest(ctx, payload);
+        self.index.lock().insert(digest, (ctx.height, hash));
+    }
+
+    /// Decodes the payload and checks that its header agrees with the consensus context.
+    fn check_header(&self, ctx: &BlockContext, payload: &[u8]) -> Result<(), String> {
+        let block = Block::decode(payload).map_err(|e| format!("payload: {e}"))?;
+        let parent = self.resolve(&ctx.parent, ctx.height.saturating_sub(1))?;
+        let h = &block.header;
+        if h.parent_hash != parent {
+            return Err(format!("header parent {} but consensus parent is {parent}", h.parent_hash));
+        }
+        if h.number != ctx.height {
+            return Err(format!("header number {} but consensus height is {}", h.number, ctx.height));
+        }
+        if h.timestamp_ms != ctx.timestamp_ms {
+            return Err(format!("header timestamp {} but consensus timestamp is {}", h.timestamp_ms, ctx.timestamp_ms));
+        }
+        let expected = self.fee_recipient(ctx.proposer);
+        if h.proposer != expected {
+            return Err(format!("header proposer {} but validator {} pays {expected}", h.proposer, ctx.proposer));
+        }
+        Ok(())
+    }
+
+    fn fee_recipient(&self, index: u32) -> Address {
+        self.fee_recipients.get(index as usize).copied().unwrap_or(Address::ZERO)
+    }
+}
+
+impl Application for SettlementApp {
+    fn genesis(&self) -> Vec<u8> {
+        self.settlement.genesis_hash().to_vec()
+    }
+
+    fn propose(&self, ctx: &BlockContext) -> Result<Vec<u8>, String> {
+        let parent = self.resolve(&ctx.parent, ctx.height.saturating_sub(1))?;
+        let payload = self
+            .settlement
+            .build_block(parent, ctx.timestamp_ms, self.fee_recipient(ctx.proposer))
+            .map_err(|e| e.to_string())?;
+        // Our own block goes through the same verification (it also keeps its post-state for
+        // children; its blobs are in the verified cache, so no KZG work is repeated).
+        let hash = self.settlement.verify_block(&payload).map_err(|e| format!("own block: {e}"))?;
+        self.remember(ctx, &payload, hash);
+        Ok(payload)
+    }
+
+    fn verify(&self, ctx: &BlockContext, payload: &[u8]) -> Result<(), String> {
+        self.check_header(ctx, payload)?;
+        let hash = self.settlement.verify_block(payload).map_err(|e| e.to_string())?;
+        self.remember(ctx, payload, hash);
+        Ok(())
+    }
+
+    fn finalized(&self, ctx: &BlockContext, digest: Digest, payload: &[u8], finalization: &[u8]) {
+        if self.fatal.lock().is_some() {
+            return;
+        }
+        let known = self.index.lock().get(&digest).map(|(_, h)| *h);
+        let result = match known {
+            Some(h) => Ok(h),
+            None => self.settlement.verify_block(payload).map_err(|e| e.to_string()),
+        }
+        .and_then(|hash| self.settlement.finalize(hash, finalization).map(|_| hash).map_err(|e| e.to_string()));
+        match result {
+            Ok(_) => {
+                let mut idx = self.index.lock();
+                idx.retain(|_, (h, _)| *h >= ctx.height);
+            }
+            Err(e) => {
+                let msg = format!("settlement block {} could not be finalized: {e}", ctx.height);
+                eprintln!("FATAL: {msg}");
+                *self.fatal.lock() = Some(msg);
+            }
+        }
+    }
+
+    fn last_finalized(&self) -> u64 {
+        self.settlement.last_finalized_height()
+    }
+
+    fn fault(&self, fault: &Fault) {
+        self.faults.fetch_add(1, Ordering::Relaxed);
+        let line = format!("{fault:?}");
+        eprintln!("consensus fault: {line}");
+        if let Some(p) = &self.fault_log {
+            use std::io::Write;
+            if let Ok(mut f) = std::fs::OpenOptions::new().create(true).append(true).open(p) {
+                let _ = writeln!(f, "{line}");
+            }
+        }
+    }
+}
+
+/// Everything the settlement layer of one node runs.
+pub struct SettlementNode {
+    pub settlement: Arc<Settlement>,
+    pub app: Arc<SettlementApp>,
+    pub validator: ValidatorHandle,
+    pub rpc: jsonrpsee::server::ServerHandle,
+    pub rpc_addr: SocketAddr,
+}
+
+/// Options of the settlement layer.
+#[derive(Clone, Debug)]
+pub struct SettlementOptions {
+    pub datadir: PathBuf,
+    pub rpc_addr: SocketAddr,
+    pub retention_blocks: u64,
+    pub archive: bool,
+    pub engine: Arc<gloam_engine::Engine>,
+}
+
+/// Fee recipient of validator `i` in dev and `init-testnet` networks: dev account `i` of the
+/// standard test mnemonic (also the genesis staker on the settlement ledger for i < 4).
+pub fn dev_fee_recipients(n: usize) -> Vec<Address> {
+    (0..n).map(|i| gloam_evm::dev_signer(i as u32).address()).collect()
+}
+
+/// Opens the settlement chain, starts its RPC and runs the validator described by `cfg`.
+/// Must be called inside a tokio runtime (the RPC server is spawned on it).
+pub async fn start(opts: &SettlementOptions, cfg: ValidatorConfig) -> Result<SettlementNode, String> {
+    let mut scfg = SettlementConfig::dev(opts.datadir.join("chain"));
+    scfg.retention_blocks = opts.retention_blocks;
+    scfg.archive = opts.archive;
+    scfg.engine = Some(opts.engine.clone());
+    let settlement = Settlement::open(scfg, Genesis::dev()).map_err(|e| format!("settlement: {e}"))?;
+    let app = Arc::new(SettlementApp::new(
+        settlement.clone(),
+        dev_fee_recipients(cfg.validators.len()),
+        Some(opts.datadir.join("faults.log")),
+    ));
+    let (rpc, rpc_addr) = gloam_settlement::rpc::start(settlement.clone(), opts.rpc_addr)
+        .await
+        .map_err(|e| format!("settlement rpc {}: {e}", opts.rpc_addr))?;
+    let validator = gloam_consensus::run_validator(cfg, app.clone()).map_err(|e| format!("consensus: {e}"))?;
+    Ok(SettlementNode { settlement, app, validator, rpc, rpc_addr })
+}
+
+/// The single-validator consensus config of `gloam node --dev`, created on first start under
+/// `dir` (keys from the OS RNG), with the block time given.
+pub fn dev_validator_config(dir: &Path, min_block_time: Duration) -> Result<ValidatorConfig, String> {
+    let path = dir.join("validator-0").join("config.json");
+    if !path.exists() {
+        let port = free_port()?;
+        gloam_consensus::init_testnet(1, dir, port, None).map_err(|e| format!("consensus init: {e}"))?;
+    }
+    let mut cfg = ValidatorConfig::load(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+    // One validator: no peer dials this address, so any free port will do on every start.
+    let port = free_port()?;
+    cfg.listen = SocketAddr::from(([127, 0, 0, 1], port));
+    cfg.validators[0].address = cfg.listen;
+    cfg.min_block_time_ms = min_block_time.as_millis() as u64;
+    Ok(cfg)
+}
+
+fn free_port() -> Result<u16, String> {
+    let l = std::net::TcpListener::bind("127.0.0.1:0").map_err(|e| format!("no free port: {e}"))?;
+    l.local_addr().map(|a| a.port()).map_err(|e| e.to_string())
+}
