@@ -25,6 +25,8 @@ pub struct KzgStats {
     pub blobs_verified: AtomicU64,
     /// Blobs skipped because the cache had them.
     pub cache_hits: AtomicU64,
+    /// Nanoseconds spent inside the batched KZG calls.
+    pub kzg_nanos: AtomicU64,
 }
 
 impl KzgStats {
@@ -67,13 +69,16 @@ pub struct BlobRef<'a> {
     pub proof: &'a [u8; 48],
 }
 
-/// Cache key: keccak256(blob ‖ commitment ‖ proof).
+/// Cache key: sha256(blob ‖ commitment ‖ proof). SHA-256 rather than keccak because the `sha2`
+/// crate uses the CPU's SHA extensions: hashing 128 KiB costs a few tens of microseconds instead
+/// of most of a millisecond, which matters next to a batched verification of about 0.6 ms/blob.
 pub fn triple_key(b: &BlobRef<'_>) -> B256 {
-    let mut h = alloy_primitives::Keccak256::new();
+    use sha2::{Digest, Sha256};
+    let mut h = Sha256::new();
     h.update(b.blob);
     h.update(b.commitment);
     h.update(b.proof);
-    h.finalize()
+    B256::from(<[u8; 32]>::from(h.finalize()))
 }
 
 pub struct BlobVerifier {
@@ -188,7 +193,10 @@ impl BlobVerifier {
         }
         self.stats.batch_calls.fetch_add(1, Ordering::Relaxed);
         self.stats.blobs_verified.fetch_add(items.len() as u64, Ordering::Relaxed);
-        match kzg.verify_blob_kzg_proof_batch(&blobs, &commitments, &proofs) {
+        let t = std::time::Instant::now();
+        let r = kzg.verify_blob_kzg_proof_batch(&blobs, &commitments, &proofs);
+        self.stats.kzg_nanos.fetch_add(t.elapsed().as_nanos() as u64, Ordering::Relaxed);
+        match r {
             Ok(ok) => Ok(ok),
             // Undecodable points or non-canonical field elements: the proof is simply invalid.
             Err(_) => Ok(false),

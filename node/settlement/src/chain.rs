@@ -154,7 +154,8 @@ struct Head {
 #[derive(Debug, Default)]
 struct Pool {
     txs: TxPool,
-    sidecars: HashMap<B256, BlobTransactionSidecar>,
+    /// Sidecars of pooled blob transactions (shared: block building clones only what it includes).
+    sidecars: HashMap<B256, Arc<BlobTransactionSidecar>>,
 }
 
 /// Heads as JSON-RPC names them. Simplex finality is immediate (no notarized-but-unfinal state
@@ -454,7 +455,7 @@ impl Settlement {
                             pool.sidecars.remove(&old);
                         }
                         if let Some(sc) = sc {
-                            pool.sidecars.insert(hash, sc);
+                            pool.sidecars.insert(hash, Arc::new(sc));
                         }
                         admitted += 1;
                         out[i] = Some(Ok(hash));
@@ -544,7 +545,7 @@ impl Settlement {
         let (ready, sidecars) = {
             let pool = self.pool.lock();
             let ready = pool.txs.ready(|a| pledger.account(a).nonce, base_fee, self.config.gas_limit);
-            let sidecars: HashMap<B256, BlobTransactionSidecar> =
+            let sidecars: HashMap<B256, Arc<BlobTransactionSidecar>> =
                 ready.iter().filter_map(|t| pool.sidecars.get(&t.hash).map(|s| (t.hash, s.clone()))).collect();
             (ready, sidecars)
         };
@@ -557,13 +558,16 @@ impl Settlement {
                 continue;
             }
             let n = blob_count(&t.tx) as u64;
-            let sc = sidecars.get(&t.hash).cloned();
+            let sc = sidecars.get(&t.hash);
             if (n > 0 && sc.is_none()) || ex.blob_gas_used / GAS_PER_BLOB + n > max_blobs {
                 skipped.insert(t.sender);
                 continue;
             }
             match ex.push(&env, self.config.gas_limit, &t.tx, t.sender) {
-                Ok(()) => net.push(crate::types::join_tx(t.tx.clone(), sc).map_err(BlockError::Decode)?),
+                Ok(()) => {
+                    let sc = sc.map(|s| BlobTransactionSidecar::clone(s));
+                    net.push(crate::types::join_tx(t.tx.clone(), sc).map_err(BlockError::Decode)?)
+                }
                 Err(_) => {
                     skipped.insert(t.sender);
                 }
