@@ -309,6 +309,9 @@ pub async fn wait_until(ctx: &deterministic::Context, limit: Duration, mut cond:
     }
 }
 
+/// (validator, height) → (finality latency ms, applied at ms).
+type Samples = BTreeMap<(usize, u64), (u64, u64)>;
+
 /// Simulates `validators` honest validators until each has finalized `blocks` blocks, over links
 /// `link`, with `min_block_time` = 0 (as fast as the links allow). Figures are in simulated time.
 pub fn simulate(validators: usize, blocks: u64, seed: u64, link: SimLink) -> SimReport {
@@ -330,7 +333,7 @@ pub fn simulate_with(validators: usize, blocks: u64, seed: u64, link: SimLink, m
         let net = SimNet::new(&ctx, validators, seed, sim_timeouts(min_block_time_ms), link.payload_bytes.max(64)).await;
         let all: Vec<usize> = (0..validators).collect();
         net.link(&all, &link).await;
-        let samples: Arc<Mutex<BTreeMap<(usize, u64), (u64, u64)>>> = Arc::default();
+        let samples: Arc<Mutex<Samples>> = Arc::default();
         let mut apps = Vec::new();
         let mut stacks = Vec::new();
         let start = ctx.current();

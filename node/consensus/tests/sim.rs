@@ -106,8 +106,9 @@ fn finalization_certificates_verify() {
         let net = SimNet::new(&ctx, n, s, sim_timeouts(0), 4096).await;
         let all: Vec<usize> = (0..n).collect();
         net.link(&all, &LINK).await;
-        let certs: Arc<std::sync::Mutex<Vec<(u64, Digest, Vec<u8>)>>> = Arc::default();
-        struct Recording(Arc<TestApp>, Arc<std::sync::Mutex<Vec<(u64, Digest, Vec<u8>)>>>);
+        type Certs = Arc<std::sync::Mutex<Vec<(u64, Digest, Vec<u8>)>>>;
+        let certs: Certs = Arc::default();
+        struct Recording(Arc<TestApp>, Certs);
         impl Application for Recording {
             fn genesis(&self) -> Vec<u8> {
                 self.0.genesis()
@@ -373,7 +374,7 @@ fn garbage_from_a_peer_is_rejected_and_blocked() {
         let unknown = net.oracle.control(net.participants[bad].clone());
         let (mut unknown_tx, _unknown_rx) =
             unknown.register(99, commonware_runtime::Quota::per_second(commonware_utils::NZU32!(1000))).await.unwrap();
-        let mut senders = vec![chans.votes.0, chans.certs.0, chans.resolver.0, chans.backfill.0, chans.blocks.0];
+        let mut senders = [chans.votes.0, chans.certs.0, chans.resolver.0, chans.backfill.0, chans.blocks.0];
         ctx.child("garbage").spawn(move |c| async move {
             let mut rng = commonware_utils::TestRng::new(s);
             for round in 0..200u32 {
