@@ -696,6 +696,18 @@ impl Settlement {
         Ok(hash)
     }
 
+    /// The hash of an encoded block without verifying it (the digest consensus orders). Fails on
+    /// undecodable input.
+    pub fn block_hash_of(encoded: &[u8]) -> Result<B256, BlockError> {
+        Ok(Block::decode(encoded)?.hash())
+    }
+
+    /// A verified unfinalized block in network form (sidecars attached), for relaying it to
+    /// other validators; `None` if unknown or already finalized.
+    pub fn encoded_pending_block(&self, hash: &B256) -> Option<Vec<u8>> {
+        self.pending.read().get(hash).map(|p| p.block.encode())
+    }
+
     /// Unfinalized verified blocks.
     pub fn pending_blocks(&self) -> Vec<(u64, B256)> {
         let mut v: Vec<(u64, B256)> = self.pending.read().values().map(|p| (p.stored.header.number, p.hash)).collect();

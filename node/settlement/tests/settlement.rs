@@ -468,6 +468,8 @@ fn forks_on_unfinalized_parents() {
     let b1 = s.build_block(g, gh.timestamp_ms + 20, Address::repeat_byte(0xb1)).unwrap();
     let ha1 = s.verify_block(&a1).unwrap();
     let hb1 = s.verify_block(&b1).unwrap();
+    assert_eq!(Settlement::block_hash_of(&a1).unwrap(), ha1);
+    assert_eq!(s.encoded_pending_block(&hb1).unwrap(), b1);
     assert_ne!(ha1, hb1);
     // Building on an unfinalized parent: the nonce is already used there, so the pool's next
     // transaction (nonce 1) is valid on a1 but not on the finalized head.
