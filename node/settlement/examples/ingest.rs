@@ -74,11 +74,9 @@ fn main() {
             let alloc = (0..raws.len() as u64)
                 .map(|i| (test_signer(i).address(), U256::from(10u64).pow(U256::from(22u64))))
                 .collect();
-            let s = Settlement::open(
-                SettlementConfig::dev(dir.path()),
-                Genesis { timestamp_ms: 0, alloc, validators: vec![] },
-            )
-            .unwrap();
+            let mut cfg = SettlementConfig::dev(dir.path());
+            cfg.max_pooled_blobs = usize::MAX; // the whole workload sits in the pool at once
+            let s = Settlement::open(cfg, Genesis { timestamp_ms: 0, alloc, validators: vec![] }).unwrap();
             s.verifier().kzg().unwrap();
             let t = Instant::now();
             let t_admit;

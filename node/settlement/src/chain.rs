@@ -38,6 +38,8 @@ pub struct SettlementConfig {
     pub pool: PoolConfig,
     /// Verified (blob, commitment, proof) triples remembered.
     pub kzg_cache_entries: usize,
+    /// Most blobs held by pooled transactions (memory bound: 128 KiB each).
+    pub max_pooled_blobs: usize,
     /// Engine for KZG (default: CPU only).
     pub engine: Option<Arc<gloam_engine::Engine>>,
 }
@@ -68,6 +70,7 @@ impl SettlementConfig {
             max_blobs_per_block: MAX_BLOBS_PER_BLOCK,
             pool: PoolConfig::default(),
             kzg_cache_entries: 4096,
+            max_pooled_blobs: 2048,
             engine: None,
         }
     }
@@ -448,6 +451,13 @@ impl Settlement {
                     continue;
                 }
                 let hash = *tx.tx_hash();
+                if let Some(sc) = &sc {
+                    let held: usize = pool.sidecars.values().map(|s| s.blobs.len()).sum();
+                    if held + sc.blobs.len() > self.config.max_pooled_blobs {
+                        out[i] = Some(Err(SubmitError::BlobPoolFull { limit: self.config.max_pooled_blobs }));
+                        continue;
+                    }
+                }
                 let acc = ledger.account(&sender);
                 match pool.txs.insert(RecoveredTx { tx, sender, hash }, acc.nonce, acc.balance, base_fee) {
                     Ok(replaced) => {

@@ -76,6 +76,8 @@ pub enum SubmitError {
     Invalid(#[from] TxInvalid),
     #[error(transparent)]
     Pool(#[from] gloam_evm::pool::PoolError),
+    #[error("blob pool is full ({limit} blobs)")]
+    BlobPoolFull { limit: usize },
     #[error("node is shutting down")]
     ShuttingDown,
 }

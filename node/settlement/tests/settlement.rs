@@ -266,6 +266,14 @@ fn bad_sidecars_and_blob_limits() {
     assert!(matches!(s.submit_raw(&encode_net(&bad)), Err(SubmitError::Invalid(TxInvalid::BlobFeeCapTooLow { .. }))));
     assert_eq!(s.pool_len(), 0);
 
+    // The pool's blob budget.
+    let d2 = tempfile::tempdir().unwrap();
+    let small = open_with(d2.path(), |c| c.max_pooled_blobs = 7);
+    small.submit_raw(&encode_net(&blob_tx(&a, CID, 0, BATCH_INBOX, &it[0..6]))).unwrap();
+    let over = blob_tx(&dev_signer(8), CID, 0, BATCH_INBOX, &it[6..8]);
+    assert!(matches!(small.submit_raw(&encode_net(&over)), Err(SubmitError::BlobPoolFull { limit: 7 })));
+    assert_eq!(small.pool_len(), 1);
+
     // Block limit: 12 blobs offered in two 6-blob transactions; a block takes one (≤ 9).
     let b = dev_signer(8);
     s.submit_raw(&encode_net(&blob_tx(&a, CID, 0, BATCH_INBOX, &it[0..6]))).unwrap();
