@@ -75,6 +75,9 @@ pub struct SimReport {
     pub finality_latency_ms_mean: f64,
     /// Whether every validator applied the same digests in the same order.
     pub consistent: bool,
+    /// View of block `blocks` divided by `blocks`: 1.0 when no view was skipped (every leader's
+    /// proposal finalized); each skipped (nullified) view adds `1/blocks` and costs a timeout.
+    pub views_per_block: f64,
     /// Wall-clock milliseconds the simulation took on this machine.
     pub wall_ms: u128,
 }
@@ -329,7 +332,7 @@ pub fn simulate_with(validators: usize, blocks: u64, seed: u64, link: SimLink, m
         .with_timeout(Some(Duration::from_secs(3600)));
     let runner = deterministic::Runner::new(cfg);
     let validators = validators.max(1);
-    let (sim_seconds, samples, consistent, done, steady) = runner.start(|ctx| async move {
+    let (sim_seconds, samples, consistent, done, steady, last_view) = runner.start(|ctx| async move {
         let net = SimNet::new(&ctx, validators, seed, sim_timeouts(min_block_time_ms), link.payload_bytes.max(64)).await;
         let all: Vec<usize> = (0..validators).collect();
         net.link(&all, &link).await;
@@ -351,6 +354,16 @@ pub fn simulate_with(validators: usize, blocks: u64, seed: u64, link: SimLink, m
         let done = wait_until(&ctx, Duration::from_secs(600 + blocks * 10), || apps.iter().all(|a| a.height() >= blocks)).await;
         let secs = ctx.current().duration_since(start).unwrap_or_default().as_secs_f64();
         let reference: Vec<(u64, Digest)> = apps[0].chain().into_iter().take(blocks as usize).collect();
+        let last_view = apps[0]
+            .state()
+            .finalized
+            .get(blocks.saturating_sub(1) as usize)
+            .map_or(0, |f| {
+                // Payload "gloam-test:<height>:<proposer>:<view>" + filler: take the view's digits.
+                let text = String::from_utf8_lossy(&f.2).into_owned();
+                let digits: String = text.split(':').nth(3).unwrap_or("").chars().take_while(|c| c.is_ascii_digit()).collect();
+                digits.parse::<u64>().unwrap_or(0)
+            });
         let consistent = apps.iter().all(|a| {
             let st = a.state();
             st.errors.is_empty() && a.chain().into_iter().take(blocks as usize).collect::<Vec<_>>() == reference
@@ -367,7 +380,7 @@ pub fn simulate_with(validators: usize, blocks: u64, seed: u64, link: SimLink, m
         for s in stacks {
             s.abort();
         }
-        (secs, samples, consistent, done, steady)
+        (secs, samples, consistent, done, steady, last_view)
     });
     let mut sorted = samples.clone();
     sorted.sort_unstable();
@@ -390,6 +403,7 @@ pub fn simulate_with(validators: usize, blocks: u64, seed: u64, link: SimLink, m
         finality_latency_ms_p99: pct(0.99),
         finality_latency_ms_mean: mean,
         consistent,
+        views_per_block: if blocks_done > 0 { last_view as f64 / blocks_done as f64 } else { f64::NAN },
         wall_ms: wall.elapsed().as_millis(),
     }
 }

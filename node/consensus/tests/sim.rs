@@ -417,6 +417,8 @@ fn simulate_reports_figures() {
     // >= 40 ms each minus jitter, and far less than the 1 s leader timeout in a healthy network.
     assert!(r.finality_latency_ms_p50 >= 60.0 && r.finality_latency_ms_p50 < 1000.0, "{r:?}");
     assert!(r.finality_latency_ms_p99 >= r.finality_latency_ms_p50);
+    // Views are counted from the payloads: at least one view per block.
+    assert!(r.views_per_block >= 1.0 && r.views_per_block < 3.0, "{r:?}");
     // Deterministic: same seed, same figures.
     let r2 = gloam_consensus::simulate(4, 10, seed(10), LINK);
     assert_eq!((r.sim_seconds, r.finality_latency_ms_p50), (r2.sim_seconds, r2.finality_latency_ms_p50));
