@@ -258,7 +258,7 @@ fn equivocation_is_safe_and_reported() {
                 assert!(act.verify(&mut rng, &net.verifier, &Sequential), "evidence verifies");
             }
         }
-        // The equivocator's conflicting digests never reach an application.
+        // commonware blocked the equivocator at every honest validator.
         let blocked = net.oracle.blocked().await.expect("blocked list");
         for i in &live {
             assert!(
