@@ -19,7 +19,14 @@ fn main() {
             let r = simulate(n, blocks, seed, link);
             println!(
                 "| {n} | {name} | {} | {:.2} | {:.0} | {:.0} | {:.0} | {:.2} | {} | {} |",
-                r.blocks, r.blocks_per_s, r.finality_latency_ms_p50, r.finality_latency_ms_p99, r.finality_latency_ms_mean, r.views_per_block, r.consistent, r.wall_ms
+                r.blocks,
+                r.blocks_per_s,
+                r.finality_latency_ms_p50,
+                r.finality_latency_ms_p99,
+                r.finality_latency_ms_mean,
+                r.views_per_block,
+                r.consistent,
+                r.wall_ms
             );
         }
     }

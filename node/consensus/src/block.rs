@@ -50,10 +50,7 @@ impl Block {
 
     /// The genesis block for an application genesis payload.
     pub fn genesis(payload: Vec<u8>) -> Self {
-        Self::new(
-            BlockContext { height: 0, view: 0, parent: [0; 32], timestamp_ms: 0, proposer: 0 },
-            payload,
-        )
+        Self::new(BlockContext { height: 0, view: 0, parent: [0; 32], timestamp_ms: 0, proposer: 0 }, payload)
     }
 
     pub fn id(&self) -> Digest {

@@ -150,9 +150,7 @@ impl Timeouts {
             return Err(ConsensusError::Config("timeouts must be positive".into()));
         }
         if self.notarization <= self.leader {
-            return Err(ConsensusError::Config(
-                "notarization_timeout_ms must be larger than leader_timeout_ms".into(),
-            ));
+            return Err(ConsensusError::Config("notarization_timeout_ms must be larger than leader_timeout_ms".into()));
         }
         if self.min_block_time >= self.leader {
             return Err(ConsensusError::Config(

@@ -47,7 +47,7 @@ use commonware_p2p::{Blocker, Provider, Receiver, Sender};
 use commonware_parallel::Sequential;
 use commonware_runtime::{buffer::paged::CacheRef, Clock, Handle, Metrics, Spawner, Storage};
 use commonware_storage::archive::immutable;
-use commonware_utils::{Acknowledgement as _, NZUsize, NZDuration, NZU16, NZU64};
+use commonware_utils::{Acknowledgement as _, NZDuration, NZUsize, NZU16, NZU64};
 use futures::{channel::mpsc, StreamExt as _};
 use tracing::{debug, warn};
 
@@ -80,10 +80,7 @@ pub type Observer = Arc<dyn Fn(&Event) + Send + Sync>;
 
 /// The runtime capabilities the stack needs.
 pub trait Runtime: Spawner + Clock + Metrics + Storage + rand_core::CryptoRng + Send + Sync + 'static {}
-impl<T> Runtime for T where
-    T: Spawner + Clock + Metrics + Storage + rand_core::CryptoRng + Send + Sync + 'static
-{
-}
+impl<T> Runtime for T where T: Spawner + Clock + Metrics + Storage + rand_core::CryptoRng + Send + Sync + 'static {}
 
 /// Parameters of one validator's stack.
 #[derive(Clone)]
@@ -516,7 +513,8 @@ async fn apply<E: Runtime>(
     observer: Option<&Observer>,
 ) {
     let height = block.ctx.height;
-    let finalization = mailbox.get_finalization(Height::new(height)).await.map(|f| f.encode().to_vec()).unwrap_or_default();
+    let finalization =
+        mailbox.get_finalization(Height::new(height)).await.map(|f| f.encode().to_vec()).unwrap_or_default();
     let app = app.clone();
     let (digest, ts) = (block.id(), block.ctx.timestamp_ms);
     let _ = blocking(rt, move || app.finalized(&block.ctx, block.id(), &block.payload, &finalization)).await;

@@ -6,7 +6,10 @@
 use commonware_codec::{DecodeExt, Encode};
 use commonware_consensus::simplex::scheme::bls12381_multisig;
 use commonware_cryptography::{
-    bls12381::primitives::{group, ops, variant::{MinPk, Variant}},
+    bls12381::primitives::{
+        group, ops,
+        variant::{MinPk, Variant},
+    },
     ed25519, Signer as _,
 };
 use commonware_math::algebra::Random as _;
@@ -57,10 +60,10 @@ impl Keys {
     pub fn from_hex(identity: &str, bls: &str) -> Result<Self, ConsensusError> {
         let id = decode_hex(identity, "identity private key")?;
         let bls_bytes = decode_hex(bls, "bls private key")?;
-        let identity = ed25519::PrivateKey::decode(id)
-            .map_err(|e| ConsensusError::Keys(format!("identity private key: {e}")))?;
-        let bls = group::Private::decode(bls_bytes)
-            .map_err(|e| ConsensusError::Keys(format!("bls private key: {e}")))?;
+        let identity =
+            ed25519::PrivateKey::decode(id).map_err(|e| ConsensusError::Keys(format!("identity private key: {e}")))?;
+        let bls =
+            group::Private::decode(bls_bytes).map_err(|e| ConsensusError::Keys(format!("bls private key: {e}")))?;
         Ok(Self { identity, bls })
     }
 }

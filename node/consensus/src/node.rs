@@ -105,9 +105,8 @@ pub fn run_validator(cfg: ValidatorConfig, app: Arc<dyn Application>) -> Result<
     let set = ValidatorSet::from_entries(&cfg.validators, cfg.min_stake)?;
     let keys = cfg.load_keys()?;
     let me = keys.identity_public();
-    let index = set
-        .index_of(&me)
-        .ok_or_else(|| ConsensusError::Config("own identity key is not in the committee".into()))?;
+    let index =
+        set.index_of(&me).ok_or_else(|| ConsensusError::Config("own identity key is not in the committee".into()))?;
     if set.bls[index as usize] != keys.bls_public() {
         return Err(ConsensusError::Config("own BLS key does not match the validator list".into()));
     }
@@ -200,7 +199,8 @@ fn run(
                 w.cv.notify_all();
             }
         });
-        let stack = engine::start(ctx.child("validator"), params, app, channels, oracle.clone(), oracle, Some(observer)).await;
+        let stack =
+            engine::start(ctx.child("validator"), params, app, channels, oracle.clone(), oracle, Some(observer)).await;
         info!(validator = keys.identity.public_key().to_string(), n, "validator started");
         let _ = stop_rx.await;
         info!("validator stopping");

@@ -197,14 +197,20 @@ pub struct SimNet {
 }
 
 impl SimNet {
-    pub async fn new(ctx: &deterministic::Context, n: usize, seed: u64, timeouts: Timeouts, max_payload: usize) -> Self {
+    pub async fn new(
+        ctx: &deterministic::Context,
+        n: usize,
+        seed: u64,
+        timeouts: Timeouts,
+        max_payload: usize,
+    ) -> Self {
         let mut rng = commonware_utils::TestRng::new(seed ^ 0x676c_6f61_6d00);
         let mut keys: Vec<Keys> = (0..n).map(|_| Keys::generate(&mut rng)).collect();
         keys.sort_by_key(|k| k.identity_public());
         let participants: Vec<PublicKey> = keys.iter().map(|k| k.identity_public()).collect();
         let ns = keys::namespace(SIM_CHAIN);
-        let committee =
-            keys::committee(keys.iter().map(|k| (k.identity_public(), k.bls_public())).collect()).expect("distinct keys");
+        let committee = keys::committee(keys.iter().map(|k| (k.identity_public(), k.bls_public())).collect())
+            .expect("distinct keys");
         let schemes: Vec<Scheme> = keys
             .iter()
             .map(|k| bls12381_multisig::Scheme::signer(&ns, committee.clone(), k.bls.clone()).expect("member"))
@@ -230,7 +236,10 @@ impl SimNet {
         for &a in group {
             for &b in group {
                 if a != b {
-                    let _ = self.oracle.add_link(self.participants[a].clone(), self.participants[b].clone(), link.link()).await;
+                    let _ = self
+                        .oracle
+                        .add_link(self.participants[a].clone(), self.participants[b].clone(), link.link())
+                        .await;
                 }
             }
         }
@@ -250,8 +259,10 @@ impl SimNet {
     pub async fn join(&self, left: &[usize], right: &[usize], link: &SimLink) {
         for &a in left {
             for &b in right {
-                let _ = self.oracle.add_link(self.participants[a].clone(), self.participants[b].clone(), link.link()).await;
-                let _ = self.oracle.add_link(self.participants[b].clone(), self.participants[a].clone(), link.link()).await;
+                let _ =
+                    self.oracle.add_link(self.participants[a].clone(), self.participants[b].clone(), link.link()).await;
+                let _ =
+                    self.oracle.add_link(self.participants[b].clone(), self.participants[a].clone(), link.link()).await;
             }
         }
     }
@@ -333,7 +344,8 @@ pub fn simulate_with(validators: usize, blocks: u64, seed: u64, link: SimLink, m
     let runner = deterministic::Runner::new(cfg);
     let validators = validators.max(1);
     let (sim_seconds, samples, consistent, done, steady, last_view) = runner.start(|ctx| async move {
-        let net = SimNet::new(&ctx, validators, seed, sim_timeouts(min_block_time_ms), link.payload_bytes.max(64)).await;
+        let net =
+            SimNet::new(&ctx, validators, seed, sim_timeouts(min_block_time_ms), link.payload_bytes.max(64)).await;
         let all: Vec<usize> = (0..validators).collect();
         net.link(&all, &link).await;
         let samples: Arc<Mutex<Samples>> = Arc::default();
@@ -345,25 +357,26 @@ pub fn simulate_with(validators: usize, blocks: u64, seed: u64, link: SimLink, m
             let s = samples.clone();
             let observer: Observer = Arc::new(move |ev: &Event| {
                 if let Event::Finalized { height, timestamp_ms, at_ms, .. } = ev {
-                    s.lock().unwrap_or_else(|e| e.into_inner()).insert((i, *height), (at_ms.saturating_sub(*timestamp_ms), *at_ms));
+                    s.lock()
+                        .unwrap_or_else(|e| e.into_inner())
+                        .insert((i, *height), (at_ms.saturating_sub(*timestamp_ms), *at_ms));
                 }
             });
             stacks.push(net.start(&ctx, i, app.clone(), Some(observer)).await);
             apps.push(app);
         }
-        let done = wait_until(&ctx, Duration::from_secs(600 + blocks * 10), || apps.iter().all(|a| a.height() >= blocks)).await;
+        let done =
+            wait_until(&ctx, Duration::from_secs(600 + blocks * 10), || apps.iter().all(|a| a.height() >= blocks))
+                .await;
         let secs = ctx.current().duration_since(start).unwrap_or_default().as_secs_f64();
         let reference: Vec<(u64, Digest)> = apps[0].chain().into_iter().take(blocks as usize).collect();
-        let last_view = apps[0]
-            .state()
-            .finalized
-            .get(blocks.saturating_sub(1) as usize)
-            .map_or(0, |f| {
-                // Payload "gloam-test:<height>:<proposer>:<view>" + filler: take the view's digits.
-                let text = String::from_utf8_lossy(&f.2).into_owned();
-                let digits: String = text.split(':').nth(3).unwrap_or("").chars().take_while(|c| c.is_ascii_digit()).collect();
-                digits.parse::<u64>().unwrap_or(0)
-            });
+        let last_view = apps[0].state().finalized.get(blocks.saturating_sub(1) as usize).map_or(0, |f| {
+            // Payload "gloam-test:<height>:<proposer>:<view>" + filler: take the view's digits.
+            let text = String::from_utf8_lossy(&f.2).into_owned();
+            let digits: String =
+                text.split(':').nth(3).unwrap_or("").chars().take_while(|c| c.is_ascii_digit()).collect();
+            digits.parse::<u64>().unwrap_or(0)
+        });
         let consistent = apps.iter().all(|a| {
             let st = a.state();
             st.errors.is_empty() && a.chain().into_iter().take(blocks as usize).collect::<Vec<_>>() == reference

@@ -71,8 +71,10 @@ fn corpus(tag: &str) -> Vec<Vec<u8>> {
         let committee = gloam_consensus::keys::committee(vec![(k.identity_public(), k.bls_public())]).unwrap();
         commonware_consensus::simplex::scheme::bls12381_multisig::Scheme::signer(b"ns", committee, k.bls).unwrap()
     };
-    let proposal = Proposal::new(Round::new(Epoch::zero(), View::new(4)), View::new(3), sha256::Sha256::hash(&[b"x".as_slice()]));
-    let vote: Vote<gloam_consensus::keys::Scheme, sha256::Digest> = Vote::Notarize(Notarize::sign(&scheme, proposal).unwrap());
+    let proposal =
+        Proposal::new(Round::new(Epoch::zero(), View::new(4)), View::new(3), sha256::Sha256::hash(&[b"x".as_slice()]));
+    let vote: Vote<gloam_consensus::keys::Scheme, sha256::Digest> =
+        Vote::Notarize(Notarize::sign(&scheme, proposal).unwrap());
     let _ = std::fs::remove_dir_all(&dir);
     vec![block.encode().to_vec(), config, vote.encode().to_vec()]
 }

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use commonware_codec::{Decode, DecodeExt, Encode};
-use commonware_consensus::simplex::types::{Activity, Finalization, Notarize, Proposal, Vote};
+use commonware_consensus::simplex::types::{Activity, Finalization, Finalize, Notarize, Nullify, Proposal, Vote};
 use commonware_cryptography::{certificate::Verifier as _, sha256, Hasher as _};
 use commonware_p2p::{Receiver as _, Recipients, Sender as _};
 use commonware_parallel::Sequential;
@@ -36,7 +36,11 @@ where
 
 const LINK: SimLink = SimLink { latency_ms: 40, jitter_ms: 10, loss: 0.0, payload_bytes: 256 };
 
-async fn start_all(ctx: &deterministic::Context, net: &SimNet, which: &[usize]) -> (Vec<Arc<TestApp>>, Vec<Option<Stack>>) {
+async fn start_all(
+    ctx: &deterministic::Context,
+    net: &SimNet,
+    which: &[usize],
+) -> (Vec<Arc<TestApp>>, Vec<Option<Stack>>) {
     let n = net.participants.len();
     let mut apps = Vec::new();
     let mut stacks = Vec::new();
@@ -88,7 +92,10 @@ fn honest_networks_finalize_identical_sequences() {
             net.link(&all, &LINK).await;
             let (apps, _stacks) = start_all(&ctx, &net, &all).await;
             let refs: Vec<&Arc<TestApp>> = apps.iter().collect();
-            assert!(wait_until(&ctx, Duration::from_secs(120), || min_height(&refs) >= blocks).await, "n={n}: no progress to {blocks}");
+            assert!(
+                wait_until(&ctx, Duration::from_secs(120), || min_height(&refs) >= blocks).await,
+                "n={n}: no progress to {blocks}"
+            );
             assert_consistent(&refs, blocks);
             for a in &apps {
                 assert!(a.state().faults.is_empty(), "fault reported in an honest network");
@@ -181,7 +188,10 @@ fn liveness_with_f_crashed() {
                 for (h, _, payload, _) in a.state().finalized.iter().take(blocks as usize) {
                     let text = String::from_utf8_lossy(&payload[..payload.len().min(40)]).to_string();
                     for c in &crashed {
-                        assert!(!text.starts_with(&format!("gloam-test:{h}:{c}:")), "crashed validator {c} proposed {h}");
+                        assert!(
+                            !text.starts_with(&format!("gloam-test:{h}:{c}:")),
+                            "crashed validator {c} proposed {h}"
+                        );
                     }
                 }
             }
@@ -194,7 +204,8 @@ fn liveness_with_f_crashed() {
 /// it signs two notarize votes for *different* made-up proposals in view `v + 1` (before that
 /// view's leader has proposed, so honest batchers keep the first and catch the second) and sends
 /// both to everyone.
-async fn equivocate(ctx: deterministic::Context, net: &SimNet, me: usize) {
+/// With `kind == NullifyFinalize` it instead signs a nullify and a finalize for view `v + 1`.
+async fn equivocate(ctx: deterministic::Context, net: &SimNet, me: usize, kind: FaultKind) {
     let mut chans = net.channels(me).await;
     let scheme = net.schemes[me].clone();
     let mut seen = std::collections::HashSet::new();
@@ -215,58 +226,77 @@ async fn equivocate(ctx: deterministic::Context, net: &SimNet, me: usize) {
             continue;
         }
         let next = commonware_consensus::types::Round::new(n.proposal.round.epoch(), view.next());
-        for tag in [b"equivocation-a".as_slice(), b"equivocation-b".as_slice()] {
-            let digest = sha256::Sha256::hash(&[tag, n.proposal.encode().as_ref()]);
-            let vote = Notarize::sign(&scheme, Proposal::new(next, view, digest)).expect("signer");
-            let _ = sender.send(Recipients::All, Vote::<Scheme, sha256::Digest>::Notarize(vote).encode(), true);
+        let votes: Vec<Vote<Scheme, sha256::Digest>> = match kind {
+            FaultKind::NullifyFinalize => {
+                let digest = sha256::Sha256::hash(&[b"equivocation".as_slice(), n.proposal.encode().as_ref()]);
+                vec![
+                    Vote::Nullify(Nullify::sign::<sha256::Digest>(&scheme, next).expect("signer")),
+                    Vote::Finalize(Finalize::sign(&scheme, Proposal::new(next, view, digest)).expect("signer")),
+                ]
+            }
+            _ => [b"equivocation-a".as_slice(), b"equivocation-b".as_slice()]
+                .into_iter()
+                .map(|tag| {
+                    let digest = sha256::Sha256::hash(&[tag, n.proposal.encode().as_ref()]);
+                    Vote::Notarize(Notarize::sign(&scheme, Proposal::new(next, view, digest)).expect("signer"))
+                })
+                .collect(),
+        };
+        for vote in votes {
+            let _ = sender.send(Recipients::All, vote.encode(), true);
         }
     }
 }
 
 #[test]
 fn equivocation_is_safe_and_reported() {
-    let s = seed(6);
-    run("equivocation", s, move |ctx| async move {
-        let n = 4;
-        let byz = 3;
-        let net = Arc::new(SimNet::new(&ctx, n, s, sim_timeouts(0), 4096).await);
-        let all: Vec<usize> = (0..n).collect();
-        net.link(&all, &LINK).await;
-        let live: Vec<usize> = (0..n).filter(|i| *i != byz).collect();
-        let (apps, _stacks) = start_all(&ctx, &net, &live).await;
-        let n2 = net.clone();
-        ctx.child("byzantine").spawn(move |c| async move { equivocate(c, &n2, byz).await });
-        let hon = honest(n, &apps, &[byz]);
-        let refs: Vec<&Arc<TestApp>> = hon.iter().collect();
-        assert!(wait_until(&ctx, Duration::from_secs(120), || min_height(&refs) >= 10).await, "no progress");
-        assert_consistent(&refs, 10);
-        // Every honest validator reported the equivocator, with evidence that decodes to a
-        // conflicting-notarize activity and verifies against the committee.
-        assert!(
-            wait_until(&ctx, Duration::from_secs(30), || hon.iter().all(|a| !a.state().faults.is_empty())).await,
-            "fault not reported"
-        );
-        let mut rng = commonware_utils::TestRng::new(s);
-        let cfg = Scheme::certificate_codec_config_unbounded();
-        for a in &hon {
-            for f in a.state().faults {
-                assert_eq!(f.validator as usize, byz, "only the equivocator is reported");
-                assert_eq!(f.kind, FaultKind::ConflictingNotarize);
-                assert_eq!(&f.identity[..], net.participants[byz].encode().as_ref());
-                let act = Activity::<Scheme, sha256::Digest>::decode_cfg(f.evidence.clone(), &cfg).expect("evidence decodes");
-                assert!(matches!(act, Activity::ConflictingNotarize(_)));
-                assert!(act.verify(&mut rng, &net.verifier, &Sequential), "evidence verifies");
-            }
-        }
-        // commonware blocked the equivocator at every honest validator.
-        let blocked = net.oracle.blocked().await.expect("blocked list");
-        for i in &live {
+    for (kind, s) in [(FaultKind::ConflictingNotarize, seed(6)), (FaultKind::NullifyFinalize, seed(12))] {
+        run("equivocation", s, move |ctx| async move {
+            let n = 4;
+            let byz = 3;
+            let net = Arc::new(SimNet::new(&ctx, n, s, sim_timeouts(0), 4096).await);
+            let all: Vec<usize> = (0..n).collect();
+            net.link(&all, &LINK).await;
+            let live: Vec<usize> = (0..n).filter(|i| *i != byz).collect();
+            let (apps, _stacks) = start_all(&ctx, &net, &live).await;
+            let n2 = net.clone();
+            ctx.child("byzantine").spawn(move |c| async move { equivocate(c, &n2, byz, kind).await });
+            let hon = honest(n, &apps, &[byz]);
+            let refs: Vec<&Arc<TestApp>> = hon.iter().collect();
+            assert!(wait_until(&ctx, Duration::from_secs(120), || min_height(&refs) >= 10).await, "no progress");
+            assert_consistent(&refs, 10);
+            // Every honest validator reported the equivocator, with evidence that decodes to a
+            // conflicting-notarize activity and verifies against the committee.
             assert!(
-                blocked.contains(&(net.participants[*i].clone(), net.participants[byz].clone())),
-                "validator {i} did not block the equivocator: {blocked:?}"
+                wait_until(&ctx, Duration::from_secs(30), || hon.iter().all(|a| !a.state().faults.is_empty())).await,
+                "fault not reported"
             );
-        }
-    });
+            let mut rng = commonware_utils::TestRng::new(s);
+            let cfg = Scheme::certificate_codec_config_unbounded();
+            for a in &hon {
+                for f in a.state().faults {
+                    assert_eq!(f.validator as usize, byz, "only the equivocator is reported");
+                    assert_eq!(f.kind, kind);
+                    assert_eq!(&f.identity[..], net.participants[byz].encode().as_ref());
+                    let act = Activity::<Scheme, sha256::Digest>::decode_cfg(f.evidence.clone(), &cfg)
+                        .expect("evidence decodes");
+                    match kind {
+                        FaultKind::NullifyFinalize => assert!(matches!(act, Activity::NullifyFinalize(_))),
+                        _ => assert!(matches!(act, Activity::ConflictingNotarize(_))),
+                    }
+                    assert!(act.verify(&mut rng, &net.verifier, &Sequential), "evidence verifies");
+                }
+            }
+            // commonware blocked the equivocator at every honest validator.
+            let blocked = net.oracle.blocked().await.expect("blocked list");
+            for i in &live {
+                assert!(
+                    blocked.contains(&(net.participants[*i].clone(), net.participants[byz].clone())),
+                    "validator {i} did not block the equivocator: {blocked:?}"
+                );
+            }
+        });
+    }
 }
 
 #[test]
