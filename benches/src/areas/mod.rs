@@ -1,5 +1,6 @@
 //! One module per bench area. Each returns records; the CLI prints them.
 
+pub mod fhe;
 pub mod kzg;
 pub mod msm;
 pub mod node;
@@ -22,6 +23,7 @@ pub const AREAS: &[(&str, &str)] = &[
     ("sig", "ed25519-zebra/cpu"),
     ("node", "libsecp256k1/cpu"),
     ("settlement", "c-kzg/cpu"),
+    ("fhe", "tfhe/cpu"),
 ];
 
 /// Peers each table may divide by, in order of preference: a table uses the first one it
@@ -44,6 +46,7 @@ pub fn run(area: &str, opts: &BenchOptions) -> Result<Vec<Record>, BenchError> {
         "sig" => sig::run(opts, &engines),
         "node" => node::run(opts),
         "settlement" => settlement::run(opts, &engines),
+        "fhe" => fhe::run(opts),
         other => Err(BenchError::UnknownArea(
             other.to_string(),
             AREAS.iter().map(|(a, _)| *a).collect::<Vec<_>>().join(", "),
