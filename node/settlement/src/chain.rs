@@ -7,7 +7,6 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use alloy_consensus::{Eip658Value, Receipt, ReceiptEnvelope, Transaction, TxEnvelope, TxType};
-use alloy_eips::eip4844::BlobTransactionSidecar;
 use alloy_primitives::{Address, Bloom, B256, U256};
 use gloam_evm::exec::RecoveredTx;
 use gloam_evm::pool::{PoolConfig, TxPool};
@@ -20,7 +19,8 @@ use crate::params::*;
 use crate::state::{Changes, Ledger};
 use crate::store::{FinalBlock, FinalizeItem, Store};
 use crate::types::{
-    decode_net_tx, split_tx, BlobRecord, Block, DisputeRecord, Header, NetTx, OutputRecord, StoredBlock,
+    blob_records, decode_net_tx, split_tx, BlobRecord, Block, DisputeRecord, Header, NetTx, OutputRecord, Sidecar,
+    StoredBlock,
 };
 
 /// Node configuration.
@@ -158,7 +158,7 @@ struct Head {
 struct Pool {
     txs: TxPool,
     /// Sidecars of pooled blob transactions (shared: block building clones only what it includes).
-    sidecars: HashMap<B256, Arc<BlobTransactionSidecar>>,
+    sidecars: HashMap<B256, Arc<Sidecar>>,
 }
 
 /// Heads as JSON-RPC names them. Simplex finality is immediate (no notarized-but-unfinal state
@@ -369,9 +369,9 @@ impl Settlement {
     /// before. `result[i]` belongs to `raws[i]`.
     pub fn submit_raw_batch(&self, raws: &[Vec<u8>]) -> Vec<Result<B256, SubmitError>> {
         let mut out: Vec<Option<Result<B256, SubmitError>>> = vec![None; raws.len()];
-        let mut cands: Vec<(usize, TxEnvelope, Option<BlobTransactionSidecar>)> = Vec::new();
+        let mut cands: Vec<(usize, TxEnvelope, Option<Sidecar>)> = Vec::new();
         for (i, raw) in raws.iter().enumerate() {
-            let r = (|| -> Result<(TxEnvelope, Option<BlobTransactionSidecar>), SubmitError> {
+            let r = (|| -> Result<(TxEnvelope, Option<Sidecar>), SubmitError> {
                 let (tx, sc) = split_tx(decode_net_tx(raw)?);
                 stateless_checks(&tx, self.config.chain_id)?;
                 if let Some(sc) = &sc {
@@ -391,7 +391,7 @@ impl Settlement {
             (f.0, f.2)
         };
         let ledger = self.ledger();
-        let mut checked: Vec<(usize, TxEnvelope, Option<BlobTransactionSidecar>, Address)> = Vec::new();
+        let mut checked: Vec<(usize, TxEnvelope, Option<Sidecar>, Address)> = Vec::new();
         {
             let pool = self.pool.lock();
             for ((i, tx, sc), s) in cands.into_iter().zip(senders) {
@@ -452,8 +452,8 @@ impl Settlement {
                 }
                 let hash = *tx.tx_hash();
                 if let Some(sc) = &sc {
-                    let held: usize = pool.sidecars.values().map(|s| s.blobs.len()).sum();
-                    if held + sc.blobs.len() > self.config.max_pooled_blobs {
+                    let held: usize = pool.sidecars.values().map(|s| s.blobs().len()).sum();
+                    if held + sc.blobs().len() > self.config.max_pooled_blobs {
                         out[i] = Some(Err(SubmitError::BlobPoolFull { limit: self.config.max_pooled_blobs }));
                         continue;
                     }
@@ -555,7 +555,7 @@ impl Settlement {
         let (ready, sidecars) = {
             let pool = self.pool.lock();
             let ready = pool.txs.ready(|a| pledger.account(a).nonce, base_fee, self.config.gas_limit);
-            let sidecars: HashMap<B256, Arc<BlobTransactionSidecar>> =
+            let sidecars: HashMap<B256, Arc<Sidecar>> =
                 ready.iter().filter_map(|t| pool.sidecars.get(&t.hash).map(|s| (t.hash, s.clone()))).collect();
             (ready, sidecars)
         };
@@ -575,7 +575,7 @@ impl Settlement {
             }
             match ex.push(&env, self.config.gas_limit, &t.tx, t.sender) {
                 Ok(()) => {
-                    let sc = sc.map(|s| BlobTransactionSidecar::clone(s));
+                    let sc = sc.map(|s| Sidecar::clone(s));
                     net.push(crate::types::join_tx(t.tx.clone(), sc).map_err(BlockError::Decode)?)
                 }
                 Err(_) => {
@@ -639,7 +639,7 @@ impl Settlement {
             let tx = crate::types::canonical(t);
             if let alloy_consensus::EthereumTxEnvelope::Eip4844(s) = t {
                 check_sidecar(&tx, &s.tx().sidecar).map_err(|e| BlockError::Tx { index: i, err: e.into() })?;
-                total_blobs += s.tx().sidecar.blobs.len() as u64;
+                total_blobs += s.tx().sidecar.blobs().len() as u64;
                 groups.push(refs(&s.tx().sidecar));
                 group_tx.push(*tx.tx_hash());
             }
@@ -756,25 +756,7 @@ impl Settlement {
             let mut blobs = Vec::new();
             for t in &p.block.txs {
                 if let alloy_consensus::EthereumTxEnvelope::Eip4844(s) = t {
-                    let sc = &s.tx().sidecar;
-                    for (i, (vh, ((b, c), pr))) in s
-                        .tx()
-                        .tx
-                        .blob_versioned_hashes
-                        .iter()
-                        .zip(sc.blobs.iter().zip(&sc.commitments).zip(&sc.proofs))
-                        .enumerate()
-                    {
-                        blobs.push(BlobRecord {
-                            versioned_hash: *vh,
-                            blob: alloy_primitives::Bytes::copy_from_slice(b.as_slice()),
-                            commitment: *c,
-                            proof: *pr,
-                            block_number: p.stored.header.number,
-                            tx_hash: *s.hash(),
-                            index: i as u64,
-                        });
-                    }
+                    blobs.extend(blob_records(s, p.stored.header.number, None));
                 }
             }
             items.push(FinalizeItem {
@@ -843,17 +825,8 @@ impl Settlement {
         for p in self.pending.read().values() {
             for t in &p.block.txs {
                 if let alloy_consensus::EthereumTxEnvelope::Eip4844(s) = t {
-                    let sc = &s.tx().sidecar;
-                    if let Some(i) = s.tx().tx.blob_versioned_hashes.iter().position(|h| h == versioned_hash) {
-                        return Ok(Some(BlobRecord {
-                            versioned_hash: *versioned_hash,
-                            blob: alloy_primitives::Bytes::copy_from_slice(sc.blobs[i].as_slice()),
-                            commitment: sc.commitments[i],
-                            proof: sc.proofs[i],
-                            block_number: p.stored.header.number,
-                            tx_hash: *s.hash(),
-                            index: i as u64,
-                        }));
+                    if let Some(r) = blob_records(s, p.stored.header.number, Some(versioned_hash)).into_iter().next() {
+                        return Ok(Some(r));
                     }
                 }
             }

@@ -11,8 +11,6 @@ pub enum DecodeError {
     TooLarge { limit: usize, got: usize },
     #[error("blob transaction without its sidecar (eth_sendRawTransaction and blocks take the network form)")]
     MissingSidecar,
-    #[error("EIP-7594 cell-proof sidecars are not accepted; send the EIP-4844 network form rlp([tx, blobs, commitments, proofs])")]
-    CellProofSidecar,
 }
 
 /// Sidecar problems found before or by KZG verification.
@@ -24,10 +22,13 @@ pub enum BlobError {
     TooManyBlobsInTx { got: usize, limit: usize },
     #[error("too many blobs in the block: {got}, limit {limit}")]
     TooManyBlobsInBlock { got: u64, limit: u64 },
+    /// `proofs`: blob proofs (EIP-4844) or cell proofs (EIP-7594).
     #[error(
         "sidecar shape mismatch: {hashes} versioned hashes, {blobs} blobs, {commitments} commitments, {proofs} proofs"
     )]
     CountMismatch { hashes: usize, blobs: usize, commitments: usize, proofs: usize },
+    #[error("EIP-7594 sidecar with {got} cell proofs for {blobs} blobs, expected {expected} (128 per blob)")]
+    CellProofCount { blobs: usize, got: usize, expected: usize },
     #[error("versioned hash {index} has version byte {version:#04x}, expected 0x01")]
     BadVersion { index: usize, version: u8 },
     #[error("versioned hash {index} does not match its commitment: signed {signed}, computed {computed}")]

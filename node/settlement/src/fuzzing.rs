@@ -1,5 +1,6 @@
 //! Fuzz bodies for everything the settlement node decodes from outside: blocks (network form),
-//! pooled transactions (`eth_sendRawTransaction`) and JSON-RPC requests. `tests/fuzz_bodies.rs`
+//! pooled transactions (`eth_sendRawTransaction`, both sidecar forms), blob sidecars alone
+//! (EIP-4844 and EIP-7594 RLP), stored blob records, and JSON-RPC requests. `tests/fuzz_bodies.rs`
 //! runs them on seeded mutations of valid inputs. Each takes arbitrary bytes and must never
 //! panic; where a round trip exists it is asserted, and a refused block must leave the chain
 //! untouched.
@@ -9,7 +10,7 @@ use std::sync::{Arc, OnceLock};
 use alloy_eips::eip2718::Encodable2718;
 
 use crate::chain::{Genesis, Settlement, SettlementConfig};
-use crate::types::{decode_net_tx, Block};
+use crate::types::{decode_net_tx, BlobRecord, Block, Sidecar};
 
 struct Harness {
     settlement: Arc<Settlement>,
@@ -56,6 +57,32 @@ pub fn pooled_tx(data: &[u8]) {
         assert_eq!(tx.encoded_2718(), data, "network-form round trip");
     }
     let _ = harness().settlement.submit_raw(data);
+}
+
+/// A blob sidecar as an RLP list (`[blobs, commitments, proofs]` or
+/// `[1, blobs, commitments, cell_proofs]`): strict decoding (round trip), then the verification
+/// items and their cache keys of whatever decoded.
+pub fn sidecar(data: &[u8]) {
+    let mut buf = data;
+    if let Ok(sc) = <Sidecar as alloy_rlp::Decodable>::decode(&mut buf) {
+        if buf.is_empty() {
+            assert_eq!(alloy_rlp::encode(&sc), data, "sidecar round trip");
+        }
+        for r in crate::blobs::refs(&sc) {
+            let _ = crate::blobs::triple_key(&r);
+        }
+    }
+}
+
+/// A stored blob record (either proof form): strict decoding with a round trip, and its JSON.
+pub fn blob_record(data: &[u8]) {
+    let mut buf = data;
+    if let Ok(r) = <BlobRecord as alloy_rlp::Decodable>::decode(&mut buf) {
+        if buf.is_empty() {
+            assert_eq!(alloy_rlp::encode(&r), data, "blob record round trip");
+        }
+        let _ = crate::rpc::blob_json(&r);
+    }
 }
 
 /// JSON-RPC requests (single or batch) through the real method table.

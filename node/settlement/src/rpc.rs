@@ -24,7 +24,7 @@ use crate::exec::{intrinsic_gas, system_call, system_gas, CallCtx};
 use crate::params::*;
 use crate::state::Changes;
 use crate::store::FinalBlock;
-use crate::types::BlobRecord;
+use crate::types::{BlobProof, BlobRecord};
 
 /// The suggested priority fee (1 gwei).
 pub const SUGGESTED_TIP: u128 = 1_000_000_000;
@@ -422,17 +422,31 @@ fn map_receipt_logs(
     }
 }
 
-/// JSON of a stored blob (`gloam_getBlobByVersionedHash`, `gloam_getBlobSidecars`).
+/// JSON of a stored blob (`gloam_getBlobByVersionedHash`, `gloam_getBlobSidecars`). EIP-4844
+/// sidecars: `proof` is the blob proof. EIP-7594 sidecars: `proof` is null and `cellProofs` holds
+/// the 128 cell proofs.
 pub fn blob_json(r: &BlobRecord) -> Value {
-    json!({
-        "versionedHash": r.versioned_hash,
-        "blob": format!("0x{}", hex::encode(&r.blob)),
-        "commitment": r.commitment,
-        "proof": r.proof,
-        "blockNumber": hex_u64(r.block_number),
-        "txHash": r.tx_hash,
-        "index": hex_u64(r.index),
-    })
+    match &r.proof {
+        BlobProof::Blob(proof) => json!({
+            "versionedHash": r.versioned_hash,
+            "blob": format!("0x{}", hex::encode(&r.blob)),
+            "commitment": r.commitment,
+            "proof": proof,
+            "blockNumber": hex_u64(r.block_number),
+            "txHash": r.tx_hash,
+            "index": hex_u64(r.index),
+        }),
+        BlobProof::Cells(cell_proofs) => json!({
+            "versionedHash": r.versioned_hash,
+            "blob": format!("0x{}", hex::encode(&r.blob)),
+            "commitment": r.commitment,
+            "proof": Value::Null,
+            "cellProofs": cell_proofs,
+            "blockNumber": hex_u64(r.block_number),
+            "txHash": r.tx_hash,
+            "index": hex_u64(r.index),
+        }),
+    }
 }
 
 /// Builds the method table.

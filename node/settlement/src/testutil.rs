@@ -5,13 +5,14 @@
 use alloy_consensus::{SignableTransaction, TxEip1559, TxEip4844, TxEip4844WithSidecar, TxEnvelope};
 use alloy_eips::eip2718::Encodable2718;
 use alloy_eips::eip4844::{Blob as AlloyBlob, BlobTransactionSidecar};
+use alloy_eips::eip7594::BlobTransactionSidecarEip7594;
 use alloy_primitives::{Address, Bytes, FixedBytes, Signature, TxKind, B256, U256};
 use alloy_signer::SignerSync;
 use alloy_signer_local::PrivateKeySigner;
 use gloam_kzg::{kzg_to_versioned_hash, Blob, KzgSettings};
 
 use crate::params::*;
-use crate::types::NetTx;
+use crate::types::{NetTx, Sidecar};
 
 /// Default fee caps of test transactions: 100 gwei fee cap, 1 gwei tip, 1 gwei per blob gas.
 pub const TEST_MAX_FEE: u128 = 100_000_000_000;
@@ -68,6 +69,36 @@ pub fn sidecar(items: &[BlobItem]) -> BlobTransactionSidecar {
     }
 }
 
+/// The 128 cell proofs of each item's blob (gloam-kzg's FK20, batched).
+pub fn cell_proofs(kzg: &KzgSettings, items: &[BlobItem]) -> Vec<Vec<FixedBytes<48>>> {
+    let blobs: Vec<Blob> = items.iter().map(|i| i.blob.clone()).collect();
+    kzg.compute_cells_and_kzg_proofs_batch(&blobs)
+        .into_iter()
+        .map(|r| r.expect("valid test blob").1.iter().map(|p| FixedBytes::<48>::from(p.0)).collect())
+        .collect()
+}
+
+/// The EIP-7594 sidecar of `items`, with `cell_proofs[i]` (128 each, flattened in blob order).
+pub fn sidecar_7594(items: &[BlobItem], cell_proofs: &[Vec<FixedBytes<48>>]) -> BlobTransactionSidecarEip7594 {
+    BlobTransactionSidecarEip7594 {
+        blobs: items.iter().map(|i| AlloyBlob::from_slice(i.blob.as_bytes())).collect(),
+        commitments: items.iter().map(|i| FixedBytes::<48>::from(i.commitment)).collect(),
+        cell_proofs: cell_proofs.iter().flatten().copied().collect(),
+    }
+}
+
+/// A valid blob transaction carrying `items` in the EIP-7594 network form.
+pub fn blob_tx_7594(
+    signer: &PrivateKeySigner,
+    chain_id: u64,
+    nonce: u64,
+    to: Address,
+    items: &[BlobItem],
+    cell_proofs: &[Vec<FixedBytes<48>>],
+) -> NetTx {
+    sign_blob_tx(signer, blob_tx_body(chain_id, nonce, to, items), sidecar_7594(items, cell_proofs))
+}
+
 /// The unsigned blob transaction for `items`.
 pub fn blob_tx_body(chain_id: u64, nonce: u64, to: Address, items: &[BlobItem]) -> TxEip4844 {
     TxEip4844 {
@@ -85,13 +116,14 @@ pub fn blob_tx_body(chain_id: u64, nonce: u64, to: Address, items: &[BlobItem]) 
     }
 }
 
-/// Signs a blob transaction body and attaches a sidecar (which may deliberately not match).
-pub fn sign_blob_tx(signer: &PrivateKeySigner, tx: TxEip4844, sidecar: BlobTransactionSidecar) -> NetTx {
+/// Signs a blob transaction body and attaches a sidecar of either form (which may deliberately
+/// not match).
+pub fn sign_blob_tx(signer: &PrivateKeySigner, tx: TxEip4844, sidecar: impl Into<Sidecar>) -> NetTx {
     let sig: Signature = signer.sign_hash_sync(&tx.signature_hash()).expect("local signing");
     let signed = tx.into_signed(sig);
     let (tx, sig, hash) = signed.into_parts();
     NetTx::Eip4844(alloy_consensus::Signed::new_unchecked(
-        TxEip4844WithSidecar::from_tx_and_sidecar(tx, sidecar),
+        TxEip4844WithSidecar::from_tx_and_sidecar(tx, sidecar.into()),
         sig,
         hash,
     ))

@@ -3,15 +3,21 @@
 
 use alloy_consensus::{EthereumTxEnvelope, Signed, TxEip4844Variant, TxEip4844WithSidecar, TxEnvelope};
 use alloy_eips::eip2718::{Decodable2718, Encodable2718};
-use alloy_eips::eip4844::BlobTransactionSidecar;
-use alloy_primitives::{keccak256, Address, Bloom, Bytes, B256};
+use alloy_eips::eip7594::BlobTransactionSidecarVariant;
+use alloy_primitives::{keccak256, Address, Bloom, Bytes, FixedBytes, B256};
 use alloy_rlp::{Decodable, Encodable, RlpDecodable, RlpEncodable};
 
 use crate::error::DecodeError;
 
-/// A transaction in network form: EIP-4844 transactions carry their sidecar
-/// (`0x03 ‖ rlp([tx_payload_body, blobs, commitments, proofs])`), others are plain EIP-2718.
-pub type NetTx = EthereumTxEnvelope<TxEip4844WithSidecar<BlobTransactionSidecar>>;
+/// A blob sidecar in either network form: EIP-4844 (one blob proof per blob) or EIP-7594
+/// (wrapper version 1, 128 cell proofs per blob).
+pub type Sidecar = BlobTransactionSidecarVariant;
+
+/// A transaction in network form: EIP-4844 transactions carry their sidecar, either
+/// `0x03 ‖ rlp([tx_payload_body, blobs, commitments, proofs])` (EIP-4844) or
+/// `0x03 ‖ rlp([tx_payload_body, 1, blobs, commitments, cell_proofs])` (EIP-7594); the form is
+/// kept as received. Others are plain EIP-2718.
+pub type NetTx = EthereumTxEnvelope<TxEip4844WithSidecar<Sidecar>>;
 
 /// Largest encoded block accepted (9 blobs of 128 KiB plus transactions fit many times).
 pub const MAX_BLOCK_BYTES: usize = 8 << 20;
@@ -60,7 +66,7 @@ pub struct Block {
 }
 
 /// Splits a network-form transaction into its canonical envelope and sidecar.
-pub fn split_tx(tx: NetTx) -> (TxEnvelope, Option<BlobTransactionSidecar>) {
+pub fn split_tx(tx: NetTx) -> (TxEnvelope, Option<Sidecar>) {
     match tx {
         EthereumTxEnvelope::Legacy(t) => (TxEnvelope::Legacy(t), None),
         EthereumTxEnvelope::Eip2930(t) => (TxEnvelope::Eip2930(t), None),
@@ -90,7 +96,7 @@ pub fn canonical(tx: &NetTx) -> TxEnvelope {
 }
 
 /// Joins a canonical envelope with its sidecar into network form.
-pub fn join_tx(tx: TxEnvelope, sidecar: Option<BlobTransactionSidecar>) -> Result<NetTx, DecodeError> {
+pub fn join_tx(tx: TxEnvelope, sidecar: Option<Sidecar>) -> Result<NetTx, DecodeError> {
     Ok(match (tx, sidecar) {
         (TxEnvelope::Legacy(t), None) => EthereumTxEnvelope::Legacy(t),
         (TxEnvelope::Eip2930(t), None) => EthereumTxEnvelope::Eip2930(t),
@@ -113,8 +119,9 @@ pub fn join_tx(tx: TxEnvelope, sidecar: Option<BlobTransactionSidecar>) -> Resul
     })
 }
 
-/// Decodes one raw transaction in network form. A type-3 transaction without its sidecar gets
-/// [`DecodeError::MissingSidecar`].
+/// Decodes one raw transaction in network form (either sidecar form; decoding is strict: the
+/// encoding must be canonical and consumed exactly). A type-3 transaction without its sidecar
+/// gets [`DecodeError::MissingSidecar`].
 pub fn decode_net_tx(raw: &[u8]) -> Result<NetTx, DecodeError> {
     if raw.len() > MAX_TX_BYTES {
         return Err(DecodeError::TooLarge { limit: MAX_TX_BYTES, got: raw.len() });
@@ -122,10 +129,6 @@ pub fn decode_net_tx(raw: &[u8]) -> Result<NetTx, DecodeError> {
     match NetTx::decode_2718_exact(raw) {
         Ok(t) => Ok(t),
         Err(e) => {
-            type Net7594 = EthereumTxEnvelope<TxEip4844WithSidecar<alloy_eips::eip7594::BlobTransactionSidecarEip7594>>;
-            if raw.first() == Some(&3) && Net7594::decode_2718_exact(raw).is_ok() {
-                return Err(DecodeError::CellProofSidecar);
-            }
             if raw.first() == Some(&3)
                 && matches!(TxEnvelope::decode_2718_exact(raw), Ok(TxEnvelope::Eip4844(ref t)) if matches!(t.tx(), TxEip4844Variant::TxEip4844(_)))
             {
@@ -187,17 +190,99 @@ impl StoredBlock {
     }
 }
 
+/// The proof(s) of a stored blob, in the form the sidecar was received.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum BlobProof {
+    /// EIP-4844: one KZG proof for the whole blob.
+    Blob(FixedBytes<48>),
+    /// EIP-7594: one KZG proof per cell of the extended blob (128).
+    Cells(Vec<FixedBytes<48>>),
+}
+
+/// RLP: a 48-byte string (EIP-4844; the record's encoding from before EIP-7594 support, byte
+/// for byte) or a list of exactly 128 48-byte strings (EIP-7594).
+impl Encodable for BlobProof {
+    fn encode(&self, out: &mut dyn alloy_rlp::BufMut) {
+        match self {
+            BlobProof::Blob(p) => p.encode(out),
+            BlobProof::Cells(v) => v.encode(out),
+        }
+    }
+
+    fn length(&self) -> usize {
+        match self {
+            BlobProof::Blob(p) => p.length(),
+            BlobProof::Cells(v) => v.length(),
+        }
+    }
+}
+
+impl Decodable for BlobProof {
+    fn decode(buf: &mut &[u8]) -> alloy_rlp::Result<Self> {
+        match buf.first() {
+            Some(b) if *b >= alloy_rlp::EMPTY_LIST_CODE => {
+                let v = Vec::<FixedBytes<48>>::decode(buf)?;
+                if v.len() != gloam_kzg::CELLS_PER_EXT_BLOB {
+                    return Err(alloy_rlp::Error::Custom("stored blob: cell proof count is not 128"));
+                }
+                Ok(BlobProof::Cells(v))
+            }
+            _ => Ok(BlobProof::Blob(FixedBytes::<48>::decode(buf)?)),
+        }
+    }
+}
+
 /// One stored blob with where it came from.
 #[derive(Clone, Debug, PartialEq, Eq, RlpEncodable, RlpDecodable)]
 pub struct BlobRecord {
     pub versioned_hash: B256,
     pub blob: Bytes,
-    pub commitment: alloy_primitives::FixedBytes<48>,
-    pub proof: alloy_primitives::FixedBytes<48>,
+    pub commitment: FixedBytes<48>,
+    pub proof: BlobProof,
     pub block_number: u64,
     pub tx_hash: B256,
     /// Index of the blob within its transaction.
     pub index: u64,
+}
+
+/// The blobs of a network-form blob transaction as records (in sidecar order), each with its
+/// proof(s) in the form received. `only` restricts to one versioned hash.
+pub fn blob_records(
+    tx: &Signed<TxEip4844WithSidecar<Sidecar>>,
+    block_number: u64,
+    only: Option<&B256>,
+) -> Vec<BlobRecord> {
+    let sc = &tx.tx().sidecar;
+    let hashes = &tx.tx().tx.blob_versioned_hashes;
+    let n = gloam_kzg::CELLS_PER_EXT_BLOB;
+    let mut out = Vec::new();
+    for (i, vh) in hashes.iter().enumerate() {
+        if only.is_some_and(|h| h != vh) {
+            continue;
+        }
+        let (blob, commitment, proof) = match sc {
+            Sidecar::Eip4844(s) => match (s.blobs.get(i), s.commitments.get(i), s.proofs.get(i)) {
+                (Some(b), Some(c), Some(p)) => (b, *c, BlobProof::Blob(*p)),
+                _ => continue,
+            },
+            Sidecar::Eip7594(s) => {
+                match (s.blobs.get(i), s.commitments.get(i), s.cell_proofs.get(i * n..(i + 1) * n)) {
+                    (Some(b), Some(c), Some(p)) => (b, *c, BlobProof::Cells(p.to_vec())),
+                    _ => continue,
+                }
+            }
+        };
+        out.push(BlobRecord {
+            versioned_hash: *vh,
+            blob: Bytes::copy_from_slice(blob.as_slice()),
+            commitment,
+            proof,
+            block_number,
+            tx_hash: *tx.hash(),
+            index: i as u64,
+        });
+    }
+    out
 }
 
 /// A state-commitment post recorded by OUTPUT_ORACLE.

@@ -1,5 +1,7 @@
 //! web3.py 8 + eth-account (ckzg) against the settlement RPC: `node/clients/e2e_blob.py` sends a
-//! blob transaction to BATCH_INBOX, waits for the receipt and reads the blob back. Needs the venv
+//! blob transaction to BATCH_INBOX exactly as eth-account 0.14 signs it (the EIP-7594 cell-proof
+//! form, unmodified), waits for the receipt and reads the blob back; then a second one re-wrapped
+//! into the EIP-4844 form (test-only) to cover that form too. Needs the venv
 //! `node/clients/.venv` (`bash ci/clients.sh`); without it the test FAILS under `CI=true` and
 //! prints a loud SKIP otherwise.
 
@@ -34,9 +36,13 @@ fn web3py_sends_and_reads_back_a_blob() {
     let stdout = String::from_utf8_lossy(&out.stdout);
     eprintln!("{stdout}\n{}", String::from_utf8_lossy(&out.stderr));
     assert!(out.status.success(), "e2e_blob.py failed");
-    assert!(stdout.contains("OK: blob transaction"));
-    // The blob is in the node's storage too.
-    assert!(s.sidecar_heights().unwrap().len() == 1);
+    assert!(stdout.contains("OK: blob transaction sent with web3.py exactly as eth-account signed it"));
+    assert!(stdout.contains("OK: EIP-4844-form blob transaction"));
+    // Both blobs are in the node's storage, each with its proof form.
+    let recs: Vec<_> = s.sidecar_heights().unwrap().iter().flat_map(|h| s.blobs_at(*h).unwrap()).collect();
+    assert_eq!(recs.len(), 2);
+    assert!(matches!(&recs[0].proof, gloam_settlement::types::BlobProof::Cells(p) if p.len() == 128));
+    assert!(matches!(recs[1].proof, gloam_settlement::types::BlobProof::Blob(_)));
     handle.stop().unwrap();
     producer.stop();
 }

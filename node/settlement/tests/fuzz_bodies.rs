@@ -41,18 +41,69 @@ fn item() -> Vec<BlobItem> {
     blob_items(s.verifier().kzg().unwrap(), vec![test_blob(1)])
 }
 
+/// The item's 128 cell proofs (gloam-kzg FK20 on the harness's setup).
+fn cells(it: &[BlobItem]) -> Vec<Vec<alloy_primitives::FixedBytes<48>>> {
+    cell_proofs(fuzzing::harness_settlement().verifier().kzg().unwrap(), it)
+}
+
 #[test]
 fn pooled_transactions() {
     let it = item();
+    let cp = cells(&it);
     let s0 = dev_signer(0);
     let corpus = vec![
         encode_net(&blob_tx(&s0, DEV_CHAIN_ID, 0, BATCH_INBOX, &it)),
+        // The EIP-7594 network form (what eth-account 0.14 emits).
+        encode_net(&blob_tx_7594(&s0, DEV_CHAIN_ID, 0, BATCH_INBOX, &it, &cp)),
         gloam_evm::testutil::transfer(&s0, DEV_CHAIN_ID, 0, Address::repeat_byte(1), U256::from(1u64)).encoded_2718(),
         call(&s0, DEV_CHAIN_ID, 0, STAKING, U256::from(1u64), stake_input(), 100_000).encoded_2718(),
         vec![3, 0xc0],
     ];
     // Blob transactions are big: mutate them fewer times.
     run("pooled_tx", seed(), &corpus, 300, fuzzing::pooled_tx);
+}
+
+#[test]
+fn sidecars_and_blob_records() {
+    use gloam_settlement::types::{BlobProof, BlobRecord, Sidecar};
+    let it = item();
+    let cp = cells(&it);
+    let s4844 = Sidecar::Eip4844(sidecar(&it));
+    let s7594 = Sidecar::Eip7594(sidecar_7594(&it, &cp));
+    // Small sidecars too (a truncated blob list keeps mutations cheap and reaches the proofs).
+    let mut tiny = sidecar_7594(&it, &cp);
+    tiny.blobs.clear();
+    let corpus = vec![
+        alloy_rlp::encode(&s4844),
+        alloy_rlp::encode(&s7594),
+        alloy_rlp::encode(Sidecar::Eip7594(tiny)),
+        vec![0xc1, 0x01],
+        vec![0xc3, 0x01, 0xc0, 0xc0],
+    ];
+    run("sidecar", seed() ^ 2, &corpus, 1500, fuzzing::sidecar);
+    for c in &corpus[..3] {
+        let back = <Sidecar as alloy_rlp::Decodable>::decode(&mut c.as_slice()).unwrap();
+        assert_eq!(&alloy_rlp::encode(&back), c);
+    }
+    let rec = |proof| BlobRecord {
+        versioned_hash: it[0].versioned_hash,
+        blob: alloy_primitives::Bytes::from(vec![7u8; 64]),
+        commitment: it[0].commitment.into(),
+        proof,
+        block_number: 3,
+        tx_hash: alloy_primitives::B256::repeat_byte(4),
+        index: 0,
+    };
+    let r4844 = rec(BlobProof::Blob(it[0].proof.into()));
+    let r7594 = rec(BlobProof::Cells(cp[0].clone()));
+    let corpus = vec![alloy_rlp::encode(&r4844), alloy_rlp::encode(&r7594)];
+    run("blob_record", seed() ^ 3, &corpus, 3000, fuzzing::blob_record);
+    assert_eq!(<BlobRecord as alloy_rlp::Decodable>::decode(&mut corpus[1].as_slice()).unwrap(), r7594);
+    // A record with 127 cell proofs is refused, typed (no panic).
+    let mut short = cp[0].clone();
+    short.pop();
+    let bad = alloy_rlp::encode(rec(BlobProof::Cells(short)));
+    assert!(<BlobRecord as alloy_rlp::Decodable>::decode(&mut bad.as_slice()).is_err());
 }
 
 #[test]
@@ -67,6 +118,9 @@ fn blocks() {
     )
     .unwrap();
     other.submit_raw(&encode_net(&blob_tx(&dev_signer(5), DEV_CHAIN_ID, 0, BATCH_INBOX, &it))).unwrap();
+    // The same blob in the EIP-7594 form from another sender: the block carries both forms.
+    let cp = cells(&it);
+    other.submit_raw(&encode_net(&blob_tx_7594(&dev_signer(7), DEV_CHAIN_ID, 0, BATCH_INBOX, &it, &cp))).unwrap();
     other
         .submit_raw(
             &gloam_evm::testutil::transfer(&dev_signer(6), DEV_CHAIN_ID, 0, Address::repeat_byte(1), U256::from(1u64))

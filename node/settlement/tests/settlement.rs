@@ -1,6 +1,7 @@
 //! Ledger, fees, nonces, blob transactions, the KZG verification cache, system calls, forks on
 //! unfinalized parents, finalization, restart, pruning vs archive, and bad input.
 
+use std::sync::atomic::Ordering::Relaxed;
 use std::sync::{Arc, OnceLock};
 
 use alloy_consensus::{Transaction, TxEnvelope};
@@ -165,7 +166,7 @@ fn blob_transactions_fees_storage_and_cache() {
     // Block building + validation: every blob is in the cache, no KZG call at all.
     let blob_fee = s.next_blob_base_fee();
     let base = s.next_base_fee() as u128;
-    let (n, _) = s.produce_block(Address::ZERO).unwrap();
+    let (n, enc1) = produce(&s);
     let after_block = s.verifier().stats.snapshot();
     assert_eq!(after_block.0, after_pool.0, "block validation re-verified cached blobs");
     assert_eq!(after_block.1, after_pool.1);
@@ -208,6 +209,71 @@ fn blob_transactions_fees_storage_and_cache() {
     assert_eq!(s2.verifier().stats.snapshot().1, 6);
     s2.finalize(h, b"cert").unwrap();
     assert_eq!(s2.certificate(1).unwrap().unwrap(), b"cert");
+
+    // The same for EIP-7594 (cell-proof) sidecars, as eth-account 0.14 / web3.py 8 send them,
+    // mixed with an EIP-4844 one: at pool entry one batched call per proof form (the 7594 blobs
+    // in ONE verify_cell_kzg_proof_batch), at block validation none.
+    let cp: Vec<_> = it[6..9].iter().map(|i| c_kzg_cell_proofs(i.blob.as_bytes())).collect();
+    let txs = [
+        blob_tx_7594(&a, CID, 1, BATCH_INBOX, &it[6..7], &cp[0..1]),
+        blob_tx_7594(&b, CID, 1, BATCH_INBOX, &it[7..9], &cp[1..3]),
+        blob_tx(&c, CID, 1, BATCH_INBOX, &it[9..10]),
+    ];
+    let raws: Vec<Vec<u8>> = txs.iter().map(encode_net).collect();
+    let cells = |s: &Settlement| {
+        let st = &s.verifier().stats;
+        (st.cell_batch_calls.load(Relaxed), st.cells_verified.load(Relaxed))
+    };
+    let before = s.verifier().stats.snapshot();
+    let res = s.submit_raw_batch(&raws);
+    assert!(res.iter().all(|r| r.is_ok()), "{res:?}");
+    let after_pool = s.verifier().stats.snapshot();
+    assert_eq!(
+        after_pool.0 - before.0,
+        2,
+        "one call per form: verify_blob_kzg_proof_batch + verify_cell_kzg_proof_batch"
+    );
+    assert_eq!(after_pool.1 - before.1, 4, "four blobs verified");
+    assert_eq!(cells(&s), (1, 3 * 128), "ONE cell batch over the three 7594 blobs' 384 cells");
+    let (n, enc2) = produce(&s);
+    let after_block = s.verifier().stats.snapshot();
+    assert_eq!(after_block.0, after_pool.0, "block validation re-verified cached 7594 blobs");
+    assert_eq!(after_block.2 - after_pool.2, 4, "four cache hits");
+    assert_eq!(cells(&s), (1, 3 * 128));
+    assert_eq!(s.blobs_at(n).unwrap().len(), 4);
+    // A fresh node verifies both blocks: block 1 (4844 only) in one call, the mixed block 2
+    // in one call per form (one cell batch over 384 cells), and a known block costs nothing.
+    let d4 = tempfile::tempdir().unwrap();
+    let s4 = open(d4.path());
+    let h1 = s4.verify_block(&enc1).unwrap();
+    s4.finalize(h1, b"c").unwrap();
+    let before4 = s4.verifier().stats.snapshot();
+    assert_eq!(before4.0, 1);
+    let h2 = s4.verify_block(&enc2).unwrap();
+    let after4 = s4.verifier().stats.snapshot();
+    assert_eq!(after4.0 - before4.0, 2, "mixed block: one call per proof form");
+    assert_eq!(after4.1 - before4.1, 4);
+    assert_eq!(cells(&s4), (1, 3 * 128));
+    assert_eq!(s4.verify_block(&enc2).unwrap(), h2);
+    assert_eq!(s4.verifier().stats.snapshot(), after4, "known block: no work");
+    s4.finalize(h2, b"c").unwrap();
+    assert_eq!(s4.blobs_at(2).unwrap().len(), 4);
+}
+
+/// Builds, verifies and finalizes one block on the head; returns its height and network form.
+fn produce(s: &Settlement) -> (u64, Vec<u8>) {
+    let (parent, ph) = s.finalized_header();
+    let enc = s.build_block(parent, ph.timestamp_ms + 1000, Address::ZERO).unwrap();
+    let h = s.verify_block(&enc).unwrap();
+    s.finalize(h, b"dev").unwrap();
+    (ph.number + 1, enc)
+}
+
+/// The 128 cell proofs of a blob from c-kzg (independent of gloam-kzg).
+fn c_kzg_cell_proofs(blob: &[u8]) -> Vec<alloy_primitives::FixedBytes<48>> {
+    let b = c_kzg::Blob::from_bytes(blob).unwrap();
+    let (_, proofs) = c_kzg::ethereum_kzg_settings(0).compute_cells_and_kzg_proofs(&b).unwrap();
+    proofs.iter().map(|p| alloy_primitives::FixedBytes::<48>::from(p.to_bytes().into_inner())).collect()
 }
 
 #[test]
@@ -318,7 +384,10 @@ fn invalid_blocks_write_nothing() {
     if let NetTx::Eip4844(t) = &mut b.txs[1] {
         let (tx, sig, hash) = t.clone().into_parts();
         let mut w = tx;
-        w.sidecar.proofs.swap(0, 1);
+        match &mut w.sidecar {
+            gloam_settlement::types::Sidecar::Eip4844(sc) => sc.proofs.swap(0, 1),
+            other => panic!("built block holds the 4844 form it was given: {other:?}"),
+        }
         *t = alloy_consensus::Signed::new_unchecked(w, sig, hash);
     }
     match s.verify_block(&b.encode()) {
