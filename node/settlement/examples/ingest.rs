@@ -1,7 +1,9 @@
 //! Blob-ingestion figures without the whole bench harness (which also builds tfhe): the same
 //! measurement as `gloam bench settlement` — N blobs in 1-blob and 6-blob transactions submitted
 //! in one batch, blocks built, verified and finalized into redb — against c-kzg
-//! `verify_blob_kzg_proof` of the same blobs one by one (serially and on all cores).
+//! `verify_blob_kzg_proof` of the same blobs one by one (serially and on all cores). The EIP-7594
+//! run (6-blob transactions with 128 cell proofs per blob) compares with c-kzg's per-blob
+//! `compute_cells` + `verify_cell_kzg_proof_batch` over that blob's 128 cells.
 //!
 //!     cargo run --release -p gloam-settlement --example ingest -- [blobs=64] [samples=3]
 
@@ -10,7 +12,7 @@ use std::time::Instant;
 use alloy_primitives::{Address, U256};
 use gloam_evm::testutil::test_signer;
 use gloam_settlement::params::{BATCH_INBOX, DEV_CHAIN_ID};
-use gloam_settlement::testutil::{blob_tx, encode_net, test_blob, BlobItem};
+use gloam_settlement::testutil::{blob_tx, blob_tx_7594, encode_net, test_blob, BlobItem};
 use gloam_settlement::{Genesis, Settlement, SettlementConfig};
 use rayon::prelude::*;
 
@@ -61,11 +63,51 @@ fn main() {
         rayon::current_num_threads(),
         n as f64 / par
     );
-    for per_tx in [1usize, 6] {
+    // EIP-7594: cell proofs from c-kzg, and c-kzg's own per-blob cell verification.
+    let cell_proofs: Vec<Vec<alloy_primitives::FixedBytes<48>>> = ck_blobs
+        .par_iter()
+        .map(|b| {
+            let (_, p) = ck.compute_cells_and_kzg_proofs(b).unwrap();
+            p.iter().map(|x| alloy_primitives::FixedBytes::<48>::from(x.to_bytes().into_inner())).collect()
+        })
+        .collect();
+    let one_cells = |i: usize| {
+        let cells = ck.compute_cells(&ck_blobs[i]).unwrap();
+        let idx: Vec<u64> = (0..128).collect();
+        let com = vec![ck_commits[i]; 128];
+        let pr: Vec<c_kzg::Bytes48> = cell_proofs[i].iter().map(|p| c_kzg::Bytes48::new(p.0)).collect();
+        ck.verify_cell_kzg_proof_batch(&com, &idx, &cells[..], &pr).unwrap()
+    };
+    let (mut ser_cells, mut par_cells) = (vec![], vec![]);
+    for _ in 0..samples {
+        let t = Instant::now();
+        assert!((0..n).all(one_cells));
+        ser_cells.push(t.elapsed().as_secs_f64());
+        let t = Instant::now();
+        assert!((0..n).into_par_iter().all(one_cells));
+        par_cells.push(t.elapsed().as_secs_f64());
+    }
+    let (ser_cells, par_cells) = (median(ser_cells), median(par_cells));
+    println!(
+        "c-kzg compute_cells + verify_cell_kzg_proof_batch per blob (128 cells): serial {:.0} blobs/s, {} threads {:.0} blobs/s",
+        n as f64 / ser_cells,
+        rayon::current_num_threads(),
+        n as f64 / par_cells
+    );
+    for (per_tx, cells) in [(1usize, false), (6, false), (6, true)] {
+        let (ser, par) = if cells { (ser_cells, par_cells) } else { (ser, par) };
         let raws: Vec<Vec<u8>> = items
             .chunks(per_tx)
+            .zip(cell_proofs.chunks(per_tx))
             .enumerate()
-            .map(|(i, c)| encode_net(&blob_tx(&test_signer(i as u64), DEV_CHAIN_ID, 0, BATCH_INBOX, c)))
+            .map(|(i, (c, p))| {
+                let signer = test_signer(i as u64);
+                encode_net(&if cells {
+                    blob_tx_7594(&signer, DEV_CHAIN_ID, 0, BATCH_INBOX, c, p)
+                } else {
+                    blob_tx(&signer, DEV_CHAIN_ID, 0, BATCH_INBOX, c)
+                })
+            })
             .collect();
         let mut times = vec![];
         let mut detail = String::new();
@@ -107,8 +149,9 @@ fn main() {
             }
         }
         let t = median(times);
+        let form = if cells { "EIP-7594" } else { "EIP-4844" };
         println!(
-            "gloam ingest {per_tx}-blob txs: {n} blobs in {:.0} ms = {:.0} blobs/s ({detail}); vs c-kzg serial {:.2}x, vs c-kzg all threads {:.2}x",
+            "gloam ingest {per_tx}-blob {form} txs: {n} blobs in {:.0} ms = {:.0} blobs/s ({detail}); vs c-kzg serial {:.2}x, vs c-kzg all threads {:.2}x",
             t * 1e3,
             n as f64 / t,
             ser / t,

@@ -1,9 +1,10 @@
 //! gloam's settlement and data-availability chain.
 //!
 //! A ledger (accounts, validator stakes, output roots, disputes) with Ethereum-typed
-//! transactions: value transfers and EIP-4844 blob transactions whose sidecars are checked
-//! cheaply first and then with ONE batched KZG verification (with a cache, so a blob verified
-//! at pool entry is not verified again in a block); system calls to STAKING / OUTPUT_ORACLE /
+//! transactions: value transfers and EIP-4844 blob transactions whose sidecars (EIP-4844 blob
+//! proofs or EIP-7594 cell proofs, kept in the form received) are checked cheaply first and then
+//! with ONE batched KZG verification per proof form (with a cache, so a blob verified at pool
+//! entry is not verified again in a block); system calls to STAKING / OUTPUT_ORACLE /
 //! DISPUTES; blocks with their own RLP header; verification on unfinalized parents (forks);
 //! finalization into redb in one atomic write with sidecars in their own tables and pruning
 //! after a retention window; Ethereum JSON-RPC plus `gloam_*` methods.

@@ -21,7 +21,8 @@ pub type NetTx = EthereumTxEnvelope<TxEip4844WithSidecar<Sidecar>>;
 
 /// Largest encoded block accepted (9 blobs of 128 KiB plus transactions fit many times).
 pub const MAX_BLOCK_BYTES: usize = 8 << 20;
-/// Largest raw transaction accepted (6 blobs plus calldata).
+/// Largest raw transaction accepted (6 blobs plus calldata; 6·128 EIP-7594 cell proofs are 37 KiB
+/// of the slack).
 pub const MAX_TX_BYTES: usize = 6 * 131_072 + (256 << 10);
 
 /// The settlement header. `hash = keccak256(rlp(header))`.
