@@ -387,3 +387,49 @@ fn same_blob_in_both_forms_has_distinct_cache_entries() {
     assert!(!v.is_cached(&refs(&bad)[0]));
     assert!(v.verify_groups(&[refs(&bad)])[0].is_err());
 }
+
+/// The EIP-4844 record's storage bytes and JSON shape are what they were before EIP-7594
+/// support: the old record layout (a derived RLP struct with a 48-byte `proof`) encodes to the
+/// same bytes and decodes back; the JSON has exactly the old keys.
+#[test]
+fn eip4844_record_bytes_and_json_unchanged() {
+    #[derive(alloy_rlp::RlpEncodable, alloy_rlp::RlpDecodable)]
+    struct OldRecord {
+        versioned_hash: alloy_primitives::B256,
+        blob: alloy_primitives::Bytes,
+        commitment: FixedBytes<48>,
+        proof: FixedBytes<48>,
+        block_number: u64,
+        tx_hash: alloy_primitives::B256,
+        index: u64,
+    }
+    let (it, _) = fixtures();
+    let old = OldRecord {
+        versioned_hash: it[0].versioned_hash,
+        blob: it[0].blob.as_bytes().to_vec().into(),
+        commitment: it[0].commitment.into(),
+        proof: it[0].proof.into(),
+        block_number: 7,
+        tx_hash: alloy_primitives::B256::repeat_byte(9),
+        index: 2,
+    };
+    let new = gloam_settlement::types::BlobRecord {
+        versioned_hash: old.versioned_hash,
+        blob: old.blob.clone(),
+        commitment: old.commitment,
+        proof: BlobProof::Blob(old.proof),
+        block_number: 7,
+        tx_hash: old.tx_hash,
+        index: 2,
+    };
+    let old_bytes = alloy_rlp::encode(&old);
+    assert_eq!(alloy_rlp::encode(&new), old_bytes);
+    let back: gloam_settlement::types::BlobRecord = alloy_rlp::Decodable::decode(&mut old_bytes.as_slice()).unwrap();
+    assert_eq!(back, new);
+    let j = gloam_settlement::rpc::blob_json(&new);
+    let mut keys: Vec<&str> = j.as_object().unwrap().keys().map(|k| k.as_str()).collect();
+    keys.sort();
+    assert_eq!(keys, ["blob", "blockNumber", "commitment", "index", "proof", "txHash", "versionedHash"]);
+    assert_eq!(j["proof"], format!("{}", old.proof));
+    assert_eq!(j["index"], "0x2");
+}
