@@ -433,3 +433,55 @@ fn eip4844_record_bytes_and_json_unchanged() {
     assert_eq!(j["proof"], format!("{}", old.proof));
     assert_eq!(j["index"], "0x2");
 }
+
+/// Strict decoding of the 7594 network form: another wrapper version, a non-canonical version
+/// byte, trailing bytes, or a truncated cell-proof list are typed decode errors.
+#[test]
+fn cell_proof_form_decoding_is_strict() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = open(dir.path());
+    let (it, cp) = fixtures();
+    let raw = encode_net(&blob_tx_7594(&dev_signer(3), CID, 0, BATCH_INBOX, &it[0..1], &cp[0..1]));
+    // Offsets: 0x03 ‖ list header ‖ body list ‖ version ‖ blobs ‖ commitments ‖ cell proofs.
+    let mut p = &raw[1..];
+    let outer = alloy_rlp::Header::decode(&mut p).unwrap();
+    let outer_hdr = raw.len() - 1 - p.len();
+    let mut q = p;
+    let body = alloy_rlp::Header::decode(&mut q).unwrap();
+    let body_len = (p.len() - q.len()) + body.payload_length;
+    let ver = 1 + outer_hdr + body_len;
+    assert_eq!(raw[ver], 1, "wrapper version byte");
+    let rewrap = |inner: &[u8]| {
+        let mut v = vec![3u8];
+        alloy_rlp::Header { list: true, payload_length: inner.len() }.encode(&mut v);
+        v.extend_from_slice(inner);
+        v
+    };
+    let payload = &raw[1 + outer_hdr..];
+    assert_eq!(payload.len(), outer.payload_length);
+    let malformed = |bytes: &[u8], what: &str| match s.submit_raw(bytes) {
+        Err(SubmitError::Decode(DecodeError::Malformed(_))) => {}
+        other => panic!("{what}: {other:?}"),
+    };
+    for v in [0u8, 2, 0x7f] {
+        let mut bad = raw.clone();
+        bad[ver] = if v == 0 { 0x80 } else { v };
+        malformed(&bad, &format!("wrapper version {v}"));
+    }
+    // 0x81 0x01: the version 1 as a non-canonical one-byte string.
+    let mut inner = payload[..body_len].to_vec();
+    inner.extend_from_slice(&[0x81, 0x01]);
+    inner.extend_from_slice(&payload[body_len + 1..]);
+    malformed(&rewrap(&inner), "non-canonical version byte");
+    // A trailing byte inside the list, and after it.
+    let mut inner = payload.to_vec();
+    inner.push(0x80);
+    malformed(&rewrap(&inner), "extra list element");
+    let mut bad = raw.clone();
+    bad.push(0);
+    malformed(&bad, "trailing byte");
+    // The cell-proof list cut short inside the list encoding.
+    malformed(&raw[..raw.len() - 10], "truncated");
+    // The untouched bytes are accepted (so the refusals were about the edits).
+    s.submit_raw(&raw).unwrap();
+}
