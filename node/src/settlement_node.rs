@@ -195,6 +195,16 @@ pub fn dev_fee_recipients(n: usize) -> Vec<Address> {
     (0..n).map(|i| gloam_evm::dev_signer(i as u32).address()).collect()
 }
 
+/// The settlement genesis of dev and `init-testnet` networks: gloam-settlement's dev genesis
+/// (10 funded accounts, accounts 0–3 staked) plus a stake for the dev batcher (account 9), since
+/// `proposeOutput` is open to staked senders only (the proposer's bond).
+pub fn genesis() -> Genesis {
+    let mut g = Genesis::dev();
+    let batcher = gloam_evm::dev_signer(crate::node_cmd::DEV_BATCHER_INDEX).address();
+    g.validators.push((batcher, alloy_primitives::U256::from(gloam_settlement::chain::DEV_STAKE_WEI)));
+    g
+}
+
 /// Opens the settlement chain, starts its RPC and runs the validator described by `cfg`.
 /// Must be called inside a tokio runtime (the RPC server is spawned on it).
 pub async fn start(opts: &SettlementOptions, cfg: ValidatorConfig) -> Result<SettlementNode, String> {
@@ -202,7 +212,7 @@ pub async fn start(opts: &SettlementOptions, cfg: ValidatorConfig) -> Result<Set
     scfg.retention_blocks = opts.retention_blocks;
     scfg.archive = opts.archive;
     scfg.engine = Some(opts.engine.clone());
-    let settlement = Settlement::open(scfg, Genesis::dev()).map_err(|e| format!("settlement: {e}"))?;
+    let settlement = Settlement::open(scfg, genesis()).map_err(|e| format!("settlement: {e}"))?;
     let app = Arc::new(SettlementApp::new(
         settlement.clone(),
         dev_fee_recipients(cfg.validators.len()),
