@@ -239,6 +239,10 @@ pub fn dev_validator_config(dir: &Path, min_block_time: Duration) -> Result<Vali
     cfg.listen = SocketAddr::from(([127, 0, 0, 1], port));
     cfg.validators[0].address = cfg.listen;
     cfg.min_block_time_ms = min_block_time.as_millis() as u64;
+    // A proposer waits out the block time inside the view, so the view timeouts must exceed it.
+    cfg.leader_timeout_ms = cfg.leader_timeout_ms.max(cfg.min_block_time_ms + 1_000);
+    cfg.notarization_timeout_ms = cfg.notarization_timeout_ms.max(cfg.leader_timeout_ms + 1_000);
+    cfg.check().map_err(|e| format!("settlement block time {min_block_time:?}: {e}"))?;
     Ok(cfg)
 }
 

@@ -36,7 +36,9 @@ fn devices_reports_every_backend_with_a_reason() {
 #[test]
 fn bench_json_records_have_the_shared_format() {
     let out = gloam()
-        .args(["bench", "msm", "--sizes", "6", "--samples", "1", "--json", "--backends", "cpu"])
+        // One thread: blst's single-threaded C entry point, a fair peer whatever this binary's
+        // blst features are (see `bench_msm_refuses_a_blst_without_its_pool`).
+        .args(["bench", "msm", "--sizes", "6", "--samples", "1", "--json", "--backends", "cpu", "--threads", "1"])
         .output()
         .unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
@@ -54,6 +56,19 @@ fn bench_json_records_have_the_shared_format() {
     for want in ["gloam", "blst", "arkworks"] {
         assert!(impls.iter().any(|i| i == want), "peer {want} measured in the same run: {impls:?}");
     }
+}
+
+/// The `gloam` binary links commonware, so its blst has no thread pool (`no-threads` unified in).
+/// A multi-threaded `msm` comparison must then not be reported against that weakened blst: it is
+/// handed to a standalone `gloam-bench` next to the binary (which refuses the same way when it was
+/// built in the same cargo invocation), or refused — exit 2 with instructions, no records.
+#[test]
+fn bench_msm_refuses_a_blst_without_its_pool() {
+    let out = gloam().args(["bench", "msm", "--sizes", "6", "--samples", "1", "--json", "--backends", "cpu"]).output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("no-threads") && stderr.contains("gloam-bench"), "{stderr}");
+    assert!(out.stdout.is_empty(), "no records from a weakened peer: {}", String::from_utf8_lossy(&out.stdout));
 }
 
 #[test]
