@@ -437,7 +437,9 @@ impl Batcher {
                     continue;
                 }
                 Ok(_) => {
-                    backoff = self.cfg.backoff_initial;
+                    // Progress inside a batch (a send, a wait) keeps the backoff: a proposal that
+                    // is sent, then reverts, then is sent again must slow down, not retry (and pay
+                    // gas) every few hundred milliseconds. Only a finished batch resets it.
                     std::thread::sleep(self.cfg.poll_interval);
                 }
                 Err(e) => {
