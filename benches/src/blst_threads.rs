@@ -9,7 +9,7 @@
 //!
 //! Detection is by observation, not by a build flag (none is visible to dependents): the first
 //! threaded-API call creates blst's pool, whose worker threads (`ThreadPool::default()`, one per
-//! CPU, spawned eagerly) show up in the process's thread count.
+//! CPU, spawned eagerly) are created by — and named after — a probe thread.
 
 use std::sync::OnceLock;
 
@@ -31,27 +31,45 @@ impl std::fmt::Display for BlstThreading {
     }
 }
 
-fn thread_count() -> Option<usize> {
-    let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    status.lines().find_map(|l| l.strip_prefix("Threads:")).and_then(|v| v.trim().parse().ok())
+/// Name given to the probing thread. Linux threads inherit their creator's name, so the workers
+/// blst's pool spawns from the probe carry it too, which tells them apart from threads other parts
+/// of the process (tests running in parallel, rayon) create at the same moment.
+const PROBE_NAME: &str = "gloam-blstprobe";
+
+fn threads_named(name: &str) -> Option<usize> {
+    let mut n = 0;
+    for t in std::fs::read_dir("/proc/self/task").ok()? {
+        let comm = std::fs::read_to_string(t.ok()?.path().join("comm")).unwrap_or_default();
+        if comm.trim_end() == name {
+            n += 1;
+        }
+    }
+    Some(n)
 }
 
-/// Observes blst's threading once per process (a 1024-point MSM through the threaded API).
+/// Observes blst's threading once per process: a 1024-point MSM through the threaded API, run on
+/// a named probe thread; blst's pool (created on first use, workers spawned eagerly) shows up as
+/// threads with the probe's name that outlive it. If blst's pool was already created before the
+/// first call, it is not seen and blst counts as single-threaded (the conservative answer:
+/// `gloam bench` then refuses or delegates instead of reporting against a weakened peer).
 pub fn blst_threading() -> BlstThreading {
     static CELL: OnceLock<BlstThreading> = OnceLock::new();
     *CELL.get_or_init(|| {
-        let Some(before) = thread_count() else {
-            return BlstThreading::Single;
-        };
-        let n = 1024;
-        let g = unsafe { *blst::blst_p1_generator() };
-        let points = vec![g; n];
-        let affines = blst::p1_affines::from(&points);
-        let scalars: Vec<u8> = (0..n * 32).map(|i| (i * 131 % 251) as u8).collect();
-        let _ = std::hint::black_box(affines.mult(&scalars, 255));
-        match thread_count() {
-            Some(after) if after > before => BlstThreading::Pool(after - before),
-            _ => BlstThreading::Single,
+        let probe = std::thread::Builder::new().name(PROBE_NAME.into()).spawn(|| {
+            let n = 1024;
+            let g = unsafe { *blst::blst_p1_generator() };
+            let points = vec![g; n];
+            let affines = blst::p1_affines::from(&points);
+            let scalars: Vec<u8> = (0..n * 32).map(|i| (i * 131 % 251) as u8).collect();
+            let _ = std::hint::black_box(affines.mult(&scalars, 255));
+        });
+        if probe.map(|h| h.join().is_ok()).unwrap_or(false) {
+            match threads_named(PROBE_NAME) {
+                Some(n) if n > 0 => BlstThreading::Pool(n),
+                _ => BlstThreading::Single,
+            }
+        } else {
+            BlstThreading::Single
         }
     })
 }
