@@ -195,7 +195,11 @@ pub fn run(engine_cfg: EngineConfig, a: NodeArgs) -> Result<ExitCode, String> {
         Some(NodeAction::InitTestnet { n, dir, base_port, seed }) => {
             let files = gloam_consensus::init_testnet(n, &dir, base_port, seed).map_err(|e| e.to_string())?;
             for (i, f) in files.iter().enumerate() {
-                println!("validator {i}: {}  (fee recipient {})", f.display(), gloam_evm::dev_signer(i as u32).address());
+                println!(
+                    "validator {i}: {}  (fee recipient {})",
+                    f.display(),
+                    gloam_evm::dev_signer(i as u32).address()
+                );
             }
             println!(
                 "start each with: gloam node --validator {}/validator-<i>/config.json --settlement-rpc-addr 127.0.0.1:<port>",
@@ -381,7 +385,13 @@ fn start_batcher(
                 if stop.load(std::sync::atomic::Ordering::SeqCst) {
                     return;
                 }
-                match gloam_rollup::Batcher::new(chain.clone(), settlement.clone(), kzg.clone(), signer.clone(), cfg.clone()) {
+                match gloam_rollup::Batcher::new(
+                    chain.clone(),
+                    settlement.clone(),
+                    kzg.clone(),
+                    signer.clone(),
+                    cfg.clone(),
+                ) {
                     Ok(b) => break b,
                     Err(e) => {
                         eprintln!("batcher: {e}; retrying in {delay:?}");

@@ -64,7 +64,10 @@ fn bench_json_records_have_the_shared_format() {
 /// built in the same cargo invocation), or refused — exit 2 with instructions, no records.
 #[test]
 fn bench_msm_refuses_a_blst_without_its_pool() {
-    let out = gloam().args(["bench", "msm", "--sizes", "6", "--samples", "1", "--json", "--backends", "cpu"]).output().unwrap();
+    let out = gloam()
+        .args(["bench", "msm", "--sizes", "6", "--samples", "1", "--json", "--backends", "cpu"])
+        .output()
+        .unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(2), "{stderr}");
     assert!(stderr.contains("no-threads") && stderr.contains("gloam-bench"), "{stderr}");

@@ -94,7 +94,11 @@ impl BatcherConfig {
             inbox: abi::BATCH_INBOX,
             output_oracle: abi::OUTPUT_ORACLE,
             state_file: state_file.into(),
-            min_fees: Fees { max_fee_per_gas: 2_000_000_000, max_priority_fee_per_gas: 1_000_000_000, max_fee_per_blob_gas: 1_000 },
+            min_fees: Fees {
+                max_fee_per_gas: 2_000_000_000,
+                max_priority_fee_per_gas: 1_000_000_000,
+                max_fee_per_blob_gas: 1_000,
+            },
             max_fees: Fees {
                 max_fee_per_gas: 1_000_000_000_000,
                 max_priority_fee_per_gas: 100_000_000_000,
@@ -388,11 +392,15 @@ impl Batcher {
             )));
         }
         if state.proposed > 0 && had_file && settlement.output_root(cfg.env_id, state.proposed)?.is_none() {
-            tracing::warn!(l2 = state.proposed, "batcher: the state file's last output root is not on the settlement layer");
+            tracing::warn!(
+                l2 = state.proposed,
+                "batcher: the state file's last output root is not on the settlement layer"
+            );
         }
         state.save(&cfg.state_file)?;
         tracing::info!(posted = state.posted, proposed = state.proposed, inflight = ?state.inflight.as_ref().map(|i| (i.first, i.last)), "batcher: resumed");
-        let status = BatcherStatus { posted: state.posted, proposed: state.proposed, l2_head: head, ..Default::default() };
+        let status =
+            BatcherStatus { posted: state.posted, proposed: state.proposed, l2_head: head, ..Default::default() };
         Ok(Batcher {
             chain,
             settlement,
@@ -491,7 +499,8 @@ impl Batcher {
         let mut bytes: usize = self.cache.iter().map(|(_, _, r)| r.len()).sum();
         let cap = self.cfg.max_channel_bytes.saturating_mul(SCAN_FACTOR);
         while n <= head && bytes <= cap {
-            let rlp = self.chain.block_rlp(n).map_err(chain_err)?.ok_or_else(|| chain_err(format!("block {n} missing")))?;
+            let rlp =
+                self.chain.block_rlp(n).map_err(chain_err)?.ok_or_else(|| chain_err(format!("block {n} missing")))?;
             let hash = self
                 .chain
                 .block_by_number(n)
@@ -631,12 +640,7 @@ impl Batcher {
 
     /// (Re)sends a due transaction: the same fees when this process never sent it (a restart:
     /// the same bytes), doubled fees after a timeout.
-    fn send(
-        &mut self,
-        t: &mut SentTx,
-        now: Instant,
-        sign: &SignFn<'_>,
-    ) -> Result<Option<(B256, bool)>, BatcherError> {
+    fn send(&mut self, t: &mut SentTx, now: Instant, sign: &SignFn<'_>) -> Result<Option<(B256, bool)>, BatcherError> {
         let last_sent = t.hashes.last().and_then(|h| self.sent_at.get(h)).copied();
         if !t.hashes.is_empty() {
             let latest = self.settlement.transaction_count(self.signer.address(), BlockTag::Latest)?;
@@ -732,7 +736,14 @@ impl Batcher {
             if let (Some(lo), Some(hi)) = (at.iter().min(), at.iter().max()) {
                 if hi - lo > self.cfg.channel_timeout {
                     let attempt = inf.attempt + 1;
-                    tracing::warn!(first, last, from = lo, to = hi, attempt, "batcher: channel spread past the channel timeout; re-posting the range");
+                    tracing::warn!(
+                        first,
+                        last,
+                        from = lo,
+                        to = hi,
+                        attempt,
+                        "batcher: channel spread past the channel timeout; re-posting the range"
+                    );
                     let base = self.settlement.transaction_count(self.signer.address(), BlockTag::Pending)?;
                     let n = inf.blob_txs.len();
                     if let Some(i) = self.state.inflight.as_mut() {

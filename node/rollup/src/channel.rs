@@ -217,7 +217,9 @@ impl ChannelBank {
                 last: None,
             });
             match p.last {
-                Some(last) if number > last => Outcome::Keep(vec![ChannelError::AfterLast { channel: id, number, last }]),
+                Some(last) if number > last => {
+                    Outcome::Keep(vec![ChannelError::AfterLast { channel: id, number, last }])
+                }
                 _ if number < p.next || p.ahead.contains_key(&number) => {
                     Outcome::Keep(vec![ChannelError::DuplicateFrame { channel: id, number }])
                 }

@@ -285,7 +285,12 @@ fn mine(s: &mut State) -> u64 {
                 Some((env, l2, root)) => {
                     s.outputs.insert(
                         (env, l2),
-                        OutputRecord { output_root: root, settlement_block: number, submitter: tx.from, tx_hash: tx.hash },
+                        OutputRecord {
+                            output_root: root,
+                            settlement_block: number,
+                            submitter: tx.from,
+                            tx_hash: tx.hash,
+                        },
                     );
                 }
                 None => success = false,
@@ -376,7 +381,8 @@ impl Settlement for FakeSettlement {
             s.faults.reject_sends -= 1;
             return Err(rpc_err("injected rejection: txpool is full"));
         }
-        let env = NetworkTx::decode_2718_exact(raw).map_err(|e| rpc_err(format!("failed to decode transaction: {e}")))?;
+        let env =
+            NetworkTx::decode_2718_exact(raw).map_err(|e| rpc_err(format!("failed to decode transaction: {e}")))?;
         let chain_id = env.chain_id();
         if chain_id != Some(s.cfg.chain_id) {
             return Err(rpc_err(format!("invalid chain id {chain_id:?}")));
@@ -401,7 +407,9 @@ impl Settlement for FakeSettlement {
                 if hashes.is_empty() || hashes.len() > MAX_BLOBS_PER_TX {
                     return Err(rpc_err(format!("{} blobs (1..={MAX_BLOBS_PER_TX})", hashes.len())));
                 }
-                if sc.blobs.len() != hashes.len() || sc.commitments.len() != hashes.len() || sc.proofs.len() != hashes.len()
+                if sc.blobs.len() != hashes.len()
+                    || sc.commitments.len() != hashes.len()
+                    || sc.proofs.len() != hashes.len()
                 {
                     return Err(rpc_err("sidecar length mismatch"));
                 }
@@ -415,15 +423,13 @@ impl Settlement for FakeSettlement {
                     blobs.push((blob, c, Bytes48(sc.proofs[i].0)));
                 }
                 if let Some(kzg) = &s.cfg.kzg {
-                    let (b, c, p): (Vec<_>, Vec<_>, Vec<_>) = blobs.iter().cloned().fold(
-                        (vec![], vec![], vec![]),
-                        |(mut b, mut c, mut p), (x, y, z)| {
+                    let (b, c, p): (Vec<_>, Vec<_>, Vec<_>) =
+                        blobs.iter().cloned().fold((vec![], vec![], vec![]), |(mut b, mut c, mut p), (x, y, z)| {
                             b.push(x);
                             c.push(y);
                             p.push(z);
                             (b, c, p)
-                        },
-                    );
+                        });
                     if !kzg.verify_blob_kzg_proof_batch(&b, &c, &p).map_err(|e| rpc_err(e.to_string()))? {
                         return Err(rpc_err("blob KZG proofs do not verify"));
                     }

@@ -28,7 +28,7 @@ use crate::abi;
 use crate::blob::{decode_blob, BlobError};
 use crate::channel::{decode_channel, ChannelBank, ChannelError, MAX_RLP_BYTES_PER_CHANNEL};
 use crate::frame::{decode_frames, ChannelId, FrameError};
-use crate::settlement::{BlobRecord, BlockTag, SettlementBlock, Settlement, SettlementError};
+use crate::settlement::{BlobRecord, BlockTag, Settlement, SettlementBlock, SettlementError};
 use crate::tx::{call_tx, Fees};
 
 #[derive(Debug, Clone)]
@@ -68,7 +68,11 @@ impl FollowerConfig {
             max_channel_rlp: MAX_RLP_BYTES_PER_CHANNEL,
             state_file: None,
             dispute_gas_limit: 200_000,
-            fees: Fees { max_fee_per_gas: 10_000_000_000, max_priority_fee_per_gas: 1_000_000_000, max_fee_per_blob_gas: 0 },
+            fees: Fees {
+                max_fee_per_gas: 10_000_000_000,
+                max_priority_fee_per_gas: 1_000_000_000,
+                max_fee_per_blob_gas: 0,
+            },
             poll_interval: Duration::from_millis(500),
             error_memory: 256,
         }
@@ -176,7 +180,9 @@ impl std::fmt::Debug for Follower {
 
 fn load_state(path: &Path) -> Result<Option<FollowerState>, FollowError> {
     match std::fs::read(path) {
-        Ok(b) => serde_json::from_slice(&b).map(Some).map_err(|e| FollowError::State(format!("{}: {e}", path.display()))),
+        Ok(b) => {
+            serde_json::from_slice(&b).map(Some).map_err(|e| FollowError::State(format!("{}: {e}", path.display())))
+        }
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
         Err(e) => Err(FollowError::State(format!("{}: {e}", path.display()))),
     }
@@ -394,7 +400,8 @@ impl Follower {
         }
         if let Some(kzg) = &self.kzg {
             let blob = Blob::from_bytes(&rec.blob).map_err(|e| mismatch(e.to_string()))?;
-            let proof: [u8; 48] = rec.proof.as_ref().try_into().map_err(|_| mismatch("proof is not 48 bytes".into()))?;
+            let proof: [u8; 48] =
+                rec.proof.as_ref().try_into().map_err(|_| mismatch("proof is not 48 bytes".into()))?;
             match kzg.verify_blob_kzg_proof(&blob, &Bytes48(commitment), &Bytes48(proof)) {
                 Ok(true) => {}
                 Ok(false) => return Err(mismatch("KZG proof does not verify".into())),
@@ -523,7 +530,10 @@ impl Follower {
         let known = self.settlement.disputes()?;
         while let Some((c, computed)) = self.unsent.first().cloned() {
             let dup = known.iter().any(|d| {
-                d.env_id == self.cfg.env_id && d.l2_block_number == c.l2_block && d.posted_root == c.posted_root && d.submitter == me
+                d.env_id == self.cfg.env_id
+                    && d.l2_block_number == c.l2_block
+                    && d.posted_root == c.posted_root
+                    && d.submitter == me
             }) || self.disputes.iter().any(|d| d.l2_block == c.l2_block && d.posted_root == c.posted_root);
             if !dup {
                 let nonce = self.settlement.transaction_count(me, BlockTag::Pending)?;
@@ -539,7 +549,12 @@ impl Follower {
                 );
                 self.settlement.send_raw_transaction(&raw)?;
                 tracing::warn!(l2 = c.l2_block, posted = %c.posted_root, %computed, tx = %hash, "follower: dispute sent");
-                self.disputes.push(DisputeSent { l2_block: c.l2_block, posted_root: c.posted_root, computed_root: computed, tx_hash: hash });
+                self.disputes.push(DisputeSent {
+                    l2_block: c.l2_block,
+                    posted_root: c.posted_root,
+                    computed_root: computed,
+                    tx_hash: hash,
+                });
                 self.status.lock().disputes_sent += 1;
             }
             self.unsent.remove(0);

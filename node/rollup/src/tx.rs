@@ -62,10 +62,8 @@ impl BlobBundle {
             .into_iter()
             .map(|p| p.map(|p| p.to_bytes()))
             .collect::<Result<_, _>>()?;
-        let versioned_hashes = commitments
-            .iter()
-            .map(|c| B256::from(kzg_to_versioned_hash(&gloam_kzg::KzgCommitment(c.0)).0))
-            .collect();
+        let versioned_hashes =
+            commitments.iter().map(|c| B256::from(kzg_to_versioned_hash(&gloam_kzg::KzgCommitment(c.0)).0)).collect();
         Ok(BlobBundle { blobs, commitments, proofs, versioned_hashes })
     }
 

@@ -69,9 +69,16 @@ fn decoders_never_panic() {
     );
     let output = format!(r#"{{"outputRoot":"{h}","settlementBlock":"0x10","submitter":"{a}","txHash":"{h}"}}"#);
     let http = |b: &str| format!("HTTP/1.1 200 OK\r\nContent-Length: {}\r\n\r\n{b}", b.len()).into_bytes();
-    let chunked = format!("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n{:x}\r\n{output}\r\n0\r\n\r\n", output.len());
+    let chunked =
+        format!("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n{:x}\r\n{output}\r\n0\r\n\r\n", output.len());
     // The corpus parses (the body is exercised past the framing).
     let v: serde_json::Value = serde_json::from_str(&block).unwrap();
     assert_eq!(gloam_rollup::rpc::parse_block(&v).unwrap().transactions[0].blob_versioned_hashes.len(), 1);
-    run("rpc_response", s, &[http(&block), http(&output), chunked.into_bytes(), block.into_bytes()], 6000, fuzzing::rpc_response);
+    run(
+        "rpc_response",
+        s,
+        &[http(&block), http(&output), chunked.into_bytes(), block.into_bytes()],
+        6000,
+        fuzzing::rpc_response,
+    );
 }

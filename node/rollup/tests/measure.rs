@@ -19,7 +19,8 @@ fn measure() {
     let t = Instant::now();
     let k = kzg();
     eprintln!("KZG setup load (commit table, no verify): {:?}", t.elapsed());
-    for (name, bulky) in [("transfers+token calls, 40 blocks", false), ("random calldata, 3 × 100 kB in 1 block", true)] {
+    for (name, bulky) in [("transfers+token calls, 40 blocks", false), ("random calldata, 3 × 100 kB in 1 block", true)]
+    {
         let dir = tempfile::tempdir().unwrap();
         let a = open_chain(&dir.path().join("a"));
         if bulky {
@@ -55,7 +56,14 @@ fn measure() {
         }
         eprintln!("  batcher end to end (fake settlement verifying proofs): {:?}", t.elapsed());
         let cc = open_chain(&dir.path().join("c"));
-        let mut f = Follower::new(cc.clone(), fake.clone(), Some(k.clone()), None, FollowerConfig::dev(batcher_key().address())).unwrap();
+        let mut f = Follower::new(
+            cc.clone(),
+            fake.clone(),
+            Some(k.clone()),
+            None,
+            FollowerConfig::dev(batcher_key().address()),
+        )
+        .unwrap();
         let t = Instant::now();
         f.step().unwrap();
         eprintln!("  follower (blob proof checks, decode, re-execution of {head} blocks): {:?}", t.elapsed());

@@ -18,7 +18,8 @@ use gloam_rollup::settlement::Settlement;
 use gloam_rollup::tx::{blob_tx, call_tx, BlobBundle, Fees};
 use gloam_rollup::{Batcher, BatcherConfig, DerivationError, Follower, FollowerConfig};
 
-const FEES: Fees = Fees { max_fee_per_gas: 10_000_000_000, max_priority_fee_per_gas: 1_000_000_000, max_fee_per_blob_gas: 10 };
+const FEES: Fees =
+    Fees { max_fee_per_gas: 10_000_000_000, max_priority_fee_per_gas: 1_000_000_000, max_fee_per_blob_gas: 10 };
 
 fn new_fake(lag: u64) -> Arc<FakeSettlement> {
     Arc::new(FakeSettlement::new(FakeConfig { finality_lag: lag, kzg: Some(kzg()), ..Default::default() }))
@@ -129,11 +130,17 @@ fn bad_frames_and_blobs_are_detected_never_imported() {
 
     let (c, f) = run("reordered", vec![fr[0].clone(), fr[2].clone(), fr[1].clone()], 0);
     assert_eq!(c.head_number(), 0);
-    assert!(matches!(f.errors()[..], [DerivationError::Channel { error: ChannelError::Reordered { got: 1, ahead: 2, .. }, .. }]));
+    assert!(matches!(
+        f.errors()[..],
+        [DerivationError::Channel { error: ChannelError::Reordered { got: 1, ahead: 2, .. }, .. }]
+    ));
 
     let (c, f) = run("missing", vec![fr[0].clone(), fr[2].clone()], 4);
     assert_eq!(c.head_number(), 0);
-    assert!(matches!(f.errors()[..], [DerivationError::Channel { error: ChannelError::TimedOut { missing_from: 1, .. }, .. }]));
+    assert!(matches!(
+        f.errors()[..],
+        [DerivationError::Channel { error: ChannelError::TimedOut { missing_from: 1, .. }, .. }]
+    ));
 
     let mut bad = fr[1].clone();
     let mid = bad.data.len() / 2;
@@ -141,7 +148,10 @@ fn bad_frames_and_blobs_are_detected_never_imported() {
     let (c, f) = run("corrupted", vec![fr[0].clone(), bad, fr[2].clone()], 0);
     assert_eq!(c.head_number(), 0);
     assert!(
-        matches!(f.errors()[..], [DerivationError::Channel { error: ChannelError::Zlib(_) | ChannelError::Rlp { .. }, .. }]),
+        matches!(
+            f.errors()[..],
+            [DerivationError::Channel { error: ChannelError::Zlib(_) | ChannelError::Rlp { .. }, .. }]
+        ),
         "{:?}",
         f.errors()
     );
@@ -149,7 +159,10 @@ fn bad_frames_and_blobs_are_detected_never_imported() {
     // A duplicate is reported and ignored; the channel still imports, once.
     let (c, f) = run("duplicated", vec![fr[0].clone(), fr[1].clone(), fr[1].clone(), fr[2].clone()], 0);
     assert_eq!(c.head_number(), 3);
-    assert!(matches!(f.errors()[..], [DerivationError::Channel { error: ChannelError::DuplicateFrame { number: 1, .. }, .. }]));
+    assert!(matches!(
+        f.errors()[..],
+        [DerivationError::Channel { error: ChannelError::DuplicateFrame { number: 1, .. }, .. }]
+    ));
     assert_same_chain(&a, &c);
 
     // A batcher posting a block that does not re-execute to its header: recorded, not imported.
@@ -202,7 +215,15 @@ fn wrong_output_root_is_disputed_once() {
     // A rogue proposer claims a wrong root for block 1.
     let rogue = test_signer(7);
     let wrong = B256::repeat_byte(0xee);
-    let (raw, _) = call_tx(&rogue, abi::SETTLEMENT_DEV_CHAIN_ID, 0, abi::OUTPUT_ORACLE, abi::propose_output_calldata(1, 1, wrong), 200_000, &FEES);
+    let (raw, _) = call_tx(
+        &rogue,
+        abi::SETTLEMENT_DEV_CHAIN_ID,
+        0,
+        abi::OUTPUT_ORACLE,
+        abi::propose_output_calldata(1, 1, wrong),
+        200_000,
+        &FEES,
+    );
     fake.send_raw_transaction(&raw).unwrap();
 
     let c = open_chain(&dir.path().join("c"));
@@ -295,7 +316,9 @@ fn restart_resumes_without_double_post() {
     let proposals = |l2: u64| {
         fake.mined_txs()
             .iter()
-            .filter(|(_, t)| t.to == Some(abi::OUTPUT_ORACLE) && abi::decode_propose_output(&t.input).map(|p| p.1) == Some(l2))
+            .filter(|(_, t)| {
+                t.to == Some(abi::OUTPUT_ORACLE) && abi::decode_propose_output(&t.input).map(|p| p.1) == Some(l2)
+            })
             .count()
     };
     assert_eq!(proposals(3), 1, "the output root was proposed once");
@@ -319,7 +342,11 @@ fn follower_resumes_from_its_state_file_mid_channel() {
     let fake = new_fake(0);
     // One channel, two frames, posted in two settlement blocks.
     let plan = plan_channel(&a, 1, 4, 0, MAX_FRAME_DATA_PER_BLOB).unwrap();
-    let fr = gloam_rollup::channel::to_frames(plan.frames[0].channel_id, &plan.compressed, plan.compressed.len().div_ceil(2));
+    let fr = gloam_rollup::channel::to_frames(
+        plan.frames[0].channel_id,
+        &plan.compressed,
+        plan.compressed.len().div_ceil(2),
+    );
     assert_eq!(fr.len(), 2);
     let (first_at, _) = post_frames(&fake, &fr[..1]);
     fake.set_finality_lag(1);

@@ -81,7 +81,8 @@ fn module(mock: Arc<Mock>) -> RpcModule<Arc<Mock>> {
         })
     });
     method!("eth_getTransactionCount", |p, f| {
-        let a: Address = serde_json::from_value(p[0].clone()).map_err(|e| ErrorObjectOwned::owned(-32602, e.to_string(), None::<()>))?;
+        let a: Address = serde_json::from_value(p[0].clone())
+            .map_err(|e| ErrorObjectOwned::owned(-32602, e.to_string(), None::<()>))?;
         Ok(hexq(f.transaction_count(a, tag(&p[1])?).map_err(err)?))
     });
     method!("eth_sendRawTransaction", |p, f| {
@@ -89,20 +90,27 @@ fn module(mock: Arc<Mock>) -> RpcModule<Arc<Mock>> {
         Ok(json!(f.send_raw_transaction(&raw).map_err(err)?))
     });
     method!("eth_getTransactionReceipt", |p, f| {
-        let h: B256 = serde_json::from_value(p[0].clone()).map_err(|e| ErrorObjectOwned::owned(-32602, e.to_string(), None::<()>))?;
+        let h: B256 = serde_json::from_value(p[0].clone())
+            .map_err(|e| ErrorObjectOwned::owned(-32602, e.to_string(), None::<()>))?;
         Ok(match f.receipt(h).map_err(err)? {
             None => Value::Null,
-            Some(r) => json!({"transactionHash": r.tx_hash, "blockNumber": hexq(r.block_number), "status": if r.success {"0x1"} else {"0x0"}}),
+            Some(r) => {
+                json!({"transactionHash": r.tx_hash, "blockNumber": hexq(r.block_number), "status": if r.success {"0x1"} else {"0x0"}})
+            }
         })
     });
     method!("gloam_getBlobByVersionedHash", |p, f| {
-        let h: B256 = serde_json::from_value(p[0].clone()).map_err(|e| ErrorObjectOwned::owned(-32602, e.to_string(), None::<()>))?;
+        let h: B256 = serde_json::from_value(p[0].clone())
+            .map_err(|e| ErrorObjectOwned::owned(-32602, e.to_string(), None::<()>))?;
         Ok(serde_json::to_value(f.blob_by_versioned_hash(h).map_err(err)?).unwrap())
     });
-    method!("gloam_getBlobSidecars", |p, f| Ok(serde_json::to_value(f.blob_sidecars(tag(&p[0])?).map_err(err)?).unwrap()));
+    method!("gloam_getBlobSidecars", |p, f| Ok(
+        serde_json::to_value(f.blob_sidecars(tag(&p[0])?).map_err(err)?).unwrap()
+    ));
     method!("gloam_getOutputRoot", |p, f| {
         // As a jsonrpsee server declaring (u64, u64) parameters parses them.
-        let (env, l2): (u64, u64) = serde_json::from_value(p).map_err(|e| ErrorObjectOwned::owned(-32602, e.to_string(), None::<()>))?;
+        let (env, l2): (u64, u64) =
+            serde_json::from_value(p).map_err(|e| ErrorObjectOwned::owned(-32602, e.to_string(), None::<()>))?;
         Ok(serde_json::to_value(f.output_root(env, l2).map_err(err)?).unwrap())
     });
     method!("gloam_getDisputes", |_p, f| Ok(serde_json::to_value(f.disputes().map_err(err)?).unwrap()));
@@ -120,7 +128,8 @@ fn rpc_client_against_a_jsonrpsee_server() {
         let addr = server.local_addr().unwrap();
         (addr, server.start(module(mock.clone())))
     });
-    let client: Arc<RpcSettlement> = Arc::new(RpcSettlement::new(&format!("http://{addr}"), Duration::from_secs(10)).unwrap());
+    let client: Arc<RpcSettlement> =
+        Arc::new(RpcSettlement::new(&format!("http://{addr}"), Duration::from_secs(10)).unwrap());
     assert_eq!(client.chain_id().unwrap(), 1338);
     assert_eq!(client.block_number(BlockTag::Latest).unwrap(), Some(0));
     assert_eq!(client.gas_price().unwrap(), 1_000_000_000);
@@ -145,7 +154,9 @@ fn rpc_client_against_a_jsonrpsee_server() {
     }
     assert_eq!(b.state().proposed, 3);
     let cc = open_chain(&dir.path().join("c"));
-    let mut f = Follower::new(cc.clone(), client.clone(), Some(kzg()), None, FollowerConfig::dev(batcher_key().address())).unwrap();
+    let mut f =
+        Follower::new(cc.clone(), client.clone(), Some(kzg()), None, FollowerConfig::dev(batcher_key().address()))
+            .unwrap();
     f.step().unwrap();
     assert_same_chain(&a, &cc);
     assert!(f.status().outputs_checked >= 1 && f.errors().is_empty());

@@ -10,7 +10,8 @@ use gloam_kzg::Blob;
 use gloam_rollup::abi;
 use gloam_rollup::tx::{blob_tx, call_tx, BlobBundle, Fees, NetworkTx};
 
-const FEES: Fees = Fees { max_fee_per_gas: 3_000_000_000, max_priority_fee_per_gas: 1_000_000_000, max_fee_per_blob_gas: 7 };
+const FEES: Fees =
+    Fees { max_fee_per_gas: 3_000_000_000, max_priority_fee_per_gas: 1_000_000_000, max_fee_per_blob_gas: 7 };
 
 #[test]
 fn blob_transaction_network_form() {
@@ -62,10 +63,21 @@ fn blob_transaction_network_form() {
     let canonical = TxEnvelope::Eip4844(Signed::new_unhashed(TxEip4844Variant::TxEip4844(tx), *signed.signature()));
     let bytes = canonical.encoded_2718();
     assert_eq!(keccak256(&bytes), hash);
-    assert_eq!(TxEnvelope::decode_2718_exact(&bytes).unwrap().blob_versioned_hashes().unwrap(), &bundle.versioned_hashes[..]);
+    assert_eq!(
+        TxEnvelope::decode_2718_exact(&bytes).unwrap().blob_versioned_hashes().unwrap(),
+        &bundle.versioned_hashes[..]
+    );
 
     // The output proposal: a plain EIP-1559 call.
-    let (raw, hash) = call_tx(&key, 1338, 5, abi::OUTPUT_ORACLE, abi::propose_output_calldata(1, 9, B256::repeat_byte(1)), 200_000, &FEES);
+    let (raw, hash) = call_tx(
+        &key,
+        1338,
+        5,
+        abi::OUTPUT_ORACLE,
+        abi::propose_output_calldata(1, 9, B256::repeat_byte(1)),
+        200_000,
+        &FEES,
+    );
     let t = TxEnvelope::decode_2718_exact(&raw).unwrap();
     assert_eq!(*t.tx_hash(), hash);
     assert_eq!(abi::decode_propose_output(t.input()), Some((1, 9, B256::repeat_byte(1))));

@@ -104,7 +104,15 @@ pub fn bulky_blocks(chain: &Chain, blocks: u64, txs: u32, bytes: usize, seed: u6
                 .collect();
             // EIP-7623 floor: 10 gas per token, 4 tokens per non-zero byte.
             let gas = 21_000 + 40 * bytes as u64 + 10_000;
-            let tx = eip1559(&s, DEV_CHAIN_ID, n, TxKind::Call(Address::repeat_byte(0x42)), U256::ZERO, Bytes::from(data), gas);
+            let tx = eip1559(
+                &s,
+                DEV_CHAIN_ID,
+                n,
+                TxKind::Call(Address::repeat_byte(0x42)),
+                U256::ZERO,
+                Bytes::from(data),
+                gas,
+            );
             chain.submit_raw(&encode(&tx)).expect("bulky tx admitted");
         }
         mine(chain);
