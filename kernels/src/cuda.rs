@@ -11,23 +11,17 @@
 
 use crate::Source;
 
-macro_rules! src {
-    ($p:literal) => {
-        Source { path: concat!("cuda/", $p), text: include_str!(concat!("../cuda/", $p)) }
-    };
-}
-
 /// Every CUDA file, headers included.
 pub const SOURCES: &[Source] = &[
-    src!("common.cuh"),
-    src!("ff/mont.cuh"),
-    src!("ff/fr.cuh"),
-    src!("ff/fp.cuh"),
-    src!("curve/g1.cuh"),
-    src!("ntt/ntt.cuh"),
-    src!("msm/msm.cuh"),
-    src!("ntt.cu"),
-    src!("msm.cu"),
+    cuda_src!("common.cuh"),
+    cuda_src!("ff/mont.cuh"),
+    cuda_src!("ff/fr.cuh"),
+    cuda_src!("ff/fp.cuh"),
+    cuda_src!("curve/g1.cuh"),
+    cuda_src!("ntt/ntt.cuh"),
+    cuda_src!("msm/msm.cuh"),
+    cuda_src!("ntt.cu"),
+    cuda_src!("msm.cu"),
 ];
 
 /// One NVRTC compilation unit and the kernels it exports.
@@ -52,12 +46,22 @@ pub const MODULES: &[Module] = &[
     },
 ];
 
+/// Every module: the engine's own ([`MODULES`]) and the FHE and signature families.
+pub fn all_modules() -> impl Iterator<Item = &'static Module> {
+    MODULES.iter().chain(crate::fhe::CUDA_MODULES).chain(crate::sig::CUDA_MODULES)
+}
+
+/// Every CUDA file of every family.
+pub fn all_sources() -> impl Iterator<Item = &'static Source> {
+    SOURCES.iter().chain(crate::fhe::CUDA_SOURCES).chain(crate::sig::CUDA_SOURCES)
+}
+
 pub fn module(name: &str) -> Option<&'static Module> {
-    MODULES.iter().find(|m| m.name == name)
+    all_modules().find(|m| m.name == name)
 }
 
 pub fn source(path: &str) -> Option<&'static Source> {
-    SOURCES.iter().find(|s| s.path == path)
+    all_sources().find(|s| s.path == path)
 }
 
 /// The module's source with every quoted include inlined, ready for NVRTC.
@@ -120,7 +124,7 @@ mod tests {
 
     #[test]
     fn every_module_flattens_without_includes_left() {
-        for m in MODULES {
+        for m in all_modules() {
             let text = flatten(m.entry).unwrap();
             assert!(!text.contains("#include \""), "{} still has an include", m.name);
             for k in m.kernels {

@@ -5,8 +5,27 @@
 //! Tests in this crate check that every WGSL module validates with naga and every CUDA source
 //! compiles with NVRTC for sm_80 and sm_90 (CI installs NVRTC from PyPI; no GPU needed).
 
+/// A CUDA file under `kernels/cuda/` as a [`Source`].
+macro_rules! cuda_src {
+    ($p:literal) => {
+        $crate::Source { path: concat!("cuda/", $p), text: include_str!(concat!("../cuda/", $p)) }
+    };
+}
+
+/// A WGSL file under `kernels/wgsl/` as a [`Source`].
+macro_rules! wgsl_src {
+    ($name:literal) => {
+        $crate::Source { path: concat!("wgsl/", $name), text: include_str!(concat!("../wgsl/", $name)) }
+    };
+}
+
 pub mod cuda;
 pub mod wgsl;
+
+// Kernel families kept in their own files, each owned by the crate that launches them; their
+// modules join the lists above through `cuda::all_modules` / `wgsl::all_modules`.
+pub mod fhe;
+pub mod sig;
 
 /// One embedded source file.
 #[derive(Clone, Copy, Debug)]

@@ -15,21 +15,15 @@
 
 use crate::Source;
 
-macro_rules! wgsl {
-    ($name:literal) => {
-        Source { path: concat!("wgsl/", $name), text: include_str!(concat!("../wgsl/", $name)) }
-    };
-}
-
-pub const DISPATCH: Source = wgsl!("dispatch.wgsl");
-pub const ARITH: Source = wgsl!("arith.wgsl");
-pub const FIELD_FR: Source = wgsl!("field_fr.wgsl");
-pub const FIELD_FP: Source = wgsl!("field_fp.wgsl");
-pub const CURVE_G1: Source = wgsl!("curve_g1.wgsl");
-pub const NTT: Source = wgsl!("ntt.wgsl");
-pub const MSM_ACCUMULATE: Source = wgsl!("msm_accumulate.wgsl");
-pub const MSM_REDUCE: Source = wgsl!("msm_reduce.wgsl");
-pub const FIELD_TEST: Source = wgsl!("field_test.wgsl");
+pub const DISPATCH: Source = wgsl_src!("dispatch.wgsl");
+pub const ARITH: Source = wgsl_src!("arith.wgsl");
+pub const FIELD_FR: Source = wgsl_src!("field_fr.wgsl");
+pub const FIELD_FP: Source = wgsl_src!("field_fp.wgsl");
+pub const CURVE_G1: Source = wgsl_src!("curve_g1.wgsl");
+pub const NTT: Source = wgsl_src!("ntt.wgsl");
+pub const MSM_ACCUMULATE: Source = wgsl_src!("msm_accumulate.wgsl");
+pub const MSM_REDUCE: Source = wgsl_src!("msm_reduce.wgsl");
+pub const FIELD_TEST: Source = wgsl_src!("field_test.wgsl");
 
 /// Every WGSL file, library files first.
 pub const SOURCES: &[Source] =
@@ -81,6 +75,16 @@ pub const FIELD_TEST_MODULE: Module = Module {
 /// Every module a backend builds (the test module included: it is small and validates the same
 /// arithmetic the real kernels use).
 pub const MODULES: &[Module] = &[NTT_MODULE, MSM_ACCUMULATE_MODULE, MSM_REDUCE_MODULE, FIELD_TEST_MODULE];
+
+/// Every module: the engine's own ([`MODULES`]) and the FHE and signature families.
+pub fn all_modules() -> impl Iterator<Item = &'static Module> {
+    MODULES.iter().chain(crate::fhe::WGSL_MODULES).chain(crate::sig::WGSL_MODULES)
+}
+
+/// Every WGSL file of every family.
+pub fn all_sources() -> impl Iterator<Item = &'static Source> {
+    SOURCES.iter().chain(crate::fhe::WGSL_SOURCES).chain(crate::sig::WGSL_SOURCES)
+}
 
 /// Concatenates sources, each preceded by a line naming its file (so compile errors point at a
 /// file).

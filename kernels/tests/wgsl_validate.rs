@@ -15,7 +15,7 @@ fn validate(name: &str, text: &str) -> naga::Module {
 
 #[test]
 fn every_assembled_module_validates_and_has_its_entry_points() {
-    for m in wgsl::MODULES {
+    for m in wgsl::all_modules() {
         let module = validate(m.name, &m.text());
         for ep in m.entry_points {
             assert!(module.entry_points.iter().any(|e| e.name == *ep), "{}: entry point {ep} missing", m.name);
@@ -26,8 +26,8 @@ fn every_assembled_module_validates_and_has_its_entry_points() {
 
 #[test]
 fn every_source_is_used_by_some_module() {
-    for s in wgsl::SOURCES {
-        assert!(wgsl::MODULES.iter().any(|m| m.parts.iter().any(|p| p.path == s.path)), "{} is in no module", s.path);
+    for s in wgsl::all_sources() {
+        assert!(wgsl::all_modules().any(|m| m.parts.iter().any(|p| p.path == s.path)), "{} is in no module", s.path);
     }
 }
 

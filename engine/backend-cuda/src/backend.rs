@@ -118,6 +118,46 @@ impl CudaBackend {
     }
 }
 
+/// What kernel families launched from other crates (FHE, signatures) get from the backend: the
+/// context and its one stream, modules compiled through the same NVRTC + disk cache path, and
+/// the lock that serialises device work. Uploads, launches and downloads go through cudarc on
+/// [`CudaBackend::stream`]; map its errors with [`crate::error::driver_error`].
+impl CudaBackend {
+    pub fn context(&self) -> &Arc<CudaContext> {
+        &self.inner.ctx
+    }
+
+    pub fn stream(&self) -> &Arc<CudaStream> {
+        &self.inner.stream
+    }
+
+    /// `sm_XX` of the device.
+    pub fn arch(&self) -> &str {
+        &self.inner.arch
+    }
+
+    pub fn device_info(&self) -> DeviceInfo {
+        self.inner.info.clone()
+    }
+
+    /// A kernel of any module listed in `gloam_kernels::cuda::all_modules()` (compiled or loaded
+    /// from the cache on first use).
+    pub fn function(&self, module: &str, kernel: &str) -> DeviceResult<CudaFunction> {
+        Ok(self.inner.module(module)?.func(kernel)?.clone())
+    }
+
+    /// Compile/cache report of a module (loading it if needed).
+    pub fn module_report(&self, module: &str) -> DeviceResult<KernelCompileReport> {
+        Ok(self.inner.module(module)?.report.clone())
+    }
+
+    /// Hold while enqueuing and synchronising work, so calls from several threads do not
+    /// interleave on the one stream.
+    pub fn work_lock(&self) -> parking_lot::MutexGuard<'_, ()> {
+        self.inner.work.lock()
+    }
+}
+
 impl CudaBackend {
     /// Milliseconds per forward NTT of `batch` x 2^log_n elements resident on the device
     /// (kernels only: no transfers), for benches and `ci/gpu-check.sh`.

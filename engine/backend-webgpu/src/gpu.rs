@@ -38,6 +38,8 @@ pub struct Gpu {
     /// Errors no scope caught (should not happen: every call runs inside scopes).
     uncaptured: Arc<Mutex<Option<String>>>,
     modules: [OnceLock<Result<Arc<ModulePipelines>, DeviceError>>; 4],
+    /// Modules of other kernel families (`gloam_kernels::{fhe, sig}`), built on first use.
+    family: Mutex<std::collections::HashMap<&'static str, Arc<ModulePipelines>>>,
     in_flight: std::sync::atomic::AtomicU64,
 }
 
@@ -104,6 +106,7 @@ impl Gpu {
             lost,
             uncaptured,
             modules: Default::default(),
+            family: Mutex::new(std::collections::HashMap::new()),
             in_flight: Default::default(),
         })
     }
@@ -149,41 +152,48 @@ impl Gpu {
     }
 
     fn module(&self, index: usize) -> DeviceResult<Arc<ModulePipelines>> {
-        let m = wgsl::MODULES[index];
-        self.modules[index]
-            .get_or_init(|| {
-                let t0 = Instant::now();
-                let text = m.text();
-                let built = self.scoped(m.name, || {
-                    let module = self.device.create_shader_module(wgpu::ShaderModuleDescriptor {
-                        label: Some(m.name),
-                        source: wgpu::ShaderSource::Wgsl(text.into()),
+        self.modules[index].get_or_init(|| self.build(&wgsl::MODULES[index])).clone()
+    }
+
+    /// Pipelines of a module from another kernel family (FHE, signatures), compiled on first use
+    /// and kept for the life of the device. A failed build is not cached (the next call retries).
+    pub fn family_pipelines(&self, m: &'static wgsl::Module) -> DeviceResult<Arc<ModulePipelines>> {
+        if let Some(p) = self.family.lock().get(m.name) {
+            return Ok(p.clone());
+        }
+        let built = self.build(m)?;
+        Ok(self.family.lock().entry(m.name).or_insert(built).clone())
+    }
+
+    fn build(&self, m: &wgsl::Module) -> DeviceResult<Arc<ModulePipelines>> {
+        let t0 = Instant::now();
+        let text = m.text();
+        let built = self.scoped(m.name, || {
+            let module = self.device.create_shader_module(wgpu::ShaderModuleDescriptor {
+                label: Some(m.name),
+                source: wgpu::ShaderSource::Wgsl(text.into()),
+            });
+            let pipelines = m
+                .entry_points
+                .iter()
+                .map(|ep| {
+                    let p = self.device.create_compute_pipeline(&wgpu::ComputePipelineDescriptor {
+                        label: Some(ep),
+                        layout: None,
+                        module: &module,
+                        entry_point: Some(ep),
+                        compilation_options: Default::default(),
+                        cache: None,
                     });
-                    let pipelines = m
-                        .entry_points
-                        .iter()
-                        .map(|ep| {
-                            let p = self.device.create_compute_pipeline(&wgpu::ComputePipelineDescriptor {
-                                label: Some(ep),
-                                layout: None,
-                                module: &module,
-                                entry_point: Some(ep),
-                                compilation_options: Default::default(),
-                                cache: None,
-                            });
-                            (*ep, p)
-                        })
-                        .collect::<Vec<_>>();
-                    Ok(pipelines)
-                });
-                match built {
-                    Ok(pipelines) => {
-                        Ok(Arc::new(ModulePipelines { pipelines, millis: t0.elapsed().as_secs_f64() * 1e3 }))
-                    }
-                    Err(e) => Err(DeviceError::Compile { kernel: m.name.to_string(), log: e.to_string() }),
-                }
-            })
-            .clone()
+                    (*ep, p)
+                })
+                .collect::<Vec<_>>();
+            Ok(pipelines)
+        });
+        match built {
+            Ok(pipelines) => Ok(Arc::new(ModulePipelines { pipelines, millis: t0.elapsed().as_secs_f64() * 1e3 })),
+            Err(e) => Err(DeviceError::Compile { kernel: m.name.to_string(), log: e.to_string() }),
+        }
     }
 
     pub fn ntt_pipelines(&self) -> DeviceResult<Arc<ModulePipelines>> {

@@ -18,7 +18,7 @@
 //!   last few hundred additions (window combination) run on the host (see `msm.rs`).
 
 mod fixed;
-mod gpu;
+pub mod gpu;
 mod msm;
 mod ntt;
 
@@ -45,17 +45,26 @@ pub struct WebGpuBackend {
 
 static SHARED: OnceLock<Result<Arc<WebGpuBackend>, String>> = OnceLock::new();
 
+fn shared() -> Result<Arc<WebGpuBackend>, String> {
+    SHARED
+        .get_or_init(|| {
+            let gpu = gpu::Gpu::open()?;
+            let info = describe(&gpu);
+            Ok(Arc::new(WebGpuBackend { gpu: Arc::new(gpu), info }))
+        })
+        .clone()
+}
+
 /// Finds a usable device. `Err` carries the human-readable reason it is missing.
 pub fn probe(_cfg: &WebGpuConfig) -> Result<Arc<dyn Backend>, String> {
-    let shared = SHARED.get_or_init(|| {
-        let gpu = gpu::Gpu::open()?;
-        let info = describe(&gpu);
-        Ok(Arc::new(WebGpuBackend { gpu: Arc::new(gpu), info }))
-    });
-    match shared {
-        Ok(b) => Ok(b.clone() as Arc<dyn Backend>),
-        Err(e) => Err(e.clone()),
-    }
+    shared().map(|b| b as Arc<dyn Backend>)
+}
+
+/// The process's one wgpu device (the same one [`probe`] opens), for kernel families launched
+/// from other crates (FHE, signatures): they build their modules with
+/// [`gpu::Gpu::family_pipelines`] and use the same upload/dispatch/readback primitives.
+pub fn shared_gpu() -> Result<(Arc<gpu::Gpu>, DeviceInfo), String> {
+    shared().map(|b| (b.gpu.clone(), b.info.clone()))
 }
 
 fn describe(gpu: &gpu::Gpu) -> DeviceInfo {
