@@ -2,18 +2,41 @@
 //! CUDA files live under `kernels/cuda/sig/`, WGSL files under `kernels/wgsl/sig/`; list every
 //! file and module here (the crate's tests validate each WGSL module with naga and compile each
 //! CUDA module with NVRTC for sm_80 and sm_90).
+//!
+//! | module | files | entry points |
+//! |---|---|---|
+//! | CUDA `sig` | cuda/sig/sig.cu (+ sig/secp256k1.cuh, common.cuh) | `secp256k1_dsm` |
+//! | WGSL `secp256k1_dsm` | dispatch, arith, sig/secp256k1_field, sig/secp256k1_point, sig/secp256k1_dsm | `secp_prepare`, `secp_ladder`, `secp_finish` |
 
 use crate::{cuda, wgsl, Source};
 
+pub const CUDA_SECP256K1: Source = cuda_src!("sig/secp256k1.cuh");
+pub const CUDA_SIG: Source = cuda_src!("sig/sig.cu");
+
 /// Every CUDA file of this family (headers included).
-pub const CUDA_SOURCES: &[Source] = &[];
+pub const CUDA_SOURCES: &[Source] = &[CUDA_SECP256K1, CUDA_SIG];
+
+/// The CUDA module of this family.
+pub const CUDA_SIG_MODULE: cuda::Module =
+    cuda::Module { name: "sig", entry: "cuda/sig/sig.cu", kernels: &["secp256k1_dsm"] };
 
 /// NVRTC compilation units of this family.
-pub const CUDA_MODULES: &[cuda::Module] = &[];
+pub const CUDA_MODULES: &[cuda::Module] = &[CUDA_SIG_MODULE];
+
+pub const WGSL_SECP256K1_FIELD: Source = wgsl_src!("sig/secp256k1_field.wgsl");
+pub const WGSL_SECP256K1_POINT: Source = wgsl_src!("sig/secp256k1_point.wgsl");
+pub const WGSL_SECP256K1_DSM: Source = wgsl_src!("sig/secp256k1_dsm.wgsl");
 
 /// Every WGSL file of this family.
-pub const WGSL_SOURCES: &[Source] = &[];
+pub const WGSL_SOURCES: &[Source] = &[WGSL_SECP256K1_FIELD, WGSL_SECP256K1_POINT, WGSL_SECP256K1_DSM];
+
+/// secp256k1 double scalar multiplication (recovery and verification), three entry points.
+pub const WGSL_SECP256K1_DSM_MODULE: wgsl::Module = wgsl::Module {
+    name: "secp256k1_dsm",
+    parts: &[wgsl::DISPATCH, wgsl::ARITH, WGSL_SECP256K1_FIELD, WGSL_SECP256K1_POINT, WGSL_SECP256K1_DSM],
+    entry_points: &["secp_prepare", "secp_ladder", "secp_finish"],
+};
 
 /// WGSL modules of this family (files concatenated in dependency order; the engine's own
 /// library files such as `wgsl::DISPATCH` may be reused as parts).
-pub const WGSL_MODULES: &[wgsl::Module] = &[];
+pub const WGSL_MODULES: &[wgsl::Module] = &[WGSL_SECP256K1_DSM_MODULE];
