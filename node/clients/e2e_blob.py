@@ -27,19 +27,11 @@ from eth_account import Account
 from eth_account.typed_transactions.base import TRUSTED_SETUP
 from web3 import Web3
 
+from checks import check, check_eq
+
 MNEMONIC = "test test test test test test test test test test test junk"
 BATCH_INBOX = Web3.to_checksum_address("0x5e77000000000000000000000000000000000004")
 BYTES_PER_BLOB = 131072
-
-
-def check(cond, what):
-    if not cond:
-        raise AssertionError(what)
-
-
-def check_eq(got, want, what):
-    if got != want:
-        raise AssertionError(f"{what}: got {got!r}, want {want!r}")
 
 
 def make_blob(tag):

@@ -22,6 +22,8 @@ import traceback
 
 from eth_account import Account
 from web3 import Web3
+
+from checks import check, check_eq
 from web3.exceptions import ContractLogicError
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -43,16 +45,6 @@ SUCCESS_OUTPUT = (4096).to_bytes(32, "big") + BLS_MODULUS.to_bytes(32, "big")
 
 def step(msg):
     print(f"--> {msg}", flush=True)
-
-
-def check(cond, what):
-    if not cond:
-        raise AssertionError(what)
-
-
-def check_eq(got, want, what):
-    if got != want:
-        raise AssertionError(f"{what}: got {got!r}, want {want!r}")
 
 
 def versioned_hash(commitment):

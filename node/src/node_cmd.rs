@@ -317,15 +317,7 @@ fn run_node(engine: Arc<Engine>, a: NodeArgs, pool: PoolConfig) -> Result<ExitCo
         } else {
             tokio::spawn(async { std::future::pending::<Result<(), String>>().await })
         };
-        let watchdog = settlement.as_ref().map(|n| n.app.clone());
-        let fatal = async move {
-            loop {
-                tokio::time::sleep(Duration::from_millis(200)).await;
-                if let Some(e) = watchdog.as_ref().and_then(|w| w.fatal()) {
-                    return e;
-                }
-            }
-        };
+        let fatal = crate::settlement_node::fatal_error(settlement.as_ref().map(|n| n.app.clone()));
         let outcome: Result<(), String> = tokio::select! {
             r = tokio::signal::ctrl_c() => r.map_err(|e| e.to_string()),
             r = producer => r.map_err(|e| e.to_string()).and_then(|r| r),
@@ -449,13 +441,9 @@ fn run_validator(engine: Arc<Engine>, a: NodeArgs, config: PathBuf) -> Result<Ex
             node.settlement.last_finalized_height()
         );
         println!("settlement rpc: http://{}", node.rpc_addr);
-        let app = node.app.clone();
         let outcome: Result<(), String> = tokio::select! {
             r = tokio::signal::ctrl_c() => r.map_err(|e| e.to_string()),
-            e = async { loop {
-                tokio::time::sleep(Duration::from_millis(200)).await;
-                if let Some(e) = app.fatal() { break e; }
-            } } => Err(e),
+            e = crate::settlement_node::fatal_error(Some(node.app.clone())) => Err(e),
         };
         eprintln!("shutting down: stopping RPC and consensus");
         let _ = node.rpc.stop();

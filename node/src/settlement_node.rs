@@ -116,8 +116,7 @@ impl Application for SettlementApp {
             .settlement
             .build_block(parent, ctx.timestamp_ms, self.fee_recipient(ctx.proposer))
             .map_err(|e| e.to_string())?;
-        // Our own block goes through the same verification (it also keeps its post-state for
-        // children; its blobs are in the verified cache, so no KZG work is repeated).
+        // Built blocks are kept as pending with their post-state: this only decodes and hashes.
         let hash = self.settlement.verify_block(&payload).map_err(|e| format!("own block: {e}"))?;
         self.remember(ctx, &payload, hash);
         Ok(payload)
@@ -166,6 +165,17 @@ impl Application for SettlementApp {
             if let Ok(mut f) = std::fs::OpenOptions::new().create(true).append(true).open(p) {
                 let _ = writeln!(f, "{line}");
             }
+        }
+    }
+}
+
+/// Resolves with the error once a finalization could not be applied (never, without an app).
+pub async fn fatal_error(app: Option<Arc<SettlementApp>>) -> String {
+    let Some(app) = app else { return std::future::pending().await };
+    loop {
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        if let Some(e) = app.fatal() {
+            return e;
         }
     }
 }

@@ -5,10 +5,14 @@
 //! against c-kzg `verify_blob_kzg_proof` of the same blobs one by one (what Dusk does at mempool
 //! admission; node.md §1), serially and on all cores, in the same run.
 //!
-//! Workloads: `1blob` (N one-blob transactions) and `6blob` (six-blob transactions, the last one
-//! smaller). Ops: `ingest_*` end to end (admission, blocks, redb with `Durability::Immediate`),
-//! `admit_*` the pool admission alone (where the KZG batch runs). `size` is the number of blobs (default 64; `--sizes k` gives 2^k). The progress
-//! line prints blobs/s and the ratio to each c-kzg row (target ≥ 2× on CPU through batching).
+//! Workloads: `1blob` (N one-blob transactions), `6blob` (six-blob transactions, the last one
+//! smaller) and `6blob_7594` (six-blob transactions in the EIP-7594 form — 128 cell proofs per
+//! blob, what eth-account 0.14 sends — against c-kzg's per-blob `compute_cells` +
+//! `verify_cell_kzg_proof_batch` over that blob's 128 cells). Ops: `ingest_*` end to end
+//! (admission, blocks, redb with `Durability::Immediate`), `admit_*` the pool admission alone
+//! (where the KZG batch runs). `size` is the number of blobs (default 64; `--sizes k` gives 2^k).
+//! The progress line prints blobs/s and the ratio to each c-kzg row (target ≥ 2× on CPU through
+//! batching).
 
 use std::sync::Arc;
 use std::time::Instant;
@@ -16,7 +20,7 @@ use std::time::Instant;
 use alloy_primitives::{Address, U256};
 use gloam_evm::testutil::test_signer;
 use gloam_settlement::params::{BATCH_INBOX, DEV_CHAIN_ID};
-use gloam_settlement::testutil::{blob_tx, encode_net, BlobItem};
+use gloam_settlement::testutil::{blob_tx, blob_tx_7594, encode_net, BlobItem};
 use gloam_settlement::{Genesis, Settlement, SettlementConfig};
 use rayon::prelude::*;
 
@@ -98,32 +102,61 @@ pub fn run(opts: &BenchOptions, engines: &Engines) -> Result<Vec<Record>, BenchE
         })
         .collect();
 
+    // EIP-7594 cell proofs, by c-kzg.
+    let cell_proofs: Vec<Vec<alloy_primitives::FixedBytes<48>>> = ck_blobs
+        .par_iter()
+        .map(|b| {
+            let (_, p) = ck.compute_cells_and_kzg_proofs(b).expect("valid");
+            p.iter().map(|x| alloy_primitives::FixedBytes::<48>::from(x.to_bytes().into_inner())).collect()
+        })
+        .collect();
+
     // c-kzg, one blob at a time: serially (Dusk's mempool loop) and over all cores.
     let ck_one = |i: usize| ck.verify_blob_kzg_proof(&ck_blobs[i], &ck_commits[i], &ck_proofs[i]).expect("valid");
-    let mut t_serial = Vec::new();
-    let mut t_par = Vec::new();
-    for round in 0..=samples {
-        let t = Instant::now();
-        assert!((0..n).all(ck_one));
-        let serial = t.elapsed().as_secs_f64() * 1e3;
-        let t = Instant::now();
-        assert!((0..n).into_par_iter().all(ck_one));
-        let par = t.elapsed().as_secs_f64() * 1e3;
-        if round > 0 {
-            t_serial.push(serial);
-            t_par.push(par);
+    let ck_one_cells = |i: usize| {
+        let cells = ck.compute_cells(&ck_blobs[i]).expect("valid");
+        let idx: Vec<u64> = (0..128).collect();
+        let com = vec![ck_commits[i]; 128];
+        let pr: Vec<c_kzg::Bytes48> = cell_proofs[i].iter().map(|p| c_kzg::Bytes48::new(p.0)).collect();
+        ck.verify_cell_kzg_proof_batch(&com, &idx, &cells[..], &pr).expect("valid")
+    };
+    let peer = |one: &(dyn Fn(usize) -> bool + Sync)| {
+        let mut t_serial = Vec::new();
+        let mut t_par = Vec::new();
+        for round in 0..=samples {
+            let t = Instant::now();
+            assert!((0..n).all(one));
+            let serial = t.elapsed().as_secs_f64() * 1e3;
+            let t = Instant::now();
+            assert!((0..n).into_par_iter().all(one));
+            let par = t.elapsed().as_secs_f64() * 1e3;
+            if round > 0 {
+                t_serial.push(serial);
+                t_par.push(par);
+            }
         }
-    }
-    let (ser, par) = (Sample::from_times(t_serial), Sample::from_times(t_par));
+        (Sample::from_times(t_serial), Sample::from_times(t_par))
+    };
+    let blob_peer = peer(&ck_one);
+    let cell_peer = peer(&ck_one_cells);
     let rate = |s: &Sample| n as f64 / (s.median_ms / 1e3);
 
     let mut records = Vec::new();
-    for (shape, per_tx) in [("1blob", 1usize), ("6blob", 6usize)] {
+    for (shape, per_tx, cells) in [("1blob", 1usize, false), ("6blob", 6, false), ("6blob_7594", 6, true)] {
+        let (ser, par) = if cells { &cell_peer } else { &blob_peer };
         let op = format!("ingest_{shape}_tx");
         let txs: Vec<Vec<u8>> = items
             .chunks(per_tx)
+            .zip(cell_proofs.chunks(per_tx))
             .enumerate()
-            .map(|(i, chunk)| encode_net(&blob_tx(&test_signer(i as u64), DEV_CHAIN_ID, 0, BATCH_INBOX, chunk)))
+            .map(|(i, (chunk, proofs))| {
+                let signer = test_signer(i as u64);
+                encode_net(&if cells {
+                    blob_tx_7594(&signer, DEV_CHAIN_ID, 0, BATCH_INBOX, chunk, proofs)
+                } else {
+                    blob_tx(&signer, DEV_CHAIN_ID, 0, BATCH_INBOX, chunk)
+                })
+            })
             .collect();
         for (kind, engine, _) in &engines.list {
             let mut times = Vec::new();
@@ -152,9 +185,9 @@ pub fn run(opts: &BenchOptions, engines: &Engines) -> Result<Vec<Record>, BenchE
                 rate(&a),
                 kzg_calls.0,
                 kzg_calls.1,
-                rate(&ser),
+                rate(ser),
                 ser.median_ms / p.median_ms,
-                rate(&par),
+                rate(par),
                 par.median_ms / p.median_ms,
             ));
             let device = device_for(engines, &kind.to_string(), &cpu_dev);
@@ -163,8 +196,8 @@ pub fn run(opts: &BenchOptions, engines: &Engines) -> Result<Vec<Record>, BenchE
             records.push(Record::new("settlement", &admit_op, n as u64, "gloam", &kind.to_string(), &device, &a));
         }
         for o in [op.clone(), format!("admit_{shape}_tx")] {
-            records.push(Record::new("settlement", &o, n as u64, "c-kzg", "cpu", &cpu_dev, &ser));
-            records.push(Record::new("settlement", &o, n as u64, "c-kzg-par", "cpu", &cpu_dev, &par));
+            records.push(Record::new("settlement", &o, n as u64, "c-kzg", "cpu", &cpu_dev, ser));
+            records.push(Record::new("settlement", &o, n as u64, "c-kzg-par", "cpu", &cpu_dev, par));
         }
     }
     Ok(records)

@@ -503,14 +503,7 @@ fn assemble_server_key(p: FheParams, ksk: Vec<u32>, std_bsk: &[u64]) -> Result<S
         p.pbs_base_log,
         p.pbs_level,
     )?;
-    let ksk = KeyswitchKey::from_container(
-        ksk,
-        p.big_lwe_dimension(),
-        p.lwe_dimension,
-        p.ks_base_log,
-        p.ks_level,
-        p.ks_output_modulus_log,
-    )?;
+    let ksk = KeyswitchKey::for_params(ksk, &p)?;
     ServerKey::new(p, ksk, bsk)
 }
 

@@ -15,20 +15,8 @@ use crate::serialize::{CHECKSUM_LEN, HEADER_LEN};
 use crate::server_key::ServerKey;
 
 /// Insecure toy parameters (n = 8, N = 64) for fuzzing and format tests only.
-pub const TOY_PARAMS: FheParams = FheParams {
-    lwe_dimension: 8,
-    glwe_dimension: 1,
-    polynomial_size: 64,
-    pbs_base_log: 23,
-    pbs_level: 1,
-    ks_base_log: 2,
-    ks_level: 8,
-    message_modulus: 4,
-    carry_modulus: 4,
-    ks_output_modulus_log: 21,
-    lwe_noise_log: 3,
-    glwe_noise_log: 17,
-};
+pub const TOY_PARAMS: FheParams =
+    FheParams { lwe_dimension: 8, polynomial_size: 64, ..crate::params::HPU_MESSAGE_2_CARRY_2_KS32_TUNIFORM_2M128 };
 
 struct Toy {
     client: ClientKey,

@@ -26,6 +26,18 @@ pub struct KeyswitchKey {
 }
 
 impl KeyswitchKey {
+    /// [`Self::from_container`] with the shapes of a parameter set (big LWE → small LWE).
+    pub fn for_params(data: Vec<u32>, p: &crate::params::FheParams) -> Result<Self, FheError> {
+        Self::from_container(
+            data,
+            p.big_lwe_dimension(),
+            p.lwe_dimension,
+            p.ks_base_log,
+            p.ks_level,
+            p.ks_output_modulus_log,
+        )
+    }
+
     pub fn from_container(
         data: Vec<u32>,
         input_dimension: usize,

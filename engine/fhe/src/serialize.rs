@@ -325,14 +325,7 @@ impl ServerKey {
         }
         let bsk = r.u64s(bsk_words(p), "bootstrap key")?;
         r.finish()?;
-        let ksk = KeyswitchKey::from_container(
-            ksk,
-            p.big_lwe_dimension(),
-            p.lwe_dimension,
-            p.ks_base_log,
-            p.ks_level,
-            p.ks_output_modulus_log,
-        )?;
+        let ksk = KeyswitchKey::for_params(ksk, p)?;
         let bsk = BootstrapKey::from_ntt(
             bsk,
             p.lwe_dimension,

@@ -119,3 +119,34 @@ impl Mutator {
         m
     }
 }
+
+/// The seed of a seeded fuzz test: `GLOAM_TEST_SEED` if set, else `default`; printed so a failure
+/// can be reproduced.
+pub fn test_seed(default: u64) -> u64 {
+    let s = std::env::var("GLOAM_TEST_SEED").ok().and_then(|s| s.parse().ok()).unwrap_or(default);
+    eprintln!("fuzz_bodies seed={s} (GLOAM_TEST_SEED to reproduce)");
+    s
+}
+
+/// Runs a fuzz body on `cases` inputs — mutations of the corpus, and every tenth one random bytes
+/// up to `max_random` long — then on the corpus itself. A panic fails the test with the seed, the
+/// case number and (the first 512 bytes of) the input.
+pub fn run_body(what: &str, seed: u64, corpus: &[Vec<u8>], cases: usize, max_random: usize, body: fn(&[u8])) {
+    let mut rng = Mutator::new(seed);
+    for i in 0..cases {
+        let input = if i % 10 == 9 || corpus.is_empty() {
+            (0..rng.below(max_random)).map(|_| rng.next_u64() as u8).collect()
+        } else {
+            rng.mutate(&corpus[i % corpus.len()])
+        };
+        let r = std::panic::catch_unwind(|| body(&input));
+        assert!(
+            r.is_ok(),
+            "{what} panicked on 0x{} (seed {seed}, case {i})",
+            hex::encode(&input[..input.len().min(512)])
+        );
+    }
+    for c in corpus {
+        body(c);
+    }
+}

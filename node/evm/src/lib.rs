@@ -19,6 +19,8 @@ pub mod pool;
 pub mod recover;
 pub mod rlp_file;
 pub mod rpc;
+pub mod rpc_common;
+pub mod rpc_logs;
 pub mod state;
 pub mod store;
 pub mod testutil;

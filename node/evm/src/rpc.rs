@@ -4,52 +4,32 @@
 //! -32602 bad params, -32000 refused transactions and server errors (geth's messages), 3 for a
 //! revert with `data` = the revert bytes and the decoded reason in the message.
 
-use std::collections::HashMap;
 use std::net::SocketAddr;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
-use std::time::{Duration, Instant};
 
 use alloy_consensus::{Transaction as _, TxEnvelope};
 use alloy_eips::BlockNumberOrTag;
 use alloy_primitives::{Address, Bytes, TxKind, B256, U256, U64};
 use alloy_rpc_types_eth::{
-    Block as RpcBlock, BlockTransactions, Filter, FilterBlockOption, Header as RpcHeader, Log as RpcLog,
-    Transaction as RpcTransaction, TransactionReceipt, TransactionRequest,
+    Block as RpcBlock, BlockTransactions, Header as RpcHeader, Log as RpcLog, Transaction as RpcTransaction,
+    TransactionReceipt, TransactionRequest,
 };
-use jsonrpsee::core::server::SubscriptionMessage;
-use jsonrpsee::server::{IdProvider, PendingSubscriptionSink, RpcModule, Server, ServerConfig, ServerHandle};
-use jsonrpsee::types::{ErrorObjectOwned, Params, SubscriptionId};
-use parking_lot::Mutex;
+use jsonrpsee::server::{RpcModule, Server, ServerConfig, ServerHandle};
+use jsonrpsee::types::{ErrorObjectOwned, Params};
 use revm::context::TxEnv;
 use serde_json::{json, Value};
 
 use crate::chain::{BlockRef, CallError, Chain, SubmitError};
+use crate::rpc_common::{
+    hex_u64, invalid_params, list, map_receipt_logs, nth, rpc_logs, server_err, to_json, LogPosition, RpcResult,
+};
+use crate::rpc_logs::{Filters, HexIds, LogBlock, LogSource};
 
 /// The suggested priority fee (1 gwei).
 pub const SUGGESTED_TIP: u128 = 1_000_000_000;
-/// Widest block range one `eth_getLogs` may scan.
-pub const MAX_LOG_RANGE: u64 = 10_000;
-/// Most logs one `eth_getLogs` may return.
-pub const MAX_LOGS: usize = 20_000;
 /// Most requests in one JSON-RPC batch.
 pub const MAX_BATCH: u32 = 1024;
-/// Filters not polled for this long are removed (geth uses 5 minutes).
-pub const FILTER_TIMEOUT: Duration = Duration::from_secs(300);
-
-type RpcResult<T> = Result<T, ErrorObjectOwned>;
-
-fn err(code: i32, msg: impl Into<String>) -> ErrorObjectOwned {
-    ErrorObjectOwned::owned(code, msg.into(), None::<()>)
-}
-
-fn invalid_params(msg: impl std::fmt::Display) -> ErrorObjectOwned {
-    err(-32602, format!("invalid params: {msg}"))
-}
-
-fn server_err(msg: impl std::fmt::Display) -> ErrorObjectOwned {
-    err(-32000, msg.to_string())
-}
+pub use crate::rpc_logs::{FILTER_TIMEOUT, MAX_LOGS, MAX_LOG_RANGE};
 
 /// Decodes `Error(string)` and `Panic(uint256)` revert payloads (Solidity ABI).
 pub fn revert_reason(data: &[u8]) -> Option<String> {
@@ -86,37 +66,12 @@ fn submit_err(e: SubmitError) -> ErrorObjectOwned {
     }
 }
 
-/// Subscription ids as Ethereum clients expect them: `0x`-prefixed hex strings.
-#[derive(Debug, Default)]
-struct HexIds(AtomicU64);
-
-impl IdProvider for HexIds {
-    fn next_id(&self) -> SubscriptionId<'static> {
-        let n = self.0.fetch_add(1, Ordering::Relaxed) + 1;
-        let salt = std::process::id() as u64;
-        SubscriptionId::Str(format!("0x{:016x}", n ^ (salt << 40)).into())
-    }
-}
-
-enum FilterKind {
-    Logs(Box<Filter>),
-    Blocks,
-}
-
-struct FilterState {
-    kind: FilterKind,
-    /// Next block number to report from.
-    next: u64,
-    last_poll: Instant,
-}
-
 /// Shared RPC context.
 pub struct RpcContext {
     pub chain: Arc<Chain>,
     dev_signers: Vec<alloy_signer_local::PrivateKeySigner>,
     admission: crate::admission::Admission,
-    filters: Mutex<HashMap<String, FilterState>>,
-    ids: HexIds,
+    filters: Filters,
 }
 
 /// What to start.
@@ -149,15 +104,7 @@ fn parse_quantity(v: &Value, what: &str) -> RpcResult<u64> {
 impl RpcContext {
     /// A block tag or number → number (`None`: does not exist yet).
     fn resolve_tag(&self, tag: BlockNumberOrTag) -> Option<u64> {
-        let head = self.chain.head_number();
-        match tag {
-            BlockNumberOrTag::Latest
-            | BlockNumberOrTag::Pending
-            | BlockNumberOrTag::Safe
-            | BlockNumberOrTag::Finalized => Some(head),
-            BlockNumberOrTag::Earliest => Some(0),
-            BlockNumberOrTag::Number(n) => (n <= head).then_some(n),
-        }
+        LogSource::resolve_tag(&*self.chain, tag)
     }
 
     /// The block a state query refers to: `None` = latest; anything else must be the head.
@@ -212,42 +159,12 @@ impl RpcContext {
         RpcBlock { header, uncles: vec![], transactions, withdrawals: Some(Default::default()) }
     }
 
-    /// The logs of transaction `i` in block `b`, numbered from `first_log_index`.
-    fn tx_logs(&self, b: &BlockRef, i: usize, first_log_index: u64) -> Vec<RpcLog> {
-        let tx_hash = *b.block.body.transactions[i].tx_hash();
-        b.receipts[i]
-            .logs()
-            .iter()
-            .enumerate()
-            .map(|(k, l)| RpcLog {
-                inner: l.clone(),
-                block_hash: Some(b.hash),
-                block_number: Some(b.block.header.number),
-                block_timestamp: Some(b.block.header.timestamp),
-                transaction_hash: Some(tx_hash),
-                transaction_index: Some(i as u64),
-                log_index: Some(first_log_index + k as u64),
-                removed: false,
-            })
-            .collect()
-    }
-
-    /// Every log of a block with its indexes.
-    fn block_logs(&self, b: &BlockRef) -> Vec<RpcLog> {
-        let mut out = Vec::new();
-        for i in 0..b.receipts.len() {
-            let first = out.len() as u64;
-            out.extend(self.tx_logs(b, i, first));
-        }
-        out
-    }
-
     fn receipt(&self, b: &BlockRef, i: usize) -> TransactionReceipt {
         let tx = &b.block.body.transactions[i];
         let r = &b.receipts[i];
         let prev = if i == 0 { 0 } else { b.receipts[i - 1].cumulative_gas_used() };
         let first_log = b.receipts[..i].iter().map(|r| r.logs().len() as u64).sum::<u64>();
-        let logs = self.tx_logs(b, i, first_log);
+        let logs = tx_logs(b, i, first_log);
         let with_logs = map_receipt_logs(r, logs);
         let sender = b.senders[i];
         TransactionReceipt {
@@ -373,53 +290,6 @@ impl RpcContext {
         Ok(alloy_eips::eip2718::Encodable2718::encoded_2718(&tx))
     }
 
-    fn logs_in_range(&self, filter: &Filter, from: u64, to: u64) -> RpcResult<Vec<RpcLog>> {
-        if to >= from && to - from >= MAX_LOG_RANGE {
-            return Err(server_err(format!("query exceeds max block range {MAX_LOG_RANGE}")));
-        }
-        let mut out = Vec::new();
-        for n in from..=to {
-            let Some(b) = self.chain.block_by_number(n).map_err(server_err)? else { break };
-            if !filter.matches_bloom(b.block.header.logs_bloom) {
-                continue;
-            }
-            out.extend(self.block_logs(&b).into_iter().filter(|l| filter.matches(&l.inner)));
-            if out.len() > MAX_LOGS {
-                return Err(server_err(format!("query returned more than {MAX_LOGS} results")));
-            }
-        }
-        Ok(out)
-    }
-
-    fn filter_range(&self, filter: &Filter) -> RpcResult<Option<(u64, u64)>> {
-        match &filter.block_option {
-            FilterBlockOption::AtBlockHash(h) => {
-                let b = self.chain.block_by_hash(h).map_err(server_err)?.ok_or_else(|| server_err("unknown block"))?;
-                Ok(Some((b.block.header.number, b.block.header.number)))
-            }
-            FilterBlockOption::Range { from_block, to_block } => {
-                let head = self.chain.head_number();
-                let from = from_block.map(|t| self.resolve_tag(t).unwrap_or(head + 1)).unwrap_or(head);
-                let to = to_block.map(|t| self.resolve_tag(t).unwrap_or(head)).unwrap_or(head);
-                if from > to {
-                    return Ok(None);
-                }
-                Ok(Some((from, to)))
-            }
-        }
-    }
-
-    fn get_logs(&self, filter: &Filter) -> RpcResult<Vec<RpcLog>> {
-        match self.filter_range(filter)? {
-            None => Ok(vec![]),
-            Some((from, to)) => self.logs_in_range(filter, from, to),
-        }
-    }
-
-    fn expire_filters(&self) {
-        self.filters.lock().retain(|_, f| f.last_poll.elapsed() < FILTER_TIMEOUT);
-    }
-
     fn fee_history(&self, count: u64, newest: BlockNumberOrTag, percentiles: Option<Vec<f64>>) -> RpcResult<Value> {
         let count = count.clamp(1, 1024);
         let newest = self.resolve_tag(newest).ok_or_else(|| server_err("header not found"))?;
@@ -485,6 +355,61 @@ impl RpcContext {
     }
 }
 
+/// The logs of transaction `i` in block `b`, numbered from `first_log_index`.
+fn tx_logs(b: &BlockRef, i: usize, first_log_index: u64) -> Vec<RpcLog> {
+    let at = LogPosition {
+        block_hash: b.hash,
+        block_number: b.block.header.number,
+        block_timestamp: b.block.header.timestamp,
+        tx_hash: *b.block.body.transactions[i].tx_hash(),
+        tx_index: i as u64,
+        first_log_index,
+    };
+    rpc_logs(b.receipts[i].logs(), at)
+}
+
+/// Every log of a block with its indexes.
+fn block_logs(b: &BlockRef) -> Vec<RpcLog> {
+    let mut out = Vec::new();
+    for i in 0..b.receipts.len() {
+        let first = out.len() as u64;
+        out.extend(tx_logs(b, i, first));
+    }
+    out
+}
+
+impl LogSource for Chain {
+    type Notice = BlockRef;
+
+    fn head_number(&self) -> u64 {
+        Chain::head_number(self)
+    }
+
+    fn number_of_hash(&self, hash: &B256) -> RpcResult<Option<u64>> {
+        Ok(self.block_by_hash(hash).map_err(server_err)?.map(|b| b.block.header.number))
+    }
+
+    fn log_block(&self, number: u64) -> RpcResult<Option<LogBlock<'_>>> {
+        Ok(self.block_by_number(number).map_err(server_err)?.map(|b| LogBlock {
+            hash: b.hash,
+            bloom: b.block.header.logs_bloom,
+            logs: Box::new(move || block_logs(&b)),
+        }))
+    }
+
+    fn header_json(&self, number: u64) -> RpcResult<Option<Value>> {
+        self.block_by_number(number).map_err(server_err)?.map(|b| to_json(rpc_header(&b))).transpose()
+    }
+
+    fn notices(&self) -> tokio::sync::broadcast::Receiver<BlockRef> {
+        self.blocks.subscribe()
+    }
+
+    fn notice_head(notice: &BlockRef) -> u64 {
+        notice.block.header.number
+    }
+}
+
 /// A block's header as JSON-RPC shows it (hash, size, total difficulty 0 after the merge).
 fn rpc_header(b: &BlockRef) -> RpcHeader {
     RpcHeader {
@@ -495,48 +420,10 @@ fn rpc_header(b: &BlockRef) -> RpcHeader {
     }
 }
 
-fn map_receipt_logs(
-    r: &alloy_consensus::ReceiptEnvelope,
-    logs: Vec<RpcLog>,
-) -> alloy_consensus::ReceiptEnvelope<RpcLog> {
-    use alloy_consensus::{Receipt, ReceiptEnvelope as E, ReceiptWithBloom};
-    let rb = |x: &ReceiptWithBloom<Receipt>| ReceiptWithBloom {
-        receipt: Receipt { status: x.receipt.status, cumulative_gas_used: x.receipt.cumulative_gas_used, logs },
-        logs_bloom: x.logs_bloom,
-    };
-    match r {
-        E::Legacy(x) => E::Legacy(rb(x)),
-        E::Eip2930(x) => E::Eip2930(rb(x)),
-        E::Eip1559(x) => E::Eip1559(rb(x)),
-        E::Eip4844(x) => E::Eip4844(rb(x)),
-        E::Eip7702(x) => E::Eip7702(rb(x)),
-    }
-}
-
 fn one<T: serde::de::DeserializeOwned>(params: &Params<'_>, what: &str) -> RpcResult<T> {
     let v: Vec<Value> = params.parse().map_err(|e| invalid_params(format!("{what}: {e}")))?;
     let first = v.into_iter().next().ok_or_else(|| invalid_params(format!("missing {what}")))?;
     serde_json::from_value(first).map_err(|e| invalid_params(format!("{what}: {e}")))
-}
-
-fn list(params: &Params<'_>) -> RpcResult<Vec<Value>> {
-    if params.is_object() {
-        return Err(invalid_params("positional parameters expected"));
-    }
-    Ok(params.parse::<Option<Vec<Value>>>().map_err(invalid_params)?.unwrap_or_default())
-}
-
-fn nth<T: serde::de::DeserializeOwned>(v: &[Value], i: usize, what: &str) -> RpcResult<T> {
-    let x = v.get(i).ok_or_else(|| invalid_params(format!("missing {what}")))?;
-    serde_json::from_value(x.clone()).map_err(|e| invalid_params(format!("{what}: {e}")))
-}
-
-fn to_json<T: serde::Serialize>(x: T) -> RpcResult<Value> {
-    serde_json::to_value(x).map_err(server_err)
-}
-
-fn hex_u64(n: u64) -> Value {
-    Value::String(format!("{n:#x}"))
 }
 
 /// Builds the method table.
@@ -545,7 +432,7 @@ pub fn module(
     dev_signers: Vec<alloy_signer_local::PrivateKeySigner>,
 ) -> Result<RpcModule<RpcContext>, jsonrpsee::core::RegisterMethodError> {
     let admission = crate::admission::Admission::start(chain.clone());
-    let ctx = RpcContext { chain, admission, filters: Mutex::new(HashMap::new()), ids: HexIds::default(), dev_signers };
+    let ctx = RpcContext { chain, admission, filters: Filters::default(), dev_signers };
     let mut m = RpcModule::new(ctx);
 
     m.register_method("web3_clientVersion", |_, _, _| -> RpcResult<Value> {
@@ -749,158 +636,6 @@ pub fn module(
         Ok::<Value, ErrorObjectOwned>(json!(h))
     })?;
 
-    m.register_blocking_method("eth_getLogs", |p, c, _| -> RpcResult<Value> {
-        let f: Filter = one(&p, "filter")?;
-        to_json(c.get_logs(&f)?)
-    })?;
-    m.register_method("eth_newFilter", |p, c, _| -> RpcResult<Value> {
-        let f: Filter = one(&p, "filter")?;
-        c.expire_filters();
-        let head = c.chain.head_number();
-        let next = match f.block_option {
-            FilterBlockOption::Range { from_block: Some(t), .. } => c.resolve_tag(t).unwrap_or(head + 1),
-            _ => head + 1,
-        };
-        let id = c.ids.next_id();
-        let SubscriptionId::Str(s) = id else { unreachable!("hex ids are strings") };
-        let s = s.into_owned();
-        c.filters
-            .lock()
-            .insert(s.clone(), FilterState { kind: FilterKind::Logs(Box::new(f)), next, last_poll: Instant::now() });
-        Ok(json!(s))
-    })?;
-    m.register_method("eth_newBlockFilter", |_, c, _| -> RpcResult<Value> {
-        c.expire_filters();
-        let SubscriptionId::Str(s) = c.ids.next_id() else { unreachable!("hex ids are strings") };
-        let s = s.into_owned();
-        let next = c.chain.head_number() + 1;
-        c.filters.lock().insert(s.clone(), FilterState { kind: FilterKind::Blocks, next, last_poll: Instant::now() });
-        Ok(json!(s))
-    })?;
-    m.register_blocking_method("eth_getFilterChanges", |p, c, _| -> RpcResult<Value> {
-        let id: String = one(&p, "filter id")?;
-        let head = c.chain.head_number();
-        let (kind_logs, next) = {
-            let mut fs = c.filters.lock();
-            let f = fs.get_mut(&id).ok_or_else(|| server_err("filter not found"))?;
-            f.last_poll = Instant::now();
-            let next = f.next;
-            f.next = head + 1;
-            (
-                match &f.kind {
-                    FilterKind::Logs(x) => Some((**x).clone()),
-                    FilterKind::Blocks => None,
-                },
-                next,
-            )
-        };
-        if next > head {
-            return Ok(json!([]));
-        }
-        match kind_logs {
-            Some(mut f) => {
-                let to = f.get_to_block().map_or(head, |t| t.min(head));
-                f.block_option = FilterBlockOption::Range { from_block: None, to_block: None };
-                let from = next.max(head.saturating_sub(MAX_LOG_RANGE - 1));
-                if from > to {
-                    return Ok(json!([]));
-                }
-                to_json(c.logs_in_range(&f, from, to)?)
-            }
-            None => {
-                let mut hashes = Vec::new();
-                for n in next.max(head.saturating_sub(MAX_LOG_RANGE - 1))..=head {
-                    if let Some(b) = c.chain.block_by_number(n).map_err(server_err)? {
-                        hashes.push(b.hash);
-                    }
-                }
-                to_json(hashes)
-            }
-        }
-    })?;
-    m.register_blocking_method("eth_getFilterLogs", |p, c, _| -> RpcResult<Value> {
-        let id: String = one(&p, "filter id")?;
-        let f = {
-            let mut fs = c.filters.lock();
-            let f = fs.get_mut(&id).ok_or_else(|| server_err("filter not found"))?;
-            f.last_poll = Instant::now();
-            match &f.kind {
-                FilterKind::Logs(x) => (**x).clone(),
-                FilterKind::Blocks => return Err(server_err("filter is not a log filter")),
-            }
-        };
-        to_json(c.get_logs(&f)?)
-    })?;
-    m.register_method("eth_uninstallFilter", |p, c, _| -> RpcResult<Value> {
-        let id: String = one(&p, "filter id")?;
-        Ok(json!(c.filters.lock().remove(&id).is_some()))
-    })?;
-
-    m.register_subscription("eth_subscribe", "eth_subscription", "eth_unsubscribe", |p, pending, c, _| async move {
-        subscribe(p, pending, c).await;
-        Ok::<(), jsonrpsee::core::SubscriptionError>(())
-    })?;
+    crate::rpc_logs::register(&mut m, |c: &RpcContext| (&*c.chain, &c.filters))?;
     Ok(m)
-}
-
-async fn subscribe(p: Params<'static>, pending: PendingSubscriptionSink, c: Arc<RpcContext>) {
-    let v: Vec<Value> = match p.parse::<Vec<Value>>() {
-        Ok(v) => v,
-        Err(e) => {
-            pending.reject(invalid_params(e)).await;
-            return;
-        }
-    };
-    let kind = v.first().and_then(|x| x.as_str()).unwrap_or("").to_string();
-    let filter: Option<Filter> = match kind.as_str() {
-        "newHeads" => None,
-        "logs" => match v.get(1).cloned().map(serde_json::from_value::<Filter>).transpose() {
-            Ok(f) => Some(f.unwrap_or_default()),
-            Err(e) => {
-                pending.reject(invalid_params(e)).await;
-                return;
-            }
-        },
-        other => {
-            pending.reject(invalid_params(format!("unsupported subscription type {other:?} (newHeads, logs)"))).await;
-            return;
-        }
-    };
-    let mut rx = c.chain.blocks.subscribe();
-    let Ok(sink) = pending.accept().await else { return };
-    loop {
-        let b = tokio::select! {
-            _ = sink.closed() => return,
-            b = rx.recv() => b,
-        };
-        let b = match b {
-            Ok(b) => b,
-            Err(tokio::sync::broadcast::error::RecvError::Lagged(n)) => {
-                tracing::warn!(skipped = n, "subscriber lagging; blocks skipped");
-                continue;
-            }
-            Err(_) => return,
-        };
-        let msgs: Vec<Value> = match &filter {
-            None => {
-                vec![serde_json::to_value(rpc_header(&b)).unwrap_or(Value::Null)]
-            }
-            Some(f) => {
-                if !f.matches_bloom(b.block.header.logs_bloom) {
-                    continue;
-                }
-                c.block_logs(&b)
-                    .into_iter()
-                    .filter(|l| f.matches(&l.inner))
-                    .filter_map(|l| serde_json::to_value(l).ok())
-                    .collect()
-            }
-        };
-        for m in msgs {
-            let Ok(raw) = serde_json::value::to_raw_value(&m) else { continue };
-            if sink.send(SubscriptionMessage::from(raw)).await.is_err() {
-                return;
-            }
-        }
-    }
 }

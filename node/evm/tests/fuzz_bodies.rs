@@ -3,30 +3,16 @@
 //! exercises them on stable. `GLOAM_TEST_SEED` reproduces a run; the seed is printed.
 
 use alloy_primitives::{Address, TxKind, U256};
-use gloam_evm::fuzzing::{self, Mutator};
+use gloam_evm::fuzzing;
 use gloam_evm::genesis::{dev_signer, DEV_CHAIN_ID};
 use gloam_evm::testutil::*;
 
 fn seed() -> u64 {
-    let s = std::env::var("GLOAM_TEST_SEED").ok().and_then(|s| s.parse().ok()).unwrap_or(0x0e7a_f022);
-    eprintln!("fuzz_bodies seed={s} (GLOAM_TEST_SEED to reproduce)");
-    s
+    fuzzing::test_seed(0x0e7a_f022)
 }
 
 fn run(what: &str, seed: u64, corpus: &[Vec<u8>], cases: usize, body: fn(&[u8])) {
-    let mut rng = Mutator::new(seed);
-    for i in 0..cases {
-        let input = if i % 10 == 9 {
-            (0..rng.below(300)).map(|_| rng.next_u64() as u8).collect()
-        } else {
-            rng.mutate(&corpus[i % corpus.len()])
-        };
-        let r = std::panic::catch_unwind(|| body(&input));
-        assert!(r.is_ok(), "{what} panicked on 0x{} (seed {seed}, case {i})", hex::encode(&input));
-    }
-    for c in corpus {
-        body(c);
-    }
+    gloam_evm::fuzzing::run_body(what, seed, corpus, cases, 300, body)
 }
 
 #[test]

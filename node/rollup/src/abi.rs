@@ -1,36 +1,15 @@
-//! Settlement-layer conventions shared with gloam-settlement: system addresses, the envId of the
-//! EVM environment, the output-root formula and the ABI calldata of the system calls.
+//! Settlement-layer conventions (re-exported from gloam-settlement: system addresses, the envId of
+//! the EVM environment, the output-root formula) and the ABI calldata of the system calls.
 
-use alloy_primitives::{address, keccak256, Address, Bytes, B256};
+use alloy_primitives::{Bytes, B256};
 
-pub const STAKING: Address = address!("0x5e77000000000000000000000000000000000001");
-pub const OUTPUT_ORACLE: Address = address!("0x5e77000000000000000000000000000000000002");
-pub const DISPUTES: Address = address!("0x5e77000000000000000000000000000000000003");
-pub const BATCH_INBOX: Address = address!("0x5e77000000000000000000000000000000000004");
-/// The EVM execution environment's id on the settlement layer.
-pub const ENV_ID_EVM: u64 = 1;
-/// The settlement layer's dev chain id.
-pub const SETTLEMENT_DEV_CHAIN_ID: u64 = 1338;
-
-pub const PROPOSE_OUTPUT_SIG: &str = "proposeOutput(uint64,uint64,bytes32)";
-pub const DISPUTE_SIG: &str = "dispute(uint64,uint64,bytes32,bytes32)";
-
-/// Output root of an EVM-environment block: keccak256(version 0 (32 zero bytes) ‖ stateRoot ‖
-/// blockHash). The OP Stack's output root (specs.optimism.io, "Proposals: L2 Output Commitment
-/// Construction") is keccak256(version ‖ stateRoot ‖ withdrawalStorageRoot ‖ blockHash); gloam
-/// has no withdrawal contract, so that word is left out.
-pub fn output_root(state_root: &B256, block_hash: &B256) -> B256 {
-    let mut pre = [0u8; 96];
-    pre[32..64].copy_from_slice(state_root.as_slice());
-    pre[64..].copy_from_slice(block_hash.as_slice());
-    keccak256(pre)
-}
-
-/// The 4-byte ABI selector of a function signature.
-pub fn selector(signature: &str) -> [u8; 4] {
-    let h = keccak256(signature.as_bytes());
-    [h[0], h[1], h[2], h[3]]
-}
+// One definition of the conventions: the settlement crate's (system addresses, ids, signatures,
+// the output-root formula and the selector).
+pub use gloam_settlement::output_root;
+pub use gloam_settlement::params::{
+    selector, BATCH_INBOX, DEV_CHAIN_ID as SETTLEMENT_DEV_CHAIN_ID, DISPUTES, EVM_ENV_ID as ENV_ID_EVM, OUTPUT_ORACLE,
+    SIG_DISPUTE as DISPUTE_SIG, SIG_PROPOSE_OUTPUT as PROPOSE_OUTPUT_SIG, STAKING,
+};
 
 fn word_u64(x: u64) -> [u8; 32] {
     let mut w = [0u8; 32];
@@ -111,7 +90,7 @@ mod tests {
         let mut pre = vec![0u8; 32];
         pre.extend([0x11; 32]);
         pre.extend([0x22; 32]);
-        assert_eq!(output_root(&s, &h), keccak256(&pre));
-        assert_ne!(output_root(&s, &h), output_root(&h, &s));
+        assert_eq!(output_root(s, h), alloy_primitives::keccak256(pre));
+        assert_ne!(output_root(s, h), output_root(h, s));
     }
 }

@@ -779,7 +779,7 @@ impl Batcher {
             }
         };
         let block = self.chain.block_by_number(last).map_err(chain_err)?.ok_or_else(|| chain_err("block missing"))?;
-        let root = abi::output_root(&block.block.header.state_root, &block.hash);
+        let root = abi::output_root(block.block.header.state_root, block.hash);
         let input = abi::propose_output_calldata(self.cfg.env_id, last, root);
         let (chain_id, oracle, gas, nonce) =
             (self.cfg.settlement_chain_id, self.cfg.output_oracle, self.cfg.output_gas_limit, out.nonce);

@@ -495,7 +495,7 @@ impl Follower {
         for l2 in ready {
             let checks = self.pending_checks.remove(&l2).unwrap_or_default();
             let Some(local) = self.chain.block_by_number(l2)? else { continue };
-            let computed = abi::output_root(&local.block.header.state_root, &local.hash);
+            let computed = abi::output_root(local.block.header.state_root, local.hash);
             for c in checks {
                 let mut st = self.status.lock();
                 st.outputs_checked += 1;

@@ -4,31 +4,16 @@
 
 mod common;
 
-use gloam_evm::fuzzing::Mutator;
 use gloam_rollup::batcher::plan_channel;
 use gloam_rollup::frame::encode_frames;
 use gloam_rollup::fuzzing;
 
 fn seed() -> u64 {
-    let s = std::env::var("GLOAM_TEST_SEED").ok().and_then(|s| s.parse().ok()).unwrap_or(0x0a11_0b5e);
-    eprintln!("fuzz_bodies seed={s} (GLOAM_TEST_SEED to reproduce)");
-    s
+    gloam_evm::fuzzing::test_seed(0x0a11_0b5e)
 }
 
 fn run(what: &str, seed: u64, corpus: &[Vec<u8>], cases: usize, body: fn(&[u8])) {
-    let mut rng = Mutator::new(seed);
-    for i in 0..cases {
-        let input = if i % 10 == 9 {
-            (0..rng.below(400)).map(|_| rng.next_u64() as u8).collect()
-        } else {
-            rng.mutate(&corpus[i % corpus.len()])
-        };
-        let r = std::panic::catch_unwind(|| body(&input));
-        assert!(r.is_ok(), "{what} panicked on 0x{} (seed {seed}, case {i})", hex::encode(&input));
-    }
-    for c in corpus {
-        body(c);
-    }
+    gloam_evm::fuzzing::run_body(what, seed, corpus, cases, 400, body)
 }
 
 #[test]

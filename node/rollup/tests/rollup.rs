@@ -231,7 +231,7 @@ fn wrong_output_root_is_disputed_once() {
     f.step().unwrap();
     assert_same_chain(&a, &c);
     let blk = a.block_by_number(1).unwrap().unwrap();
-    let right = abi::output_root(&blk.block.header.state_root, &blk.hash);
+    let right = abi::output_root(blk.block.header.state_root, blk.hash);
     let d = fake.disputes().unwrap();
     assert_eq!(d.len(), 1, "{d:?}");
     assert_eq!((d[0].env_id, d[0].l2_block_number, d[0].posted_root, d[0].computed_root), (1, 1, wrong, right));

@@ -537,8 +537,9 @@ impl Settlement {
     }
 
     /// Builds a block on `parent` (the finalized head or a verified unfinalized block) from the
-    /// pool's transactions valid there; returns it encoded in network form. The block is not
-    /// kept: pass it to [`Settlement::verify_block`] like any other.
+    /// pool's transactions valid there; returns it encoded in network form. It is kept as a
+    /// pending block with its post-state, so [`Settlement::verify_block`] on it returns its hash
+    /// without executing it again, and blocks can be built on it.
     pub fn build_block(&self, parent: B256, timestamp_ms: u64, proposer: Address) -> Result<Vec<u8>, SettlementError> {
         let (ph, pledger) = self.parent_state(&parent, None)?;
         if timestamp_ms <= ph.timestamp_ms {
@@ -598,7 +599,23 @@ impl Settlement {
             blob_gas_used: ex.blob_gas_used,
             excess_blob_gas: excess,
         };
-        Ok(Block { header, txs: net }.encode())
+        // The block's post-state is already here: keep it as a pending block, so the proposer's
+        // own `verify_block` (and its children's `build_block`) find it instead of re-executing.
+        let block = Block { header, txs: net };
+        let encoded = block.encode();
+        let hash = block.hash();
+        let stored = StoredBlock { header: block.header.clone(), txs: ex.txs };
+        let pb = PendingBlock {
+            block,
+            stored,
+            hash,
+            senders: ex.senders,
+            receipts: ex.receipts,
+            ledger: Arc::new(ex.ledger),
+            changes: ex.changes,
+        };
+        self.pending.write().insert(hash, Arc::new(pb));
+        Ok(encoded)
     }
 
     /// Verifies a block in network form on its parent's state and keeps it (with its post-state)

@@ -6,7 +6,6 @@
 //! (`data` = ABI `Error(string)`).
 
 use std::net::SocketAddr;
-use std::sync::mpsc;
 use std::sync::Arc;
 
 use alloy_consensus::{Transaction as _, TxEnvelope};
@@ -14,9 +13,14 @@ use alloy_eips::BlockNumberOrTag;
 use alloy_primitives::{Address, Bytes, TxKind, B256, U256, U64};
 use alloy_rpc_types_eth::{Log as RpcLog, Transaction as RpcTransaction, TransactionReceipt, TransactionRequest};
 use jsonrpsee::server::{RpcModule, Server, ServerConfig, ServerHandle};
-use jsonrpsee::types::{ErrorObjectOwned, Params};
+use jsonrpsee::types::ErrorObjectOwned;
 use serde_json::{json, Value};
-use tokio::sync::oneshot;
+
+use gloam_evm::admission::Admission;
+use gloam_evm::rpc_common::{
+    hex_u64, invalid_params, list, map_receipt_logs, nth, rpc_logs, server_err, to_json, LogPosition, RpcResult,
+};
+use gloam_evm::rpc_logs::{Filters, HexIds, LogBlock, LogSource};
 
 use crate::chain::Settlement;
 use crate::error::{SettlementError, SubmitError};
@@ -35,20 +39,6 @@ pub const MAX_REQUEST_BYTES: u32 = 8 << 20;
 /// Largest batch of raw transactions admitted together.
 pub const MAX_ADMISSION_BATCH: usize = 256;
 
-type RpcResult<T> = Result<T, ErrorObjectOwned>;
-
-fn err(code: i32, msg: impl Into<String>) -> ErrorObjectOwned {
-    ErrorObjectOwned::owned(code, msg.into(), None::<()>)
-}
-
-fn invalid_params(msg: impl std::fmt::Display) -> ErrorObjectOwned {
-    err(-32602, format!("invalid params: {msg}"))
-}
-
-fn server_err(msg: impl std::fmt::Display) -> ErrorObjectOwned {
-    err(-32000, msg.to_string())
-}
-
 fn submit_err(e: SubmitError) -> ErrorObjectOwned {
     match e {
         SubmitError::Decode(_) => invalid_params(e),
@@ -60,53 +50,11 @@ fn storage(e: SettlementError) -> ErrorObjectOwned {
     server_err(e)
 }
 
-type Job = (Vec<u8>, oneshot::Sender<Result<B256, SubmitError>>);
-
-/// Batched admission: raw transactions from all connections queue here and one worker admits
-/// whatever has queued with one [`Settlement::submit_raw_batch`] (one sender recovery batch and
-/// one KZG batch for all of them).
-struct Admission {
-    queue: std::sync::Mutex<mpsc::Sender<Job>>,
-}
-
-impl Admission {
-    fn start(s: Arc<Settlement>) -> Admission {
-        let (queue, rx) = mpsc::channel::<Job>();
-        std::thread::Builder::new()
-            .name("gloam-settlement-admission".into())
-            .spawn(move || {
-                while let Ok(first) = rx.recv() {
-                    let mut batch = vec![first];
-                    while batch.len() < MAX_ADMISSION_BATCH {
-                        match rx.try_recv() {
-                            Ok(j) => batch.push(j),
-                            Err(_) => break,
-                        }
-                    }
-                    let (raws, replies): (Vec<Vec<u8>>, Vec<_>) = batch.into_iter().unzip();
-                    for (reply, r) in replies.into_iter().zip(s.submit_raw_batch(&raws)) {
-                        let _ = reply.send(r);
-                    }
-                }
-            })
-            .expect("spawn the admission thread");
-        Admission { queue: std::sync::Mutex::new(queue) }
-    }
-
-    async fn submit(&self, raw: Vec<u8>) -> Result<B256, SubmitError> {
-        let (tx, rx) = oneshot::channel();
-        let sent = self.queue.lock().map(|q| q.send((raw, tx)).is_ok()).unwrap_or(false);
-        if !sent {
-            return Err(SubmitError::ShuttingDown);
-        }
-        rx.await.unwrap_or(Err(SubmitError::ShuttingDown))
-    }
-}
-
 /// Shared RPC context.
 pub struct RpcContext {
     pub settlement: Arc<Settlement>,
-    admission: Admission,
+    admission: Admission<SubmitError>,
+    filters: Filters,
 }
 
 /// Starts the server on `addr` (port 0 picks one); returns its handle and the bound address.
@@ -115,6 +63,7 @@ pub async fn start(settlement: Arc<Settlement>, addr: SocketAddr) -> std::io::Re
         .max_request_body_size(MAX_REQUEST_BYTES)
         .max_response_body_size(MAX_REQUEST_BYTES * 2)
         .set_batch_request_config(jsonrpsee::server::BatchRequestConfig::Limit(MAX_BATCH))
+        .set_id_provider(HexIds::default())
         .build();
     let server = Server::builder().set_config(cfg).build(addr).await?;
     let addr = server.local_addr()?;
@@ -122,32 +71,93 @@ pub async fn start(settlement: Arc<Settlement>, addr: SocketAddr) -> std::io::Re
     Ok((server.start(module), addr))
 }
 
-fn hex_u64(n: u64) -> Value {
-    Value::String(format!("{n:#x}"))
-}
-
 fn hex_u128(n: u128) -> Value {
     Value::String(format!("{n:#x}"))
-}
-
-fn list(params: &Params<'_>) -> RpcResult<Vec<Value>> {
-    if params.is_object() {
-        return Err(invalid_params("positional parameters expected"));
-    }
-    Ok(params.parse::<Option<Vec<Value>>>().map_err(invalid_params)?.unwrap_or_default())
-}
-
-fn nth<T: serde::de::DeserializeOwned>(v: &[Value], i: usize, what: &str) -> RpcResult<T> {
-    let x = v.get(i).ok_or_else(|| invalid_params(format!("missing {what}")))?;
-    serde_json::from_value(x.clone()).map_err(|e| invalid_params(format!("{what}: {e}")))
 }
 
 fn quantity(v: &[Value], i: usize, what: &str) -> RpcResult<u64> {
     Ok(nth::<U64>(v, i, what)?.to::<u64>())
 }
 
-fn to_json<T: serde::Serialize>(x: T) -> RpcResult<Value> {
-    serde_json::to_value(x).map_err(server_err)
+/// A block's header as JSON-RPC shows it (`newHeads`; blocks add size, transactions, …).
+fn header_json(b: &FinalBlock) -> Value {
+    let h = &b.block.header;
+    json!({
+        "number": hex_u64(h.number),
+        "hash": b.hash,
+        "parentHash": h.parent_hash,
+        "nonce": "0x0000000000000000",
+        "sha3Uncles": alloy_consensus::EMPTY_OMMER_ROOT_HASH,
+        "logsBloom": h.logs_bloom,
+        "transactionsRoot": h.transactions_root,
+        "stateRoot": h.state_root,
+        "receiptsRoot": h.receipts_root,
+        "miner": h.proposer,
+        "difficulty": "0x0",
+        "extraData": "0x",
+        "gasLimit": hex_u64(h.gas_limit),
+        "gasUsed": hex_u64(h.gas_used),
+        "timestamp": hex_u64(h.timestamp_ms / 1000),
+        "timestampMs": hex_u64(h.timestamp_ms),
+        "baseFeePerGas": hex_u64(h.base_fee),
+        "blobGasUsed": hex_u64(h.blob_gas_used),
+        "excessBlobGas": hex_u64(h.excess_blob_gas),
+        "mixHash": B256::ZERO,
+        "withdrawalsRoot": alloy_trie::EMPTY_ROOT_HASH,
+    })
+}
+
+/// The logs of transaction `i` of `b`, numbered from `first_log_index`.
+fn tx_logs(b: &FinalBlock, i: usize, first_log_index: u64) -> Vec<RpcLog> {
+    let at = LogPosition {
+        block_hash: b.hash,
+        block_number: b.block.header.number,
+        block_timestamp: b.block.header.timestamp_ms / 1000,
+        tx_hash: *b.block.txs[i].tx_hash(),
+        tx_index: i as u64,
+        first_log_index,
+    };
+    rpc_logs(b.receipts[i].logs(), at)
+}
+
+/// Logs, filters and subscriptions over finalized blocks (the only ones served).
+impl LogSource for Settlement {
+    type Notice = (u64, B256);
+
+    fn head_number(&self) -> u64 {
+        self.last_finalized_height()
+    }
+
+    fn number_of_hash(&self, hash: &B256) -> RpcResult<Option<u64>> {
+        Ok(self.block_by_hash(hash).map_err(storage)?.map(|b| b.block.header.number))
+    }
+
+    fn log_block(&self, number: u64) -> RpcResult<Option<LogBlock<'_>>> {
+        Ok(self.block_by_number(number).map_err(storage)?.map(|b| LogBlock {
+            hash: b.hash,
+            bloom: b.block.header.logs_bloom,
+            logs: Box::new(move || {
+                let mut out = Vec::new();
+                for i in 0..b.receipts.len() {
+                    let first = out.len() as u64;
+                    out.extend(tx_logs(&b, i, first));
+                }
+                out
+            }),
+        }))
+    }
+
+    fn header_json(&self, number: u64) -> RpcResult<Option<Value>> {
+        Ok(self.block_by_number(number).map_err(storage)?.map(|b| header_json(&b)))
+    }
+
+    fn notices(&self) -> tokio::sync::broadcast::Receiver<(u64, B256)> {
+        self.finalized_tx.subscribe()
+    }
+
+    fn notice_head(notice: &(u64, B256)) -> u64 {
+        notice.0
+    }
 }
 
 impl RpcContext {
@@ -157,15 +167,7 @@ impl RpcContext {
 
     /// A block tag or number → number (`None`: not there).
     fn resolve(&self, tag: BlockNumberOrTag) -> Option<u64> {
-        let head = self.head();
-        match tag {
-            BlockNumberOrTag::Latest
-            | BlockNumberOrTag::Pending
-            | BlockNumberOrTag::Safe
-            | BlockNumberOrTag::Finalized => Some(head),
-            BlockNumberOrTag::Earliest => Some(0),
-            BlockNumberOrTag::Number(n) => (n <= head).then_some(n),
-        }
+        LogSource::resolve_tag(&*self.settlement, tag)
     }
 
     /// The state a query refers to: only the finalized head's state is kept (no archive of
@@ -210,40 +212,18 @@ impl RpcContext {
     }
 
     fn rpc_block(&self, b: &FinalBlock, full: bool) -> RpcResult<Value> {
-        let h = &b.block.header;
         let txs: Vec<Value> = if full {
             (0..b.block.txs.len()).map(|i| to_json(self.rpc_tx(b, i))).collect::<RpcResult<_>>()?
         } else {
             b.block.txs.iter().map(|t| json!(t.tx_hash())).collect()
         };
-        Ok(json!({
-            "number": hex_u64(h.number),
-            "hash": b.hash,
-            "parentHash": h.parent_hash,
-            "nonce": "0x0000000000000000",
-            "sha3Uncles": alloy_consensus::EMPTY_OMMER_ROOT_HASH,
-            "logsBloom": h.logs_bloom,
-            "transactionsRoot": h.transactions_root,
-            "stateRoot": h.state_root,
-            "receiptsRoot": h.receipts_root,
-            "miner": h.proposer,
-            "difficulty": "0x0",
-            "totalDifficulty": "0x0",
-            "extraData": "0x",
-            "size": hex_u64(b.size as u64),
-            "gasLimit": hex_u64(h.gas_limit),
-            "gasUsed": hex_u64(h.gas_used),
-            "timestamp": hex_u64(h.timestamp_ms / 1000),
-            "timestampMs": hex_u64(h.timestamp_ms),
-            "baseFeePerGas": hex_u64(h.base_fee),
-            "blobGasUsed": hex_u64(h.blob_gas_used),
-            "excessBlobGas": hex_u64(h.excess_blob_gas),
-            "mixHash": B256::ZERO,
-            "withdrawalsRoot": alloy_trie::EMPTY_ROOT_HASH,
-            "withdrawals": [],
-            "transactions": txs,
-            "uncles": [],
-        }))
+        let mut v = header_json(b);
+        v["size"] = hex_u64(b.size as u64);
+        v["totalDifficulty"] = json!("0x0");
+        v["withdrawals"] = json!([]);
+        v["transactions"] = json!(txs);
+        v["uncles"] = json!([]);
+        Ok(v)
     }
 
     fn receipt(&self, b: &FinalBlock, i: usize) -> TransactionReceipt {
@@ -252,21 +232,7 @@ impl RpcContext {
         let h = &b.block.header;
         let prev = if i == 0 { 0 } else { b.receipts[i - 1].cumulative_gas_used() };
         let first_log: u64 = b.receipts[..i].iter().map(|r| r.logs().len() as u64).sum();
-        let logs: Vec<RpcLog> = r
-            .logs()
-            .iter()
-            .enumerate()
-            .map(|(k, l)| RpcLog {
-                inner: l.clone(),
-                block_hash: Some(b.hash),
-                block_number: Some(h.number),
-                block_timestamp: Some(h.timestamp_ms / 1000),
-                transaction_hash: Some(*tx.tx_hash()),
-                transaction_index: Some(i as u64),
-                log_index: Some(first_log + k as u64),
-                removed: false,
-            })
-            .collect();
+        let logs = tx_logs(b, i, first_log);
         let blobs = crate::exec::blob_count(tx) as u64;
         TransactionReceipt {
             inner: map_receipt_logs(r, logs),
@@ -404,24 +370,6 @@ impl RpcContext {
     }
 }
 
-fn map_receipt_logs(
-    r: &alloy_consensus::ReceiptEnvelope,
-    logs: Vec<RpcLog>,
-) -> alloy_consensus::ReceiptEnvelope<RpcLog> {
-    use alloy_consensus::{Receipt, ReceiptEnvelope as E, ReceiptWithBloom};
-    let rb = |x: &ReceiptWithBloom<Receipt>| ReceiptWithBloom {
-        receipt: Receipt { status: x.receipt.status, cumulative_gas_used: x.receipt.cumulative_gas_used, logs },
-        logs_bloom: x.logs_bloom,
-    };
-    match r {
-        E::Legacy(x) => E::Legacy(rb(x)),
-        E::Eip2930(x) => E::Eip2930(rb(x)),
-        E::Eip1559(x) => E::Eip1559(rb(x)),
-        E::Eip4844(x) => E::Eip4844(rb(x)),
-        E::Eip7702(x) => E::Eip7702(rb(x)),
-    }
-}
-
 /// JSON of a stored blob (`gloam_getBlobByVersionedHash`, `gloam_getBlobSidecars`). EIP-4844
 /// sidecars: `proof` is the blob proof. EIP-7594 sidecars: `proof` is null and `cellProofs` holds
 /// the 128 cell proofs.
@@ -451,8 +399,16 @@ pub fn blob_json(r: &BlobRecord) -> Value {
 
 /// Builds the method table.
 pub fn module(settlement: Arc<Settlement>) -> Result<RpcModule<RpcContext>, jsonrpsee::core::RegisterMethodError> {
-    let admission = Admission::start(settlement.clone());
-    let mut m = RpcModule::new(RpcContext { settlement, admission });
+    let s = settlement.clone();
+    // One worker admits whatever has queued with one `submit_raw_batch`: one sender-recovery
+    // batch and one KZG batch for all of them.
+    let admission = Admission::start_with(
+        "gloam-settlement-admission",
+        MAX_ADMISSION_BATCH,
+        || SubmitError::ShuttingDown,
+        move |raws| s.submit_raw_batch(raws),
+    );
+    let mut m = RpcModule::new(RpcContext { settlement, admission, filters: Filters::default() });
 
     m.register_method("web3_clientVersion", |_, _, _| -> RpcResult<Value> {
         Ok(json!(format!("gloam-settlement/v{}", env!("CARGO_PKG_VERSION"))))
@@ -623,5 +579,6 @@ pub fn module(settlement: Arc<Settlement>) -> Result<RpcModule<RpcContext>, json
     m.register_method("gloam_validators", |_, c, _| -> RpcResult<Value> {
         Ok(Value::Array(c.settlement.validators().iter().map(|(a, s)| json!({ "address": a, "stake": s })).collect()))
     })?;
+    gloam_evm::rpc_logs::register(&mut m, |c: &RpcContext| (&*c.settlement, &c.filters))?;
     Ok(m)
 }

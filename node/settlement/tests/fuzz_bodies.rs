@@ -4,35 +4,16 @@
 use alloy_eips::eip2718::Encodable2718;
 use alloy_primitives::{Address, U256};
 use gloam_evm::dev_signer;
-use gloam_evm::fuzzing::Mutator;
 use gloam_settlement::fuzzing;
 use gloam_settlement::params::*;
 use gloam_settlement::testutil::*;
 
 fn seed() -> u64 {
-    let s = std::env::var("GLOAM_TEST_SEED").ok().and_then(|s| s.parse().ok()).unwrap_or(0x5e77_f022);
-    eprintln!("fuzz_bodies seed={s} (GLOAM_TEST_SEED to reproduce)");
-    s
+    gloam_evm::fuzzing::test_seed(0x5e77_f022)
 }
 
 fn run(what: &str, seed: u64, corpus: &[Vec<u8>], cases: usize, body: fn(&[u8])) {
-    let mut rng = Mutator::new(seed);
-    for i in 0..cases {
-        let input = if i % 10 == 9 {
-            (0..rng.below(300)).map(|_| rng.next_u64() as u8).collect()
-        } else {
-            rng.mutate(&corpus[i % corpus.len()])
-        };
-        let r = std::panic::catch_unwind(|| body(&input));
-        assert!(
-            r.is_ok(),
-            "{what} panicked on 0x{} (seed {seed}, case {i})",
-            hex::encode(&input[..input.len().min(512)])
-        );
-    }
-    for c in corpus {
-        body(c);
-    }
+    gloam_evm::fuzzing::run_body(what, seed, corpus, cases, 300, body)
 }
 
 /// One small blob item (computed with the harness's own KZG setup).

@@ -165,3 +165,106 @@ fn rpc_surface() {
     assert_eq!(fh["reward"].as_array().unwrap().len(), 2);
     assert_eq!(rpc.err_code("eth_getBalance", json!([a.address(), "0x0"])), -32000);
 }
+
+/// eth_getLogs / filters / eth_subscribe over the settlement chain's system-call events, through
+/// the shared `gloam_evm::rpc_logs` machinery; subscribers get every block's logs and headers
+/// in order.
+#[test]
+fn logs_filters_and_subscriptions() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = Settlement::open(SettlementConfig::dev(dir.path()), Genesis::dev()).unwrap();
+    let rpc = Rpc::new(s.clone());
+    let v = dev_signer(0);
+    let proposed = B256::from(alloy_primitives::keccak256(EV_OUTPUT_PROPOSED.as_bytes()));
+    let send = |nonce: u64, l2: u64| {
+        let tx = call(
+            &v,
+            DEV_CHAIN_ID,
+            nonce,
+            OUTPUT_ORACLE,
+            U256::ZERO,
+            propose_output_input(EVM_ENV_ID, l2, B256::repeat_byte(l2 as u8)),
+            100_000,
+        );
+        rpc.ok("eth_sendRawTransaction", json!([format!("0x{}", hex::encode(tx.encoded_2718()))]))
+    };
+
+    let log_filter = rpc.ok("eth_newFilter", json!([{"address": OUTPUT_ORACLE}]));
+    let block_filter = rpc.ok("eth_newBlockFilter", json!([]));
+    assert!(log_filter.as_str().unwrap().starts_with("0x"));
+    let mut sub = rpc
+        .rt
+        .block_on(rpc.m.subscribe_unbounded("eth_subscribe", vec![json!("logs"), json!({"topics": [proposed]})]))
+        .unwrap();
+    let mut heads = rpc.rt.block_on(rpc.m.subscribe_unbounded("eth_subscribe", vec!["newHeads"])).unwrap();
+
+    let h1 = send(0, 1);
+    s.produce_block(Address::ZERO).unwrap();
+    let h2 = send(1, 2);
+    s.produce_block(Address::ZERO).unwrap();
+    s.produce_block(Address::ZERO).unwrap(); // empty
+
+    let all = rpc.ok("eth_getLogs", json!([{"fromBlock": "0x0", "toBlock": "latest", "address": OUTPUT_ORACLE}]));
+    let all = all.as_array().unwrap();
+    assert_eq!(all.len(), 2, "{all:?}");
+    assert_eq!(all[0]["transactionHash"], h1);
+    assert_eq!(all[1]["transactionHash"], h2);
+    assert_eq!(all[0]["blockNumber"], json!("0x1"));
+    assert_eq!(all[1]["blockNumber"], json!("0x2"));
+    assert_eq!(all[0]["topics"][0], json!(proposed));
+    assert_eq!(all[0]["logIndex"], json!("0x0"));
+    // Topic and address mismatches, a single block by hash, a range beyond the head.
+    let other = B256::repeat_byte(7);
+    assert_eq!(rpc.ok("eth_getLogs", json!([{"fromBlock": "0x0", "topics": [other]}])), json!([]));
+    assert_eq!(rpc.ok("eth_getLogs", json!([{"fromBlock": "0x0", "address": STAKING}])), json!([]));
+    let b2 = rpc.ok("eth_getBlockByNumber", json!(["0x2", false]));
+    let at = rpc.ok("eth_getLogs", json!([{"blockHash": b2["hash"]}]));
+    assert_eq!(at.as_array().unwrap().len(), 1);
+    assert_eq!(at[0]["transactionHash"], h2);
+    assert_eq!(rpc.ok("eth_getLogs", json!([{"fromBlock": "0x9", "toBlock": "0x10"}])), json!([]));
+    assert_eq!(rpc.err_code("eth_getLogs", json!([{"blockHash": B256::repeat_byte(9)}])), -32000);
+    // A `toBlock` past the head is clamped to it.
+    assert_eq!(rpc.ok("eth_getLogs", json!([{"fromBlock": "0x0", "toBlock": "0x2710"}])).as_array().unwrap().len(), 2);
+    assert_eq!(rpc.err_code("eth_getLogs", json!(["nope"])), -32602);
+
+    // Polling filters: everything since installation, then nothing new.
+    let changes = rpc.ok("eth_getFilterChanges", json!([log_filter]));
+    assert_eq!(changes.as_array().unwrap().len(), 2, "{changes}");
+    assert_eq!(rpc.ok("eth_getFilterChanges", json!([log_filter])), json!([]));
+    // eth_getFilterLogs re-runs the filter's own range: "latest" by default (block 3: empty).
+    assert_eq!(rpc.ok("eth_getFilterLogs", json!([log_filter])), json!([]));
+    let from1 = rpc.ok("eth_newFilter", json!([{"fromBlock": "0x1", "address": OUTPUT_ORACLE}]));
+    assert_eq!(rpc.ok("eth_getFilterLogs", json!([from1])).as_array().unwrap().len(), 2);
+    assert_eq!(rpc.ok("eth_getFilterChanges", json!([from1])).as_array().unwrap().len(), 2);
+    let hashes = rpc.ok("eth_getFilterChanges", json!([block_filter]));
+    assert_eq!(hashes.as_array().unwrap().len(), 3);
+    assert_eq!(hashes[1], b2["hash"]);
+    assert_eq!(rpc.err_code("eth_getFilterLogs", json!([block_filter])), -32000);
+    assert_eq!(rpc.ok("eth_uninstallFilter", json!([log_filter])), json!(true));
+    assert_eq!(rpc.ok("eth_uninstallFilter", json!([log_filter])), json!(false));
+    assert_eq!(rpc.err_code("eth_getFilterChanges", json!([log_filter])), -32000);
+
+    // Subscriptions: two logs in order, three heads in order.
+    let timeout = std::time::Duration::from_secs(20);
+    for want in [&h1, &h2] {
+        let (log, _) = rpc
+            .rt
+            .block_on(async { tokio::time::timeout(timeout, sub.next::<Value>()).await })
+            .unwrap()
+            .unwrap()
+            .unwrap();
+        assert_eq!(&log["transactionHash"], want);
+    }
+    for n in 1..=3u64 {
+        let (h, _) = rpc
+            .rt
+            .block_on(async { tokio::time::timeout(timeout, heads.next::<Value>()).await })
+            .unwrap()
+            .unwrap()
+            .unwrap();
+        assert_eq!(h["number"], json!(format!("{n:#x}")));
+        assert!(h.get("transactions").is_none());
+    }
+    let r = rpc.call("eth_subscribe", json!(["pendingTransactions"]));
+    assert_eq!(r["error"]["code"], json!(-32602), "{r}");
+}
