@@ -22,7 +22,7 @@ pub use cuda::CudaFhe;
 pub use cuda::FheCfg;
 #[doc(hidden)]
 pub use plan::twiddles as ntt_twiddles;
-pub use webgpu::WebGpuFhe;
+pub use webgpu::{NttPair, WebGpuFhe};
 
 use gloam_engine_core::DeviceError;
 use gloam_fhe::{FheError, FheParams, Lut, LweCiphertext};

@@ -185,3 +185,60 @@ pub(crate) fn group_outputs(plan: &Plan<'_>, flat: Vec<LweCiphertext>) -> Vec<Ve
     let mut it = flat.into_iter();
     plan.outputs_per_ct.iter().map(|&k| it.by_ref().take(k).collect()).collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use gloam_fhe::fuzzing::TOY_PARAMS;
+
+    fn lut(v: u64) -> Lut {
+        Lut { data: vec![v; TOY_PARAMS.glwe_size() * TOY_PARAMS.polynomial_size] }
+    }
+
+    #[test]
+    fn luts_are_deduplicated_and_slots_follow_inputs() {
+        let (a, b) = (lut(1), lut(2));
+        let plan = single_lut_plan(&TOY_PARAMS, 4, &[&a, &b, &a, &b]).unwrap();
+        assert_eq!(plan.luts.len(), 2);
+        assert_eq!(plan.lut_idx, vec![0, 1, 0, 1]);
+        assert_eq!(plan.slots, vec![[0, 0], [1, 0], [2, 0], [3, 0]]);
+        let plan = single_lut_plan(&TOY_PARAMS, 3, &[&b]).unwrap();
+        assert_eq!((plan.luts.len(), plan.lut_idx.clone()), (1, vec![0, 0, 0]));
+        assert!(matches!(single_lut_plan(&TOY_PARAMS, 3, &[&a, &b]), Err(FheError::BatchShape { .. })));
+        assert!(matches!(single_lut_plan(&TOY_PARAMS, 2, &[]), Err(FheError::BatchShape { .. })));
+        assert_eq!(single_lut_plan(&TOY_PARAMS, 0, &[]).unwrap().count, 0);
+    }
+
+    #[test]
+    fn many_lut_jobs_get_one_slot_per_function() {
+        let f0 = |x: u64| x;
+        let f1 = |x: u64| x + 1;
+        let many =
+            Arc::new(ManyLut::from_fns(TOY_PARAMS.polynomial_size, 2, 16, TOY_PARAMS.delta(), &[&f0, &f1]).unwrap());
+        let single = Arc::new(lut(3));
+        let ct = LweCiphertext { data: vec![0; TOY_PARAMS.big_lwe_dimension() + 1] };
+        let jobs = vec![
+            BootstrapJob::Single { input: ct.clone(), lut: single.clone() },
+            BootstrapJob::Many { input: ct.clone(), lut: many.clone() },
+            BootstrapJob::Single { input: ct, lut: single },
+        ];
+        let plan = jobs_plan(&TOY_PARAMS, &jobs).unwrap();
+        let stride = many.stride as u32;
+        assert_eq!(plan.slots, vec![[0, 0], [1, 0], [1, stride], [2, 0]]);
+        assert_eq!(plan.outputs_per_ct, vec![1, 2, 1]);
+        assert_eq!(plan.lut_idx, vec![0, 1, 0]);
+        let flat: Vec<LweCiphertext> = (0..4).map(|i| LweCiphertext { data: vec![i] }).collect();
+        let grouped = group_outputs(&plan, flat);
+        assert_eq!(grouped.iter().map(Vec::len).collect::<Vec<_>>(), vec![1, 2, 1]);
+        assert_eq!(grouped[2][0].data, vec![3]);
+    }
+
+    #[test]
+    fn word_layout_round_trips() {
+        let v = vec![0, 1, u64::MAX, 0x0123_4567_89ab_cdef];
+        let mut w = Vec::new();
+        push_u64s(&mut w, &v);
+        assert_eq!(&w[6..], &[0x89ab_cdef, 0x0123_4567]);
+        assert_eq!(u64s_from_pairs(&w), v);
+    }
+}

@@ -18,6 +18,9 @@ fn rows_per_dispatch() -> usize {
     std::env::var("GLOAM_FHE_GPU_ROWS").ok().and_then(|v| v.parse().ok()).filter(|&r| r > 0).unwrap_or(16)
 }
 
+/// (forward transform, unscaled inverse of it) of one polynomial.
+pub type NttPair = (Vec<u64>, Vec<u64>);
+
 /// TFHE keyswitch + NTT64 bootstrap on the process's WebGPU device.
 pub struct WebGpuFhe {
     gpu: Arc<Gpu>,
@@ -339,7 +342,7 @@ impl WebGpuFhe {
 
     /// Forward NTT of each polynomial and the unscaled inverse of that, as (forward, inverse).
     #[doc(hidden)]
-    pub fn selftest_ntt(&self, polys: &[Vec<u64>]) -> Result<Vec<(Vec<u64>, Vec<u64>)>, FheGpuError> {
+    pub fn selftest_ntt(&self, polys: &[Vec<u64>]) -> Result<Vec<NttPair>, FheGpuError> {
         let g = &self.gpu;
         let n = self.params.polynomial_size;
         let mut inw = Vec::new();

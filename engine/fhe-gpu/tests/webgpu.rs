@@ -280,6 +280,11 @@ fn malformed_inputs_are_typed_errors() {
     });
     let jobs = vec![BootstrapJob::Many { input: cts[0].clone(), lut: bad_many }];
     assert!(matches!(e.bootstrap_jobs(&jobs), Err(FheGpuError::Input(FheError::BatchItem { index: 0, .. }))));
+    // Parameters the kernels do not support: a typed error at construction.
+    let big_n = gloam_fhe::FheParams { polynomial_size: 4096, ..gloam_fhe::fuzzing::TOY_PARAMS };
+    let client = gloam_fhe::ClientKey::generate(big_n, [5; 32], |_, _| {}).unwrap();
+    let server = client.server_key(|_, _| {}).unwrap();
+    assert!(matches!(WebGpuFhe::new(&server), Err(FheGpuError::Unsupported(_))));
     // Empty batches are fine and make no device call.
     assert!(e.keyswitch_bootstrap_batch(&[], &[]).unwrap().is_empty());
     // The executor keeps input errors as they are.

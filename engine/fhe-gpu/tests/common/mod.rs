@@ -55,7 +55,9 @@ pub fn inputs(k: &Keys, count: usize, seed: u64) -> (Vec<LweCiphertext>, Vec<Opt
 
 /// Identity, x+1 mod 4, carry (x/4), message (x mod 4), a random table, and a random non-trivial
 /// GLWE (bytes only).
-pub fn luts(k: &Keys, seed: u64) -> (Vec<Lut>, Vec<Option<Box<dyn Fn(u64) -> u64>>>) {
+pub type Table = Option<Box<dyn Fn(u64) -> u64>>;
+
+pub fn luts(k: &Keys, seed: u64) -> (Vec<Lut>, Vec<Table>) {
     let mut rng = ChaCha20Rng::seed_from_u64(seed ^ 0x17);
     let table: Vec<u64> = (0..16).map(|_| rng.gen_range(0..16)).collect();
     let fns: Vec<Box<dyn Fn(u64) -> u64>> = vec![
@@ -66,7 +68,7 @@ pub fn luts(k: &Keys, seed: u64) -> (Vec<Lut>, Vec<Option<Box<dyn Fn(u64) -> u64
         Box::new(move |x| table[x as usize % 16]),
     ];
     let mut luts: Vec<Lut> = fns.iter().map(|f| k.server.lut(f)).collect();
-    let mut out: Vec<Option<Box<dyn Fn(u64) -> u64>>> = fns.into_iter().map(Some).collect();
+    let mut out: Vec<Table> = fns.into_iter().map(Some).collect();
     let len = k.server.params().glwe_size() * k.server.params().polynomial_size;
     luts.push(Lut { data: (0..len).map(|_| rng.gen()).collect() });
     out.push(None);
