@@ -1,0 +1,142 @@
+//! [`WebGpuSigBackend`]: the WGSL kernels (`kernels/wgsl/sig/secp256k1_dsm.wgsl`) on the process's
+//! shared wgpu device.
+
+use std::sync::Arc;
+
+use gloam_engine_core::{DeviceError, DeviceInfo, DeviceResult};
+use gloam_kernels::sig::WGSL_SECP256K1_DSM_MODULE;
+use gloam_sig::secp256k1::{EcdsaRule, RecoverItem, Recovered, VerifyItem};
+use gloam_sig::{EcdsaError, SigBackend};
+use gloam_webgpu::gpu::{Dispatch, Gpu};
+
+use crate::prep::{Mode, IN_WORDS, OUT_WORDS};
+use crate::{Device, DeviceStats, Dispatcher};
+
+/// Words per item of the per-item table (15 Jacobian points) and accumulator (+ status).
+const TABLE_WORDS: u64 = 15 * 24;
+const ACC_WORDS: u64 = 25;
+/// 4-bit windows each ladder dispatch processes (64 in all): short per-thread chains.
+const WINDOWS_PER_PASS: u32 = 8;
+/// Most items per submission (buffers: ~1.7 KB per item).
+const MAX_CHUNK: u64 = 1 << 16;
+
+/// Batch secp256k1 recovery and verification on WebGPU; everything else (Ed25519, BLS) stays on
+/// the CPU defaults of [`SigBackend`].
+pub struct WebGpuSigBackend {
+    gpu: Arc<Gpu>,
+    info: DeviceInfo,
+    gtab: wgpu::Buffer,
+    disp: Dispatcher,
+}
+
+impl std::fmt::Debug for WebGpuSigBackend {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("WebGpuSigBackend").field("device", &self.info.name).field("stats", &self.disp.stats).finish()
+    }
+}
+
+impl WebGpuSigBackend {
+    /// Opens (or reuses) the process's wgpu device and builds the kernels. `Err` when there is
+    /// no adapter or the module does not compile on it.
+    pub fn new() -> Result<WebGpuSigBackend, String> {
+        let (gpu, info) = gloam_webgpu::shared_gpu()?;
+        gpu.family_pipelines(&WGSL_SECP256K1_DSM_MODULE).map_err(|e| e.to_string())?;
+        let gtab = gpu
+            .scoped("secp256k1 G table", || Ok(gpu.storage_init("secp256k1 G table", &crate::prep::g_table())))
+            .map_err(|e| e.to_string())?;
+        Ok(WebGpuSigBackend { gpu, info, gtab, disp: Dispatcher::new(crate::DEFAULT_MIN_DEVICE_BATCH) })
+    }
+
+    /// Batches smaller than `n` items stay on the CPU (0: every batch goes to the device).
+    pub fn with_min_device_batch(mut self, n: usize) -> Self {
+        self.disp.min_batch = n;
+        self
+    }
+
+    pub fn device_info(&self) -> &DeviceInfo {
+        &self.info
+    }
+
+    /// Device batches, items and CPU fallbacks so far.
+    pub fn stats(&self) -> &DeviceStats {
+        &self.disp.stats
+    }
+
+    #[doc(hidden)]
+    pub fn inject_fault(&self, on: bool) {
+        self.disp.inject_fault(on);
+    }
+
+    fn chunk(&self, mode: Mode, words: &[u32], n: u32) -> DeviceResult<Vec<u32>> {
+        let gpu = &self.gpu;
+        let pipes = gpu.family_pipelines(&WGSL_SECP256K1_DSM_MODULE)?;
+        let (prepare, ladder, finish) = (pipes.get("secp_prepare"), pipes.get("secp_ladder"), pipes.get("secp_finish"));
+        let n64 = n as u64;
+        gpu.note_bytes(4 * n64 * (IN_WORDS as u64 + TABLE_WORDS + ACC_WORDS + OUT_WORDS as u64));
+        let (input, table, acc, out) = gpu.scoped("secp256k1 buffers", || {
+            Ok((
+                gpu.storage_init("secp256k1 items", words),
+                gpu.storage("secp256k1 tables", n64 * TABLE_WORDS),
+                gpu.storage("secp256k1 accumulators", n64 * ACC_WORDS),
+                gpu.storage("secp256k1 results", n64 * OUT_WORDS as u64),
+            ))
+        })?;
+        let mut params = vec![gpu.params([n, mode as u32, 0, 0])];
+        let passes = 64 / WINDOWS_PER_PASS;
+        for p in 0..passes {
+            params.push(gpu.params([n, 63 - p * WINDOWS_PER_PASS, WINDOWS_PER_PASS, 0]));
+        }
+        params.push(gpu.params([n, 0, 0, 0]));
+        let mut dispatches = vec![Dispatch {
+            pipeline: prepare,
+            bind_group: gpu.bind_group(prepare, &[(0, &params[0]), (1, &input), (3, &table), (4, &acc)]),
+            items: n,
+        }];
+        for p in 0..passes as usize {
+            dispatches.push(Dispatch {
+                pipeline: ladder,
+                bind_group: gpu
+                    .bind_group(ladder, &[(0, &params[1 + p]), (1, &input), (2, &self.gtab), (3, &table), (4, &acc)]),
+                items: n,
+            });
+        }
+        dispatches.push(Dispatch {
+            pipeline: finish,
+            bind_group: gpu.bind_group(finish, &[(0, &params[1 + passes as usize]), (4, &acc), (5, &out)]),
+            items: n,
+        });
+        gpu.run("secp256k1_dsm", &dispatches, Some((&out, n64 * OUT_WORDS as u64)))
+    }
+}
+
+impl Device for WebGpuSigBackend {
+    fn dsm(&self, mode: Mode, words: &[u32], n: usize) -> DeviceResult<Vec<u32>> {
+        let per_item = 4 * TABLE_WORDS;
+        let chunk = (self.gpu.max_binding() / per_item).clamp(1, MAX_CHUNK) as usize;
+        let mut out = Vec::with_capacity(n * OUT_WORDS);
+        for start in (0..n).step_by(chunk) {
+            let m = chunk.min(n - start);
+            let w = &words[start * IN_WORDS..(start + m) * IN_WORDS];
+            let part = self.chunk(mode, w, m as u32)?;
+            if part.len() != m * OUT_WORDS {
+                return Err(DeviceError::Launch(format!("readback of {} words for {m} items", part.len())));
+            }
+            out.extend(part);
+        }
+        Ok(out)
+    }
+}
+
+impl SigBackend for WebGpuSigBackend {
+    fn name(&self) -> &str {
+        "webgpu"
+    }
+
+    fn ecdsa_verify_batch(&self, items: &[VerifyItem<'_>], rule: EcdsaRule) -> Vec<Result<(), EcdsaError>> {
+        self.disp.verify(self, items, rule)
+    }
+
+    fn ecrecover_batch(&self, items: &[RecoverItem<'_>], rule: EcdsaRule) -> Vec<Result<Recovered, EcdsaError>> {
+        self.disp.recover(self, items, rule)
+    }
+}
