@@ -18,7 +18,8 @@ use crate::FheGpuError;
 const BLOCK: u32 = 256;
 /// Key rows per blind-rotation launch.
 const ROWS_PER_LAUNCH: usize = 128;
-/// Ciphertexts per launch sequence (bounds the per-call scratch: ≈ 100 KB each with the HPU set).
+/// Default ciphertexts per launch sequence (bounds the per-call scratch: ≈ 100 KB each with the
+/// HPU set).
 const CHUNK: usize = 4096;
 
 /// Launch parameters, laid out as `struct FheCfg` in `kernels/cuda/fhe/fhe.cuh`.
@@ -102,6 +103,7 @@ pub struct CudaFhe {
     ksk: CudaSlice<u32>,
     tw: CudaSlice<u64>,
     last_device_error: parking_lot::Mutex<Option<String>>,
+    max_chunk: usize,
 }
 
 enum Input<'a> {
@@ -150,7 +152,13 @@ impl CudaFhe {
             (bsk, ksk, tw)
         };
         let centered = sk.modulus_switch() == gloam_fhe::ModulusSwitch::Centered;
-        Ok(Self { backend, params, centered, bsk, ksk, tw, last_device_error: Default::default() })
+        Ok(Self { backend, params, centered, bsk, ksk, tw, last_device_error: Default::default(), max_chunk: CHUNK })
+    }
+
+    /// Caps the ciphertexts per launch sequence (default 4096). Results do not depend on it.
+    pub fn with_max_batch_per_submission(mut self, n: usize) -> Self {
+        self.max_chunk = n.max(1);
+        self
     }
 
     pub fn device_info(&self) -> DeviceInfo {
@@ -197,7 +205,7 @@ impl CudaFhe {
         plan::check_big_inputs(&self.params, inputs)?;
         let n1 = self.params.lwe_dimension + 1;
         let mut out = Vec::with_capacity(inputs.len());
-        for chunk in inputs.chunks(CHUNK) {
+        for chunk in inputs.chunks(self.max_chunk) {
             let words = self.guard(|| self.keyswitch_chunk(chunk))?;
             out.extend(
                 words
@@ -245,7 +253,7 @@ impl CudaFhe {
         let mut slot_start = 0;
         let mut ct_start = 0;
         while ct_start < plan.count {
-            let ct_end = (ct_start + CHUNK).min(plan.count);
+            let ct_end = (ct_start + self.max_chunk).min(plan.count);
             let slot_end = slot_start + plan.outputs_per_ct[ct_start..ct_end].iter().sum::<usize>();
             let slots: Vec<u32> =
                 plan.slots[slot_start..slot_end].iter().flat_map(|s| [s[0] - ct_start as u32, s[1]]).collect();

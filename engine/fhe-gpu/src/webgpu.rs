@@ -12,10 +12,16 @@ use wgpu::util::DeviceExt;
 use crate::plan::{self, Plan};
 use crate::{FheGpuError, MAX_POLYNOMIAL_SIZE};
 
-/// Key rows per blind-rotation dispatch (keeps each dispatch short on GPUs with a watchdog);
-/// `GLOAM_FHE_GPU_ROWS` overrides it.
-fn rows_per_dispatch() -> usize {
-    std::env::var("GLOAM_FHE_GPU_ROWS").ok().and_then(|v| v.parse().ok()).filter(|&r| r > 0).unwrap_or(16)
+/// Key rows per blind-rotation dispatch: 16 at N = 2048, proportionally more for smaller N (at
+/// most 256); `GLOAM_FHE_GPU_ROWS` overrides it. Short dispatches suit GPUs with a watchdog, and
+/// lavapipe needs them: measured there (2026-11-21), a workgroup running ≈ 64 rows at N = 2048
+/// (or 128 at N = 1024, 256 at N = 512, 879 at N = 64) in one dispatch returned wrong words, while
+/// up to 48 / 64 / 128 / 128 rows were byte-exact — about 2^15 inner loop iterations per
+/// invocation; the cause (shader compiler or lavapipe) was not found. The default stays ≥ 3×
+/// below that.
+fn rows_per_dispatch(poly: usize) -> usize {
+    let default = (16 * 2048 / poly.max(1)).clamp(1, 256);
+    std::env::var("GLOAM_FHE_GPU_ROWS").ok().and_then(|v| v.parse().ok()).filter(|&r| r > 0).unwrap_or(default)
 }
 
 /// (forward transform, unscaled inverse of it) of one polynomial.
@@ -32,6 +38,7 @@ pub struct WebGpuFhe {
     ksk: wgpu::Buffer,
     tw: wgpu::Buffer,
     last_device_error: parking_lot::Mutex<Option<String>>,
+    max_chunk: usize,
 }
 
 /// Where the bootstrap input comes from.
@@ -76,7 +83,25 @@ impl WebGpuFhe {
             ))
         })?;
         let centered = sk.modulus_switch() == gloam_fhe::ModulusSwitch::Centered;
-        Ok(Self { gpu, info, pipes, params, centered, bsk, ksk, tw, last_device_error: Default::default() })
+        Ok(Self {
+            gpu,
+            info,
+            pipes,
+            params,
+            centered,
+            bsk,
+            ksk,
+            tw,
+            last_device_error: Default::default(),
+            max_chunk: 4096,
+        })
+    }
+
+    /// Caps the ciphertexts per command submission (default 4096; also bounded by the binding
+    /// size and ≈ 64 MiB of scratch per buffer). Results do not depend on it.
+    pub fn with_max_batch_per_submission(mut self, n: usize) -> Self {
+        self.max_chunk = n.max(1);
+        self
     }
 
     pub fn device_info(&self) -> &DeviceInfo {
@@ -169,7 +194,7 @@ impl WebGpuFhe {
         let cap = self.gpu.max_binding().min(u32::MAX as u64) / 4;
         // Also bound the scratch of one submission (≈ 64 MiB of u32 words per buffer).
         let by_binding = (cap / max_words).max(1) as usize;
-        by_binding.min(((16u64 << 20) / max_words).max(1) as usize).min(4096)
+        by_binding.min(((16u64 << 20) / max_words).max(1) as usize).min(self.max_chunk)
     }
 
     fn cfg(&self, batch: usize, count: u32, row_begin: usize, row_end: usize) -> wgpu::Buffer {
@@ -296,7 +321,7 @@ impl WebGpuFhe {
         push("fhe_lut_init", &[(0, &cfg), (7, &luts), (8, &idx), (9, &acc)], lut_items);
         let mut row = 0;
         while row < p.lwe_dimension {
-            let end = (row + rows_per_dispatch()).min(p.lwe_dimension);
+            let end = (row + rows_per_dispatch(p.polynomial_size)).min(p.lwe_dimension);
             let cfg = self.cfg(count, 0, row, end);
             push(
                 "fhe_blind_rotate",

@@ -354,7 +354,10 @@ fn device_many_lut_integer_and_hpu() {
             }
         })
         .collect();
-    assert_eq!(e.bootstrap_jobs(&jobs).unwrap(), k.server.bootstrap_jobs(&jobs).unwrap(), "jobs seed={s}");
+    let want = k.server.bootstrap_jobs(&jobs).unwrap();
+    assert_eq!(e.bootstrap_jobs(&jobs).unwrap(), want, "jobs seed={s}");
+    let chunked = CudaFhe::new(&k.server).expect("engine").with_max_batch_per_submission(7);
+    assert_eq!(chunked.bootstrap_jobs(&jobs).unwrap(), want, "chunked jobs seed={s}");
     let mut rng = ChaCha20Rng::seed_from_u64(s);
     let (x, y): (u8, u8) = (rng.gen(), rng.gen());
     let a = k.client.encrypt_u8(x, &mut rng).unwrap();

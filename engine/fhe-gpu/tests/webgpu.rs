@@ -218,6 +218,15 @@ fn many_lut_jobs_match_cpu() {
         assert_eq!(g.len(), [2, 4, 1][i % 3], "outputs of job #{i}");
         assert_eq!(g, w, "job #{i} seed={s}");
     }
+    // Split into submissions of 7 ciphertexts (slot offsets per chunk, LUT re-indexing).
+    let small = WebGpuFhe::new(&k.server).expect("engine").with_max_batch_per_submission(7);
+    assert_eq!(small.bootstrap_jobs(&jobs).expect("device run"), want, "chunked jobs seed={s}");
+    let (tables, _) = luts(k, s);
+    let refs = lut_refs(&tables, cts.len());
+    let chunked = small.keyswitch_bootstrap_batch(&cts, &refs).expect("device run");
+    assert_eq!(chunked, k.server.bootstrap_batch(&cts, &refs).unwrap(), "chunked batch seed={s}");
+    let ks = small.keyswitch_batch(&cts[..20]).expect("device run");
+    assert_eq!(ks, cts[..20].iter().map(|c| k.server.keyswitch(c).unwrap()).collect::<Vec<_>>(), "seed={s}");
 }
 
 #[test]
