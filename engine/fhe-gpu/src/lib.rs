@@ -9,12 +9,14 @@
 //! Both upload the server key once (`new(&ServerKey)`), take batches of ciphertexts with one
 //! LUT each (or one for all), support many-LUT jobs, and implement
 //! [`gloam_fhe::BootstrapExecutor`] so the integer layer (`Radix::new(sk, &engine)`) runs on the
-//! device. Inputs are validated before any device work: malformed inputs give the same typed
+//! device, and [`DeviceScheduler`] merges the rounds of many operations into one device call
+//! per round. Inputs are validated before any device work: malformed inputs give the same typed
 //! `FheError`s as the CPU engine; device failures give [`FheGpuError::Device`], never partial
 //! results.
 
 mod cuda;
 mod plan;
+mod scheduler;
 mod webgpu;
 
 pub use cuda::CudaFhe;
@@ -22,6 +24,7 @@ pub use cuda::CudaFhe;
 pub use cuda::FheCfg;
 #[doc(hidden)]
 pub use plan::twiddles as ntt_twiddles;
+pub use scheduler::DeviceScheduler;
 pub use webgpu::{NttPair, WebGpuFhe};
 
 use gloam_engine_core::DeviceError;

@@ -365,6 +365,17 @@ fn device_many_lut_integer_and_hpu() {
     let sum = Radix::new(&k.server, &e).add(&a, &b).unwrap();
     assert_eq!(sum.blocks, k.server.radix().add(&a, &b).unwrap().blocks, "euint8 add seed={s}");
     assert_eq!(k.client.decrypt_u8(&sum).unwrap(), x.wrapping_add(y));
+    let ops = || -> Vec<gloam_fhe::scheduler::ScheduledOp<'_, Vec<LweCiphertext>>> {
+        vec![
+            Box::new(|r: &Radix<'_>| r.add(&a, &b).map(|c| c.blocks)),
+            Box::new(|r: &Radix<'_>| r.lt(&a, &b).map(|c| vec![c.0])),
+        ]
+    };
+    let (gpu, gs) = gloam_fhe_gpu::DeviceScheduler::new(&k.server, &e).run(ops());
+    let (cpu, cs) = gloam_fhe::BootstrapScheduler::new(&k.server).run(ops());
+    assert_eq!(gs, cs);
+    let unwrap = |v: Vec<Result<Vec<LweCiphertext>, _>>| v.into_iter().map(|r| r.unwrap()).collect::<Vec<_>>();
+    assert_eq!(unwrap(gpu), unwrap(cpu), "scheduler seed={s}");
     let h = hpu();
     let eh = CudaFhe::new(&h.server).expect("HPU engine");
     let (cts, _) = inputs(h, 64, s);

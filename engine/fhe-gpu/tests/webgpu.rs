@@ -11,7 +11,7 @@ use gloam_fhe::decompose::{init_state, next_digit};
 use gloam_fhe::ntt::{self, NegacyclicNtt, P};
 use gloam_fhe::pbs::mod_p_to_native;
 use gloam_fhe::{BootstrapJob, FheError, Lut, LweCiphertext, LweCiphertext32, ModulusSwitch, Radix};
-use gloam_fhe_gpu::{FheGpuError, WebGpuFhe};
+use gloam_fhe_gpu::{DeviceScheduler, FheGpuError, WebGpuFhe};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha20Rng;
 
@@ -246,6 +246,42 @@ fn euint8_add_through_the_gpu_executor() {
         assert_eq!(gpu_sum.blocks, cpu_sum.blocks, "{x}+{y} seed={s}");
         assert_eq!(k.client.decrypt_u8(&gpu_sum).unwrap(), x.wrapping_add(y), "{x}+{y} seed={s}");
     }
+}
+
+/// Operations merged by the device scheduler: byte-equal to gloam-fhe's scheduler on the CPU,
+/// same number of rounds, results decrypt.
+#[test]
+fn scheduler_rounds_on_the_gpu_match_cpu_scheduler() {
+    if !adapter_present() {
+        return;
+    }
+    use gloam_fhe::scheduler::ScheduledOp;
+    use gloam_fhe::{BootstrapScheduler, RadixCiphertext};
+    let s = seed(0x5eed_f00a);
+    let k = toy();
+    let mut rng = ChaCha20Rng::seed_from_u64(s);
+    let vals: Vec<u8> = (0..4).map(|_| rng.gen()).collect();
+    let cts: Vec<RadixCiphertext> = vals.iter().map(|&v| k.client.encrypt_u8(v, &mut rng).unwrap()).collect();
+    let ops = || -> Vec<ScheduledOp<'_, Vec<LweCiphertext>>> {
+        vec![
+            Box::new(|r: &Radix<'_>| r.add(&cts[0], &cts[1]).map(|c| c.blocks)),
+            Box::new(|r: &Radix<'_>| r.lt(&cts[2], &cts[3]).map(|b| vec![b.0])),
+            Box::new(|r: &Radix<'_>| r.scalar_add(&cts[2], 77).map(|c| c.blocks)),
+            Box::new(|r: &Radix<'_>| r.max(&cts[1], &cts[3]).map(|c| c.blocks)),
+        ]
+    };
+    let (gpu, gpu_stats) = DeviceScheduler::new(&k.server, toy_engine()).run(ops());
+    let (cpu, cpu_stats) = BootstrapScheduler::new(&k.server).run(ops());
+    assert_eq!(gpu_stats, cpu_stats, "seed={s}");
+    let gpu: Vec<Vec<LweCiphertext>> = gpu.into_iter().map(|r| r.expect("gpu op")).collect();
+    let cpu: Vec<Vec<LweCiphertext>> = cpu.into_iter().map(|r| r.expect("cpu op")).collect();
+    assert_eq!(gpu, cpu, "seed={s}");
+    let dec = |blocks: &[LweCiphertext]| k.client.decrypt_u8(&RadixCiphertext { blocks: blocks.to_vec() }).unwrap();
+    assert_eq!(dec(&gpu[0]), vals[0].wrapping_add(vals[1]), "seed={s}");
+    assert_eq!(k.client.decrypt_block(&gpu[1][0]).unwrap(), (vals[2] < vals[3]) as u64, "seed={s}");
+    assert_eq!(dec(&gpu[2]), vals[2].wrapping_add(77), "seed={s}");
+    assert_eq!(dec(&gpu[3]), vals[1].max(vals[3]), "seed={s}");
+    eprintln!("scheduler: {} rounds, {} bootstraps", gpu_stats.rounds, gpu_stats.bootstraps);
 }
 
 #[test]
