@@ -382,6 +382,8 @@ impl CudaFhe {
                 .map_err(|e| launch_err(e, "fhe_extract"))?;
         }
         let mut words = s.clone_dtoh(&out).map_err(|e| launch_err(e, "fhe readback"))?;
+        // Asynchronous kernel faults surface here at the latest.
+        s.synchronize().map_err(|e| launch_err(e, "fhe synchronize"))?;
         words.truncate(outs);
         Ok(words)
     }
