@@ -6,7 +6,7 @@
 //! | module | files | entry points |
 //! |---|---|---|
 //! | CUDA `sig` | cuda/sig/sig.cu (+ sig/secp256k1.cuh, common.cuh) | `secp256k1_dsm` |
-//! | WGSL `secp256k1_dsm` | dispatch, arith, sig/secp256k1_field, sig/secp256k1_point, sig/secp256k1_dsm | `secp_prepare`, `secp_ladder`, `secp_finish` |
+//! | WGSL `secp256k1_prepare`, `secp256k1_ladder`, `secp256k1_finish` | dispatch, arith, sig/secp256k1_field, sig/secp256k1_point, sig/secp256k1_dsm | `secp_prepare`, `secp_ladder`, `secp_finish` (one each) |
 
 use crate::{cuda, wgsl, Source};
 
@@ -30,13 +30,20 @@ pub const WGSL_SECP256K1_DSM: Source = wgsl_src!("sig/secp256k1_dsm.wgsl");
 /// Every WGSL file of this family.
 pub const WGSL_SOURCES: &[Source] = &[WGSL_SECP256K1_FIELD, WGSL_SECP256K1_POINT, WGSL_SECP256K1_DSM];
 
-/// secp256k1 double scalar multiplication (recovery and verification), three entry points.
-pub const WGSL_SECP256K1_DSM_MODULE: wgsl::Module = wgsl::Module {
-    name: "secp256k1_dsm",
-    parts: &[wgsl::DISPATCH, wgsl::ARITH, WGSL_SECP256K1_FIELD, WGSL_SECP256K1_POINT, WGSL_SECP256K1_DSM],
-    entry_points: &["secp_prepare", "secp_ladder", "secp_finish"],
-};
+const SECP256K1_PARTS: &[Source] =
+    &[wgsl::DISPATCH, wgsl::ARITH, WGSL_SECP256K1_FIELD, WGSL_SECP256K1_POINT, WGSL_SECP256K1_DSM];
+
+/// secp256k1 double scalar multiplication (recovery and verification): one module per entry
+/// point over the same files, so a backend can build the three pipelines concurrently (each
+/// compiles only its own entry's call graph; lavapipe takes tens of seconds for the ladder).
+pub const WGSL_SECP256K1_PREPARE_MODULE: wgsl::Module =
+    wgsl::Module { name: "secp256k1_prepare", parts: SECP256K1_PARTS, entry_points: &["secp_prepare"] };
+pub const WGSL_SECP256K1_LADDER_MODULE: wgsl::Module =
+    wgsl::Module { name: "secp256k1_ladder", parts: SECP256K1_PARTS, entry_points: &["secp_ladder"] };
+pub const WGSL_SECP256K1_FINISH_MODULE: wgsl::Module =
+    wgsl::Module { name: "secp256k1_finish", parts: SECP256K1_PARTS, entry_points: &["secp_finish"] };
 
 /// WGSL modules of this family (files concatenated in dependency order; the engine's own
 /// library files such as `wgsl::DISPATCH` may be reused as parts).
-pub const WGSL_MODULES: &[wgsl::Module] = &[WGSL_SECP256K1_DSM_MODULE];
+pub const WGSL_MODULES: &[wgsl::Module] =
+    &[WGSL_SECP256K1_PREPARE_MODULE, WGSL_SECP256K1_LADDER_MODULE, WGSL_SECP256K1_FINISH_MODULE];

@@ -4,7 +4,8 @@
 use std::sync::Arc;
 
 use gloam_engine_core::{DeviceError, DeviceInfo, DeviceResult};
-use gloam_kernels::sig::WGSL_SECP256K1_DSM_MODULE;
+use gloam_kernels::sig::{WGSL_SECP256K1_FINISH_MODULE, WGSL_SECP256K1_LADDER_MODULE, WGSL_SECP256K1_PREPARE_MODULE};
+use gloam_kernels::wgsl;
 use gloam_sig::secp256k1::{EcdsaRule, RecoverItem, Recovered, VerifyItem};
 use gloam_sig::{EcdsaError, SigBackend};
 use gloam_webgpu::gpu::{Dispatch, Gpu};
@@ -17,6 +18,8 @@ const TABLE_WORDS: u64 = 15 * 24;
 const ACC_WORDS: u64 = 25;
 /// 4-bit windows each ladder dispatch processes (64 in all): short per-thread chains.
 const WINDOWS_PER_PASS: u32 = 8;
+static MODULES: [&wgsl::Module; 3] =
+    [&WGSL_SECP256K1_LADDER_MODULE, &WGSL_SECP256K1_PREPARE_MODULE, &WGSL_SECP256K1_FINISH_MODULE];
 /// Most items per submission (buffers: ~1.7 KB per item).
 const MAX_CHUNK: u64 = 1 << 16;
 
@@ -40,7 +43,12 @@ impl WebGpuSigBackend {
     /// no adapter or the module does not compile on it.
     pub fn new() -> Result<WebGpuSigBackend, String> {
         let (gpu, info) = gloam_webgpu::shared_gpu()?;
-        gpu.family_pipelines(&WGSL_SECP256K1_DSM_MODULE).map_err(|e| e.to_string())?;
+        // The three pipelines compile concurrently (lavapipe spends tens of seconds on them).
+        std::thread::scope(|sc| {
+            let builds: Vec<_> =
+                MODULES.iter().map(|m| sc.spawn(|| gpu.family_pipelines(m).map(|_| ()).map_err(|e| e.to_string()))).collect();
+            builds.into_iter().try_for_each(|h| h.join().unwrap_or_else(|_| Err("pipeline build panicked".into())))
+        })?;
         let gtab = gpu
             .scoped("secp256k1 G table", || Ok(gpu.storage_init("secp256k1 G table", &crate::prep::g_table())))
             .map_err(|e| e.to_string())?;
@@ -69,8 +77,12 @@ impl WebGpuSigBackend {
 
     fn chunk(&self, mode: Mode, words: &[u32], n: u32) -> DeviceResult<Vec<u32>> {
         let gpu = &self.gpu;
-        let pipes = gpu.family_pipelines(&WGSL_SECP256K1_DSM_MODULE)?;
-        let (prepare, ladder, finish) = (pipes.get("secp_prepare"), pipes.get("secp_ladder"), pipes.get("secp_finish"));
+        let (pp, lp, fp) = (
+            gpu.family_pipelines(&WGSL_SECP256K1_PREPARE_MODULE)?,
+            gpu.family_pipelines(&WGSL_SECP256K1_LADDER_MODULE)?,
+            gpu.family_pipelines(&WGSL_SECP256K1_FINISH_MODULE)?,
+        );
+        let (prepare, ladder, finish) = (pp.get("secp_prepare"), lp.get("secp_ladder"), fp.get("secp_finish"));
         let n64 = n as u64;
         gpu.note_bytes(4 * n64 * (IN_WORDS as u64 + TABLE_WORDS + ACC_WORDS + OUT_WORDS as u64));
         let (input, table, acc, out) = gpu.scoped("secp256k1 buffers", || {

@@ -135,12 +135,20 @@ fn secp_prepare(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_work
     store_ptab(tbase, p);
     var prev = p;
     for (var k = 1u; k < TABLE_POINTS; k++) {
-        var q: Jac;
-        if ((k & 1u) == 1u) {
+        // One call site each for addition and doubling (shader size; see secp256k1_point.wgsl).
+        var src = prev;
+        var dbl_now = (k & 1u) == 1u;
+        if (dbl_now) {
             let h = tbase + JAC_WORDS * (k / 2u);
-            q = jac_dbl(Jac(load_ptab_fe(h), load_ptab_fe(h + 8u), load_ptab_fe(h + 16u)));
+            src = Jac(load_ptab_fe(h), load_ptab_fe(h + 8u), load_ptab_fe(h + 16u));
         } else {
-            q = jac_add(prev, p);
+            let s = jac_add(prev, p);
+            dbl_now = s.dbl;
+            src = s.p;
+        }
+        var q = src;
+        if (dbl_now) {
+            q = jac_dbl(src);
         }
         store_ptab(tbase + JAC_WORDS * k, q);
         prev = q;
@@ -160,19 +168,31 @@ fn secp_ladder(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workg
     let base = IN_WORDS * i;
     let tbase = TABLE_POINTS * JAC_WORDS * i;
     var acc = load_acc(i);
-    for (var t = 0u; t < params.b; t++) {
-        let w = params.a - t;
-        for (var k = 0u; k < 4u; k++) {
+    // Per window: 4 doublings, + digit(u2)·P, + digit(u1)·G, as 6 steps of one loop so the
+    // shader holds a single copy of each point formula.
+    for (var step = 0u; step < 6u * params.b; step++) {
+        let w = params.a - step / 6u;
+        let phase = step % 6u;
+        var dbl_now = phase < 4u;
+        if (!dbl_now) {
+            var q: Jac;
+            var d: u32;
+            if (phase == 4u) {
+                d = digit(base + 8u, w);
+                let h = tbase + JAC_WORDS * (max(d, 1u) - 1u);
+                q = Jac(load_ptab_fe(h), load_ptab_fe(h + 8u), load_ptab_fe(h + 16u));
+            } else {
+                d = digit(base, w);
+                q = load_g(max(d, 1u) - 1u);
+            }
+            if (d != 0u) {
+                let s = jac_add(acc, q);
+                dbl_now = s.dbl;
+                acc = s.p;
+            }
+        }
+        if (dbl_now) {
             acc = jac_dbl(acc);
-        }
-        let d2 = digit(base + 8u, w);
-        if (d2 != 0u) {
-            let h = tbase + JAC_WORDS * (d2 - 1u);
-            acc = jac_add(acc, Jac(load_ptab_fe(h), load_ptab_fe(h + 8u), load_ptab_fe(h + 16u)));
-        }
-        let d1 = digit(base, w);
-        if (d1 != 0u) {
-            acc = jac_add(acc, load_g(d1 - 1u));
         }
     }
     store_acc(i, acc, 0u);

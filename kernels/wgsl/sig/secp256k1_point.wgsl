@@ -5,6 +5,11 @@
 // The addition formula is incomplete: P + P and P + (−P) make H = 0. Both cases, and infinity on
 // either side, are tested first (u1 = 0, R = ±G and Q = ∞ recoveries hit them). The curve has
 // prime order, so no finite point has Y = 0 and doubling a finite point is never infinity.
+//
+// Shader size matters more than anything here: lavapipe (and SPIR-V drivers generally) inline
+// every call, and each inlined point formula carries ~15 unrolled 8×8-word multiplications. So
+// `jac_add` does not call `jac_dbl` for P = Q: it reports `dbl` and the caller routes the point to
+// its one doubling call site (see the ladder in secp256k1_dsm.wgsl).
 
 struct Jac {
     x: Fe,
@@ -41,12 +46,18 @@ fn jac_dbl(p: Jac) -> Jac {
     return Jac(x3, y3, fe_add(yz, yz));
 }
 
-fn jac_add(p: Jac, q: Jac) -> Jac {
+struct AddOut {
+    p: Jac,
+    // P = Q (finite): the sum is 2·P, which the caller computes.
+    dbl: bool,
+}
+
+fn jac_add(p: Jac, q: Jac) -> AddOut {
     if (jac_is_inf(p)) {
-        return q;
+        return AddOut(q, false);
     }
     if (jac_is_inf(q)) {
-        return p;
+        return AddOut(p, false);
     }
     let z1z1 = fe_sqr(p.z);
     let z2z2 = fe_sqr(q.z);
@@ -58,9 +69,9 @@ fn jac_add(p: Jac, q: Jac) -> Jac {
     let r = fe_sub(s2, s1);
     if (fe_is_zero(h)) {
         if (fe_is_zero(r)) {
-            return jac_dbl(p);
+            return AddOut(p, true);
         }
-        return jac_inf();
+        return AddOut(jac_inf(), false);
     }
     let hh = fe_sqr(h);
     let hhh = fe_mul(h, hh);
@@ -68,5 +79,5 @@ fn jac_add(p: Jac, q: Jac) -> Jac {
     let x3 = fe_sub(fe_sub(fe_sqr(r), hhh), fe_add(v, v));
     let y3 = fe_sub(fe_mul(r, fe_sub(v, x3)), fe_mul(s1, hhh));
     let z3 = fe_mul(fe_mul(p.z, q.z), h);
-    return Jac(x3, y3, z3);
+    return AddOut(Jac(x3, y3, z3), false);
 }
