@@ -122,3 +122,14 @@ pub fn measure_bootstraps_per_second(
         bootstraps_per_second: if median > 0.0 { inputs.len() as f64 / median } else { f64::INFINITY },
     })
 }
+
+#[cfg(test)]
+mod tests {
+    /// Engines are shared between threads (one per device, many callers).
+    #[test]
+    fn engines_are_send_and_sync() {
+        fn check<T: Send + Sync>() {}
+        check::<crate::WebGpuFhe>();
+        check::<crate::CudaFhe>();
+    }
+}
