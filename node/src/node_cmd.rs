@@ -333,10 +333,12 @@ fn run_node(engine: Arc<Engine>, a: NodeArgs, pool: PoolConfig) -> Result<ExitCo
         if let Some(node) = settlement {
             let _ = node.rpc.stop();
             node.rpc.stopped().await;
+            let settlement = node.settlement.clone();
             let stopped = tokio::task::spawn_blocking(move || node.validator.stop()).await;
             if let Ok(Err(e)) = stopped {
                 eprintln!("consensus stopped with: {e}");
             }
+            settlement.shutdown();
         }
         outcome
     });
@@ -445,12 +447,14 @@ fn run_validator(engine: Arc<Engine>, a: NodeArgs, config: PathBuf) -> Result<Ex
             r = tokio::signal::ctrl_c() => r.map_err(|e| e.to_string()),
             e = crate::settlement_node::fatal_error(Some(node.app.clone())) => Err(e),
         };
-        eprintln!("shutting down: stopping RPC and consensus");
+        eprintln!("shutting down: stopping RPC and consensus, flushing the pool journal");
         let _ = node.rpc.stop();
         node.rpc.stopped().await;
         let head = node.settlement.last_finalized_height();
         let faults = node.app.faults();
+        let settlement = node.settlement.clone();
         let _ = tokio::task::spawn_blocking(move || node.validator.stop()).await;
+        settlement.shutdown();
         outcome?;
         println!("stopped cleanly at settlement head #{head} ({faults} consensus faults reported)");
         Ok(ExitCode::SUCCESS)

@@ -2,7 +2,6 @@
 //! side RPC uses. One producer at a time (`produce_lock`); readers never wait on disk.
 
 use std::collections::VecDeque;
-use std::io::Write;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
@@ -18,14 +17,13 @@ use tokio::sync::{broadcast, Notify};
 
 use crate::exec::{self, BlockContext, Mode, RecoveredTx};
 use crate::genesis::{ChainSpec, GenesisState};
+use crate::journal::PoolJournal;
 use crate::pool::{PoolConfig, PoolError, TxPool};
 use crate::recover;
 use crate::state::{AccountData, HistoricalView, StateDiff, WorldState};
 use crate::store::{Store, StoreError, StoredBlock};
 
-/// The pool journal is compacted when it holds more than this many records and at least four
-/// times the pool's size.
-pub const JOURNAL_COMPACT_MIN: usize = 4096;
+pub use crate::journal::JOURNAL_COMPACT_MIN;
 
 /// How long on-demand block production lets a burst of submissions accumulate.
 pub const ON_DEMAND_BATCH_WINDOW: Duration = Duration::from_millis(20);
@@ -133,9 +131,7 @@ pub struct Chain {
     produce_lock: Mutex<()>,
     cache: Mutex<VecDeque<BlockRef>>,
     block_cache: usize,
-    journal: Mutex<Option<std::io::BufWriter<std::fs::File>>>,
-    journal_path: PathBuf,
-    journal_records: std::sync::atomic::AtomicUsize,
+    journal: PoolJournal,
     /// New blocks, for subscriptions and filters.
     pub blocks: broadcast::Sender<BlockRef>,
     /// Woken when the pool gains a transaction.
@@ -205,9 +201,7 @@ impl Chain {
             produce_lock: Mutex::new(()),
             cache: Mutex::new(VecDeque::new()),
             block_cache: config.block_cache.max(1),
-            journal: Mutex::new(None),
-            journal_path,
-            journal_records: Default::default(),
+            journal: PoolJournal::new(journal_path),
             blocks,
             tx_arrived: Notify::new(),
         });
@@ -227,17 +221,9 @@ impl Chain {
     /// fresh journal holding the survivors.
     fn recover_pool(&self) {
         let mut restored = 0usize;
-        if let Ok(raw) = std::fs::read(&self.journal_path) {
-            let mut rest = &raw[..];
-            while rest.len() >= 4 {
-                let n = u32::from_le_bytes(rest[..4].try_into().unwrap()) as usize;
-                if rest.len() < 4 + n {
-                    break; // torn final record
-                }
-                if self.submit_raw_inner(&rest[4..4 + n], false).is_ok() {
-                    restored += 1;
-                }
-                rest = &rest[4 + n..];
+        for raw in self.journal.read() {
+            if self.submit_raw_inner(&raw, false).is_ok() {
+                restored += 1;
             }
         }
         self.journal_rewrite();
@@ -246,49 +232,16 @@ impl Chain {
         }
     }
 
-    /// Replaces the journal with exactly the pool's current transactions (written to a
-    /// temporary file, then renamed over the journal, so a crash leaves the old or the new one).
+    /// Replaces the journal with exactly the pool's current transactions.
     fn journal_rewrite(&self) {
-        let mut guard = self.journal.lock();
-        let survivors = self.pool.lock().all();
-        let tmp = self.journal_path.with_extension("journal.tmp");
-        let written = (|| -> std::io::Result<()> {
-            let mut w = std::io::BufWriter::new(std::fs::File::create(&tmp)?);
-            for tx in &survivors {
-                let raw = alloy_eips::eip2718::Encodable2718::encoded_2718(&tx.tx);
-                w.write_all(&(raw.len() as u32).to_le_bytes())?;
-                w.write_all(&raw)?;
-            }
-            w.flush()?;
-            std::fs::rename(&tmp, &self.journal_path)
-        })();
-        if let Err(e) = written {
-            tracing::warn!(error = %e, "could not rewrite the pool journal; pooled transactions will not survive a restart");
-        }
-        let file = std::fs::OpenOptions::new().append(true).create(true).open(&self.journal_path).ok();
-        *guard = file.map(std::io::BufWriter::new);
-        self.journal_records.store(survivors.len(), std::sync::atomic::Ordering::Relaxed);
-    }
-
-    /// Appends to the pool journal's buffer; [`Self::journal_flush`] hands it to the OS (one
-    /// write per submission call, not per transaction).
-    fn journal_append(&self, raw: &[u8]) {
-        if let Some(w) = self.journal.lock().as_mut() {
-            let _ = w.write_all(&(raw.len() as u32).to_le_bytes());
-            let _ = w.write_all(raw);
-            self.journal_records.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        }
+        self.journal.rewrite(|| {
+            self.pool.lock().all().iter().map(|t| alloy_eips::eip2718::Encodable2718::encoded_2718(&t.tx)).collect()
+        });
     }
 
     /// Records in the journal file (survivors of the last rewrite plus appends since).
     pub fn journal_records(&self) -> usize {
-        self.journal_records.load(std::sync::atomic::Ordering::Relaxed)
-    }
-
-    fn journal_flush(&self) {
-        if let Some(w) = self.journal.lock().as_mut() {
-            let _ = w.flush();
-        }
+        self.journal.records()
     }
 
     pub fn head_header(&self) -> (Header, B256) {
@@ -330,7 +283,7 @@ impl Chain {
     pub fn submit_raw(&self, raw: &[u8]) -> Result<B256, SubmitError> {
         let r = self.submit_raw_inner(raw, true);
         if r.is_ok() {
-            self.journal_flush();
+            self.journal.flush();
         }
         r
     }
@@ -399,7 +352,7 @@ impl Chain {
         };
         self.pool.lock().insert(rtx, nonce, balance, base_fee)?;
         if let Some(raw) = raw {
-            self.journal_append(raw);
+            self.journal.append(raw);
         }
         self.tx_arrived.notify_one();
         Ok(hash)
@@ -420,7 +373,7 @@ impl Chain {
                 self.admit(RecoveredTx { tx, sender, hash }, Some(raw))
             })
             .collect();
-        self.journal_flush();
+        self.journal.flush();
         out
     }
 
@@ -560,8 +513,7 @@ impl Chain {
         }
         // Mined transactions stay in the append-only journal until it is compacted: rewrite it
         // once it holds mostly stale records, so it (and the replay on restart) stays bounded.
-        let live = self.pool_len();
-        if self.journal_records() > JOURNAL_COMPACT_MIN.max(4 * live) {
+        if self.journal.should_compact(self.pool_len()) {
             self.journal_rewrite();
         }
         {
@@ -791,10 +743,7 @@ impl Chain {
 
     /// Writes the pool to the journal on a clean shutdown.
     pub fn shutdown(&self) {
-        if let Some(w) = self.journal.lock().as_mut() {
-            let _ = w.flush();
-            let _ = w.get_ref().sync_all();
-        }
+        self.journal.sync();
     }
 }
 

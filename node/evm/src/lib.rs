@@ -15,6 +15,7 @@ pub mod crypto;
 pub mod exec;
 pub mod fuzzing;
 pub mod genesis;
+pub mod journal;
 pub mod pool;
 pub mod recover;
 pub mod rlp_file;

@@ -9,7 +9,12 @@ use std::time::Duration;
 use alloy_consensus::{Eip658Value, Receipt, ReceiptEnvelope, Transaction, TxEnvelope, TxType};
 use alloy_primitives::{Address, Bloom, B256, U256};
 use gloam_evm::exec::RecoveredTx;
+use gloam_evm::journal::PoolJournal;
 use gloam_evm::pool::{PoolConfig, TxPool};
+
+/// The pool journal is compacted past this many records (and four times the pool): blob
+/// transactions are large, so the bound is lower than the EVM pool's.
+pub const JOURNAL_COMPACT_MIN: usize = 256;
 use parking_lot::{Condvar, Mutex, RwLock};
 
 use crate::blobs::{check_sidecar, refs, BlobVerifier};
@@ -19,8 +24,8 @@ use crate::params::*;
 use crate::state::{Changes, Ledger};
 use crate::store::{FinalBlock, FinalizeItem, Store};
 use crate::types::{
-    blob_records, decode_net_tx, split_tx, BlobRecord, Block, DisputeRecord, Header, NetTx, OutputRecord, Sidecar,
-    StoredBlock,
+    blob_records, decode_net_tx, join_tx, split_tx, BlobRecord, Block, DisputeRecord, Header, NetTx, OutputRecord,
+    Sidecar, StoredBlock,
 };
 
 /// Node configuration.
@@ -183,6 +188,8 @@ pub struct Settlement {
     arrivals: (Mutex<u64>, Condvar),
     /// New finalized heads (for subscribers).
     pub finalized_tx: tokio::sync::broadcast::Sender<(u64, B256)>,
+    /// Pooled transactions in network form, re-admitted after a restart.
+    journal: PoolJournal,
 }
 
 impl std::fmt::Debug for Settlement {
@@ -289,7 +296,8 @@ impl Settlement {
         let verifier = BlobVerifier::new(engine, config.kzg_cache_entries);
         let pool = Pool { txs: TxPool::new(config.pool.clone()), sidecars: HashMap::new() };
         let (finalized_tx, _) = tokio::sync::broadcast::channel(256);
-        Ok(Arc::new(Settlement {
+        let journal = PoolJournal::with_compact_min(config.datadir.join("pool.journal"), JOURNAL_COMPACT_MIN);
+        let s = Arc::new(Settlement {
             config,
             store,
             verifier,
@@ -300,7 +308,46 @@ impl Settlement {
             finalize_lock: Mutex::new(()),
             arrivals: (Mutex::new(0), Condvar::new()),
             finalized_tx,
-        }))
+            journal,
+        });
+        s.recover_pool();
+        Ok(s)
+    }
+
+    /// Re-admits the transactions journaled before a restart (crash or clean) in one batch
+    /// (one sender recovery, one KZG batch), then rewrites the journal with the survivors.
+    fn recover_pool(&self) {
+        let records = self.journal.read();
+        let restored = self.admit_batch(&records, false).iter().filter(|r| r.is_ok()).count();
+        self.journal_rewrite();
+        if restored > 0 {
+            tracing::info!(restored, of = records.len(), "settlement pool restored from journal");
+        }
+    }
+
+    /// Replaces the journal with exactly the pool's transactions, in network form.
+    fn journal_rewrite(&self) {
+        self.journal.rewrite(|| {
+            let pool = self.pool.lock();
+            pool.txs
+                .all()
+                .iter()
+                .filter_map(|t| {
+                    let sc = pool.sidecars.get(&t.hash).map(|s| (**s).clone());
+                    join_tx(t.tx.clone(), sc).ok().map(|n| alloy_eips::eip2718::Encodable2718::encoded_2718(&n))
+                })
+                .collect()
+        });
+    }
+
+    /// Records in the pool journal (survivors of the last rewrite plus appends since).
+    pub fn journal_records(&self) -> usize {
+        self.journal.records()
+    }
+
+    /// Flushes and syncs the pool journal (clean shutdown).
+    pub fn shutdown(&self) {
+        self.journal.sync();
     }
 
     pub fn config(&self) -> &SettlementConfig {
@@ -368,6 +415,10 @@ impl Settlement {
     /// then ONE batched KZG verification over all sidecar blobs of the batch not verified
     /// before. `result[i]` belongs to `raws[i]`.
     pub fn submit_raw_batch(&self, raws: &[Vec<u8>]) -> Vec<Result<B256, SubmitError>> {
+        self.admit_batch(raws, true)
+    }
+
+    fn admit_batch(&self, raws: &[Vec<u8>], journal: bool) -> Vec<Result<B256, SubmitError>> {
         let mut out: Vec<Option<Result<B256, SubmitError>>> = vec![None; raws.len()];
         let mut cands: Vec<(usize, TxEnvelope, Option<Sidecar>)> = Vec::new();
         for (i, raw) in raws.iter().enumerate() {
@@ -473,6 +524,14 @@ impl Settlement {
                     Err(e) => out[i] = Some(Err(e.into())),
                 }
             }
+        }
+        if admitted > 0 && journal {
+            for (raw, r) in raws.iter().zip(&out) {
+                if matches!(r, Some(Ok(_))) {
+                    self.journal.append(raw);
+                }
+            }
+            self.journal.flush();
         }
         if admitted > 0 {
             let mut n = self.arrivals.0.lock();
@@ -810,6 +869,11 @@ impl Settlement {
             pool.txs.prune(|a| ledger.account(a).nonce);
             let Pool { txs, sidecars } = &mut *pool;
             sidecars.retain(|h, _| txs.get(h).is_some());
+        }
+        // Included and stale transactions stay in the append-only journal until it holds mostly
+        // stale records; then it is rewritten with the pool (bounded file and restart replay).
+        if self.journal.should_compact(self.pool_len()) {
+            self.journal_rewrite();
         }
         let _ = self.finalized_tx.send((new_n, last.hash));
         Ok(())
