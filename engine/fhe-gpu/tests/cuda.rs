@@ -18,7 +18,7 @@ use std::path::PathBuf;
 use std::process::{Command, Stdio};
 use std::sync::{Arc, OnceLock};
 
-use common::{hpu, inputs, luts, seed, toy, Keys};
+use common::{hpu, inputs, luts, seed, toy, wide, Keys};
 use gloam_fhe::decompose::{init_state, next_digit};
 use gloam_fhe::ntt::{self, NegacyclicNtt, P};
 use gloam_fhe::pbs::mod_p_to_native;
@@ -263,6 +263,21 @@ fn host_pipeline_toy_matches_cpu() {
     let (_, got) = host_pipeline(bin, &centered, &cts[..20], &refs[..20], &slots[..20], 5);
     for i in 0..20 {
         assert_eq!(got[i], centered.keyswitch_bootstrap(&cts[i], refs[i]).unwrap(), "centered #{i} seed={s}");
+    }
+}
+
+#[test]
+fn host_pipeline_glwe_dimension_2_three_levels_matches_cpu() {
+    let Some(bin) = harness() else { return };
+    let s = seed(0x5eed_c007);
+    let k = wide();
+    let (cts, _) = inputs(k, 30, s);
+    let (tables, _) = luts(k, s);
+    let refs: Vec<&Lut> = (0..cts.len()).map(|i| &tables[i % tables.len()]).collect();
+    let slots: Vec<[u32; 2]> = (0..cts.len() as u32).map(|i| [i, 0]).collect();
+    let (_, got) = host_pipeline(bin, &k.server, &cts, &refs, &slots, 6);
+    for (i, ct) in cts.iter().enumerate() {
+        assert_eq!(got[i], k.server.keyswitch_bootstrap(ct, refs[i]).unwrap(), "k=2 l=3 #{i} seed={s}");
     }
 }
 

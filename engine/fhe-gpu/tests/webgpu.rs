@@ -6,7 +6,7 @@ mod common;
 
 use std::sync::{Arc, OnceLock};
 
-use common::{hpu, inputs, luts, seed, toy, Keys};
+use common::{hpu, inputs, luts, seed, toy, wide, Keys};
 use gloam_fhe::decompose::{init_state, next_digit};
 use gloam_fhe::ntt::{self, NegacyclicNtt, P};
 use gloam_fhe::pbs::mod_p_to_native;
@@ -335,6 +335,33 @@ fn malformed_inputs_are_typed_errors() {
     // The executor keeps input errors as they are.
     let jobs = vec![BootstrapJob::Single { input: LweCiphertext { data: vec![1] }, lut: Arc::new(lut) }];
     assert!(matches!(gloam_fhe::BootstrapExecutor::execute(e, jobs), Err(FheError::BatchItem { index: 0, .. })));
+}
+
+/// k = 2 and three PBS levels (several GLWE rows and digits per external product).
+#[test]
+fn glwe_dimension_2_and_three_levels_match_cpu() {
+    if !adapter_present() {
+        return;
+    }
+    let s = seed(0x5eed_f00b);
+    let k = wide();
+    let e = WebGpuFhe::new(&k.server).expect("engine");
+    let (cts, msgs) = inputs(k, 100, s);
+    let (tables, fns) = luts(k, s);
+    let refs = lut_refs(&tables, cts.len());
+    let got = e.keyswitch_bootstrap_batch(&cts, &refs).expect("device run");
+    let want = k.server.bootstrap_batch(&cts, &refs).unwrap();
+    for (i, (g, w)) in got.iter().zip(&want).enumerate() {
+        assert_eq!(g, w, "k=2 l=3 KS+PBS #{i} seed={s}");
+    }
+    let (mut checked, mut right) = (0, 0);
+    for (i, g) in got.iter().enumerate() {
+        if let (Some(m), Some(f)) = (msgs[i], &fns[(i * 7 + i / 3) % tables.len()]) {
+            checked += 1;
+            right += (k.client.decrypt_block(g).unwrap() == f(m) % 16) as usize;
+        }
+    }
+    assert!(right * 10 >= checked * 8, "{right}/{checked} decrypt correctly, seed={s}");
 }
 
 /// A few ciphertexts with the real (HPU) parameters: n = 879, N = 2048.

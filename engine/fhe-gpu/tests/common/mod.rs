@@ -28,6 +28,24 @@ pub fn toy() -> &'static Keys {
     K.get_or_init(|| make(TOY_PARAMS, 0x31))
 }
 
+/// k = 2, N = 128, PBS decomposition 2^10 × 3 levels, KS 2^3 × 5 levels: exercises several GLWE
+/// rows and several levels in the external product (toy and HPU both have k = 1, l = 1).
+pub const WIDE_PARAMS: FheParams = FheParams {
+    lwe_dimension: 12,
+    glwe_dimension: 2,
+    polynomial_size: 128,
+    pbs_base_log: 10,
+    pbs_level: 3,
+    ks_base_log: 3,
+    ks_level: 5,
+    ..TOY_PARAMS
+};
+
+pub fn wide() -> &'static Keys {
+    static K: OnceLock<Keys> = OnceLock::new();
+    K.get_or_init(|| make(WIDE_PARAMS, 0x33))
+}
+
 pub fn hpu() -> &'static Keys {
     static K: OnceLock<Keys> = OnceLock::new();
     K.get_or_init(|| make(HPU_MESSAGE_2_CARRY_2_KS32_TUNIFORM_2M128, 0x32))
