@@ -1,0 +1,218 @@
+//! Host emulation of the CUDA kernel: `kernels/cuda/sig/secp256k1.cuh` compiled by the host C++
+//! compiler into `tests/host/harness.cpp`, which runs the very device functions — field
+//! arithmetic against k256's field, and the whole per-signature body (`secp_dsm_item`) through
+//! the crate's host preparation against the CPU reference (libsecp256k1), item by item. This is
+//! the evidence for the CUDA arithmetic on a machine without a GPU.
+//!
+//! Needs a C++17 compiler (`$CXX`, else g++, c++ or clang++); without one the tests print
+//! SKIPPED, and fail when `CI=true`. `GLOAM_TEST_SEED` replays a seed.
+
+mod common;
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::{Command, Stdio};
+use std::sync::OnceLock;
+
+use common::*;
+use gloam_sig::secp256k1::{self as gsec, EcdsaRule};
+use gloam_sig_gpu::prep::{self, Mode, OUT_WORDS};
+use k256::FieldElement;
+use rand::Rng;
+
+fn harness() -> Option<&'static PathBuf> {
+    static BIN: OnceLock<Result<PathBuf, String>> = OnceLock::new();
+    let r = BIN.get_or_init(|| {
+        let manifest = [
+            Some(PathBuf::from(env!("CARGO_MANIFEST_DIR"))),
+            std::env::var_os("GLOAM_REPO_ROOT").map(|r| PathBuf::from(r).join("engine/sig-gpu")),
+            Some(PathBuf::from("engine/sig-gpu")),
+        ]
+        .into_iter()
+        .flatten()
+        .find(|p| p.join("tests/host/harness.cpp").exists())
+        .ok_or_else(|| "tests/host/harness.cpp not found (set GLOAM_REPO_ROOT)".to_string())?;
+        let kernels = manifest.join("../../kernels/cuda");
+        let src = manifest.join("tests/host/harness.cpp");
+        let tmp = PathBuf::from(env!("CARGO_TARGET_TMPDIR"));
+        let tmp = if tmp.is_dir() { tmp } else { std::env::temp_dir() };
+        let out = tmp.join(format!("gloam_sig_host_harness_{}", std::process::id()));
+        let candidates: Vec<String> =
+            std::env::var("CXX").into_iter().chain(["g++", "c++", "clang++"].map(String::from)).collect();
+        let cxx = candidates
+            .iter()
+            .find(|c| Command::new(c).arg("--version").output().is_ok_and(|o| o.status.success()))
+            .cloned()
+            .ok_or_else(|| format!("no C++ compiler found (tried {candidates:?})"))?;
+        let sanitize: &[&str] = if std::env::var("GLOAM_HOST_SANITIZE").is_ok_and(|v| v == "1") {
+            &["-g", "-fsanitize=address,undefined", "-fno-sanitize-recover=all"]
+        } else {
+            &[]
+        };
+        let o = Command::new(&cxx)
+            .args(["-O2", "-std=c++17", "-Wall", "-Wextra", "-Werror"])
+            .args(sanitize)
+            .arg("-I")
+            .arg(&kernels)
+            .arg("-o")
+            .arg(&out)
+            .arg(&src)
+            .output()
+            .map_err(|e| format!("cannot run {cxx}: {e}"))?;
+        if !o.status.success() {
+            panic!("host harness failed to compile:\n{}", String::from_utf8_lossy(&o.stderr));
+        }
+        Ok(out)
+    });
+    match r {
+        Ok(p) => Some(p),
+        Err(why) if std::env::var("CI").is_ok_and(|v| v == "true") => panic!("CI=true but {why}"),
+        Err(why) => {
+            gloam_engine_core::report_skip(&format!("CUDA host emulation needs a C++ compiler: {why}"));
+            None
+        }
+    }
+}
+
+fn run(bin: &PathBuf, words: &[u32], out_words: usize) -> Vec<u32> {
+    let mut child =
+        Command::new(bin).stdin(Stdio::piped()).stdout(Stdio::piped()).spawn().expect("harness starts");
+    let bytes: Vec<u8> = words.iter().flat_map(|w| w.to_le_bytes()).collect();
+    let mut stdin = child.stdin.take().unwrap();
+    let writer = std::thread::spawn(move || stdin.write_all(&bytes));
+    let o = child.wait_with_output().expect("harness runs");
+    writer.join().unwrap().expect("harness reads its input");
+    assert!(o.status.success(), "harness exited with {:?}", o.status);
+    let out: Vec<u32> = o.stdout.chunks_exact(4).map(|c| u32::from_le_bytes(c.try_into().unwrap())).collect();
+    assert_eq!(out.len(), out_words, "harness output length");
+    out
+}
+
+/// The CUDA per-thread body over a prepared batch, as the device would run it.
+fn emulate(bin: &PathBuf, mode: Mode, words: &[u32], n: usize) -> Vec<u32> {
+    let mut input = vec![mode as u32, n as u32];
+    input.extend(prep::g_table());
+    input.extend_from_slice(words);
+    run(bin, &input, n * OUT_WORDS)
+}
+
+fn fe(words: &[u32]) -> FieldElement {
+    Option::from(FieldElement::from_bytes(&prep::words_to_be(words).into())).expect("canonical")
+}
+
+fn words(f: &FieldElement) -> [u32; 8] {
+    prep::be_to_words(&f.normalize().to_bytes())
+}
+
+#[test]
+fn field_ops_match_k256() {
+    let Some(bin) = harness() else { return };
+    let seed = seed(0xf1e1d);
+    let mut rng = rng(seed);
+    // p − k, small values, single-word and word-boundary values, (p ± 1)/2.
+    let p = prep::be_to_words(&hex::decode("fffffffffffffffffffffffffffffffffffffffffffffffffffffffefffffc2f").unwrap());
+    let minus = |k: u32| {
+        let mut w = p;
+        w[0] -= k;
+        w
+    };
+    let mut edges: Vec<[u32; 8]> = vec![[0; 8], [1, 0, 0, 0, 0, 0, 0, 0], [2, 0, 0, 0, 0, 0, 0, 0], [7, 0, 0, 0, 0, 0, 0, 0]];
+    edges.extend([minus(1), minus(2), minus(977), minus(0x3d1)]);
+    edges.push([0, 1, 0, 0, 0, 0, 0, 0]);
+    edges.push([0xffff_ffff, 0, 0, 0, 0, 0, 0, 0]);
+    edges.push([0, 0, 0, 0, 0, 0, 0, 0x8000_0000]);
+    edges.push([0xffff_ffff, 0xffff_ffff, 0xffff_ffff, 0xffff_ffff, 0xffff_ffff, 0xffff_ffff, 0xffff_ffff, 0x7fff_ffff]);
+    edges.push([0x7fff_fe17, 0xffff_ffff, 0xffff_ffff, 0xffff_ffff, 0xffff_ffff, 0xffff_ffff, 0xffff_ffff, 0x7fff_ffff]);
+    edges.push([0x0000_03d1, 0x0000_0001, 0, 0, 0, 0, 0, 0]);
+    let mut pairs: Vec<([u32; 8], [u32; 8])> = Vec::new();
+    for a in &edges {
+        for b in &edges {
+            pairs.push((*a, *b));
+        }
+    }
+    for _ in 0..3000 {
+        let a = FieldElement::from_bytes(&rng.gen::<[u8; 32]>().into());
+        let b = FieldElement::from_bytes(&rng.gen::<[u8; 32]>().into());
+        if let (Some(a), Some(b)) = (Option::<FieldElement>::from(a), Option::<FieldElement>::from(b)) {
+            pairs.push((words(&a), words(&b)));
+        }
+    }
+    let mut input = vec![2u32, pairs.len() as u32];
+    for (a, b) in &pairs {
+        input.extend(a);
+        input.extend(b);
+    }
+    let out = run(bin, &input, pairs.len() * 48);
+    let mut roots = 0;
+    for (i, (aw, bw)) in pairs.iter().enumerate() {
+        let (a, b) = (fe(aw), fe(bw));
+        let o = &out[48 * i..48 * (i + 1)];
+        let ctx = format!("pair {i}: a={aw:08x?} b={bw:08x?} seed={seed}");
+        assert_eq!(o[..8], words(&(a + b)), "add {ctx}");
+        assert_eq!(o[8..16], words(&(a - b)), "sub {ctx}");
+        assert_eq!(o[16..24], words(&(a * b)), "mul {ctx}");
+        assert_eq!(o[24..32], words(&a.square()), "sqr {ctx}");
+        let inv = Option::<FieldElement>::from(a.invert()).unwrap_or(FieldElement::ZERO);
+        assert_eq!(o[32..40], words(&inv), "inv {ctx}");
+        // k256's sqrt is the same (p+1)/4 power when a root exists; otherwise the candidate
+        // squares to −a (Euler), which is what the kernel then rejects.
+        let cand = fe(&o[40..48]);
+        match Option::<FieldElement>::from(a.sqrt()) {
+            Some(r) => {
+                roots += 1;
+                assert_eq!(words(&cand.square()), words(&a), "sqrt {ctx}");
+                assert_eq!(words(&cand), words(&r), "sqrt root choice {ctx}");
+            }
+            None => assert_eq!(words(&cand.square()), words(&-a), "non-residue {ctx}"),
+        }
+    }
+    assert!(roots > 1000 && roots < pairs.len() - 1000, "{roots} of {} have roots", pairs.len());
+}
+
+#[test]
+fn recovery_and_verification_match_cpu() {
+    let Some(bin) = harness() else { return };
+    let seed = seed(0xc0da);
+    let mut rng = rng(seed);
+    let (mut recs, mut vers) = valid_signatures(&mut rng, 400);
+    let (ar, av) = adversarial(&mut rng);
+    recs.extend(ar);
+    vers.extend(av);
+    check(bin, &recs, &vers, BOTH, seed);
+}
+
+#[test]
+fn wycheproof_matches_cpu() {
+    let Some(bin) = harness() else { return };
+    let Some(groups) = wycheproof() else {
+        gloam_engine_core::report_skip("Wycheproof vectors not found (shared/vectors/wycheproof)");
+        return;
+    };
+    let mut n = 0;
+    for (rule, recs, vers) in groups {
+        n += vers.len();
+        check(bin, &recs, &vers, &[rule], 0);
+    }
+    assert!(n > 500, "{n} items");
+}
+
+fn check(bin: &PathBuf, recs: &[Rec], vers: &[Ver], rules: &[EcdsaRule], seed: u64) {
+    let ritems = recover_items(recs);
+    let vitems = verify_items(vers);
+    for &rule in rules {
+        let p = prep::prepare_recover(&ritems, rule);
+        let out = emulate(bin, p.mode, &p.words, p.device_items());
+        let got = prep::finish_recover(p, &out).expect("valid statuses");
+        let want = gsec::recover_batch(&ritems, rule);
+        for (i, (g, w)) in got.iter().zip(&want).enumerate() {
+            assert_eq!(g, w, "recover item {i} ({}) {rule:?} seed {seed}", recs[i].what);
+        }
+        let p = prep::prepare_verify(&vitems, rule);
+        let out = emulate(bin, p.mode, &p.words, p.device_items());
+        let got = prep::finish_verify(p, &out).expect("valid statuses");
+        let want = gsec::verify_batch(&vitems, rule);
+        for (i, (g, w)) in got.iter().zip(&want).enumerate() {
+            assert_eq!(g, w, "verify item {i} ({}) {rule:?} seed {seed}", vers[i].what);
+        }
+    }
+}
