@@ -16,6 +16,8 @@ use crate::FheGpuError;
 
 /// Threads per block of every kernel.
 const BLOCK: u32 = 256;
+/// Dynamic shared memory a block may use without `cudaFuncSetAttribute` (sm_80, sm_90).
+const SHARED_DEFAULT_LIMIT: usize = 48 * 1024;
 /// Key rows per blind-rotation launch.
 const ROWS_PER_LAUNCH: usize = 128;
 /// Default ciphertexts per launch sequence (bounds the per-call scratch: ≈ 100 KB each with the
@@ -43,6 +45,7 @@ pub struct FheCfg {
     pub row_end: u32,
     pub count: u32,
     pub lut_words: u32,
+    pub nacc_shared: u32,
 }
 
 // SAFETY: plain `repr(C)` struct of u32 fields, the same layout as the CUDA struct.
@@ -67,12 +70,13 @@ impl FheCfg {
             row_end: p.lwe_dimension as u32,
             count: 0,
             lut_words: (p.glwe_size() * p.polynomial_size) as u32,
+            nacc_shared: 0,
         }
     }
 
     /// The words as the host harness reads them.
     #[doc(hidden)]
-    pub fn words(&self) -> [u32; 16] {
+    pub fn words(&self) -> [u32; 17] {
         [
             self.batch,
             self.n,
@@ -90,6 +94,7 @@ impl FheCfg {
             self.row_end,
             self.count,
             self.lut_words,
+            self.nacc_shared,
         ]
     }
 }
@@ -305,7 +310,10 @@ impl CudaFhe {
         let luts_d = s.clone_htod(&luts).map_err(up)?;
         let idx_d = s.clone_htod(&lut_idx).map_err(up)?;
         let mut acc = s.alloc_zeros::<u64>(count * lut_words).map_err(up)?;
-        let mut nacc = s.alloc_zeros::<u64>(count * lut_words).map_err(up)?;
+        // NTT-domain sums in shared memory when they fit next to the NTT polynomial in the 48 KB
+        // available without an opt-in (k = 1, N ≤ 2048); else in global memory.
+        let shared_sums = 8 * (p.polynomial_size + lut_words) <= SHARED_DEFAULT_LIMIT;
+        let mut nacc = s.alloc_zeros::<u64>(if shared_sums { 1 } else { count * lut_words }).map_err(up)?;
         let slots_d = s.clone_htod(slots).map_err(up)?;
         let outs = slots.len() / 2 * wpo;
         let mut out = s.alloc_zeros::<u64>(outs.max(1)).map_err(up)?;
@@ -351,11 +359,12 @@ impl CudaFhe {
         let mut row = 0;
         while row < p.lwe_dimension {
             let end = (row + ROWS_PER_LAUNCH).min(p.lwe_dimension);
-            let cfg = FheCfg { row_begin: row as u32, row_end: end as u32, ..base };
+            let cfg = FheCfg { row_begin: row as u32, row_end: end as u32, nacc_shared: shared_sums as u32, ..base };
+            let shared_words = if shared_sums { p.polynomial_size + lut_words } else { p.polynomial_size };
             let lc = LaunchConfig {
                 grid_dim: (count as u32, 1, 1),
                 block_dim: (BLOCK, 1, 1),
-                shared_mem_bytes: (8 * p.polynomial_size) as u32,
+                shared_mem_bytes: (8 * shared_words) as u32,
             };
             unsafe {
                 s.launch_builder(&br)

@@ -209,6 +209,7 @@ fn host_pipeline(
     let p = sk.params();
     let centered = sk.modulus_switch() == ModulusSwitch::Centered;
     let cfg = FheCfg::new(p, centered, big.len());
+    assert_eq!(std::mem::size_of::<FheCfg>(), 4 * cfg.words().len(), "FheCfg layout");
     let mut m = Msg::new(1);
     for w in cfg.words() {
         m.u32(w);

@@ -35,14 +35,17 @@ extern "C" __global__ void fhe_lut_init(FheCfg cfg, const uint64_t *luts, const 
     acc[id] = luts[(uint64_t)lut_idx[c] * cfg.lut_words + (id - c * cfg.lut_words)];
 }
 
-// One block per ciphertext; dynamic shared memory: N words.
+// One block per ciphertext; dynamic shared memory: N words for the NTT, plus (k + 1)·N words for
+// the NTT-domain sums when cfg.nacc_shared (the host sets it when the total fits in 48 KB, e.g.
+// k = 1, N = 2048); otherwise the sums live in `nacc` (global, (k + 1)·N words per ciphertext).
 extern "C" __global__ void fhe_blind_rotate(FheCfg cfg, const uint64_t *bsk, const uint64_t *tw, const uint32_t *ms,
                                             uint64_t *acc, uint64_t *nacc) {
     extern __shared__ uint64_t fhe_sh[];
     uint32_t c = blockIdx.x;
     if (c >= cfg.batch) return;
+    uint64_t *na = cfg.nacc_shared ? fhe_sh + cfg.poly : nacc + (uint64_t)c * cfg.gs * cfg.poly;
     FheBlockSync sync;
-    fhe_blind_rotate_block(cfg, bsk, tw, ms, acc, nacc, fhe_sh, c, threadIdx.x, blockDim.x, sync);
+    fhe_blind_rotate_block(cfg, bsk, tw, ms, acc, na, fhe_sh, c, threadIdx.x, blockDim.x, sync);
 }
 
 // One thread per output word.

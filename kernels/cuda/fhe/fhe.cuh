@@ -28,6 +28,7 @@ struct FheCfg {
     uint32_t row_end;
     uint32_t count;      // work items of a per-item kernel
     uint32_t lut_words;  // (k + 1)·N
+    uint32_t nacc_shared;  // 1: the blind rotation keeps its NTT-domain sums in shared memory
 };
 
 #define FHE_P 0xffffffff00000001ULL
@@ -253,20 +254,20 @@ GLOAM_HD void fhe_ntt_inverse(uint64_t *sh, const uint64_t *tw, uint32_t nn, uin
     }
 }
 
-// ---- blind rotation: the body of one block (one ciphertext), key rows [row_begin, row_end).
-// acc (mod 2^64) and nacc (NTT-domain sums mod p) are the ciphertext's (k+1)·N words each; sh
-// holds one polynomial (N words). Every thread of the block calls this with its tid. ----
+// ---- blind rotation: the body of one block (one ciphertext c), key rows [row_begin, row_end).
+// acc (mod 2^64, all ciphertexts) and na (this ciphertext's NTT-domain sums mod p, (k+1)·N words:
+// shared or global memory) ; sh holds one polynomial (N words). Every thread of the block calls
+// this with its tid. ----
 
 template <typename Sync>
 GLOAM_HD void fhe_blind_rotate_block(const FheCfg &cfg, const uint64_t *bsk, const uint64_t *tw, const uint32_t *ms,
-                                     uint64_t *acc, uint64_t *nacc, uint64_t *sh, uint32_t c, uint32_t tid,
+                                     uint64_t *acc, uint64_t *na, uint64_t *sh, uint32_t c, uint32_t tid,
                                      uint32_t nthr, Sync &sync) {
     uint32_t nn = cfg.poly;
     uint32_t gs = cfg.gs;
     uint32_t lv = cfg.pbs_level;
     uint32_t bl = cfg.pbs_base_log;
     uint64_t *ac = acc + (uint64_t)c * gs * nn;
-    uint64_t *na = nacc + (uint64_t)c * gs * nn;
     const uint32_t *msc = ms + (uint64_t)c * (cfg.n + 1);
     for (uint32_t i = cfg.row_begin; i < cfg.row_end; i++) {
         uint32_t a = msc[i];

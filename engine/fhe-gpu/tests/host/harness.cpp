@@ -4,7 +4,7 @@
 // over stdin/stdout (little-endian, each array prefixed by its u64 length in elements).
 //
 // Modes (first u32 of stdin):
-//   1 pipeline: cfg (16 u32), has_big u32, threads u32, bsk u64[], ksk u32[], tw u64[],
+//   1 pipeline: cfg (17 u32), has_big u32, threads u32, bsk u64[], ksk u32[], tw u64[],
 //     big_in u64[] | small u32[], luts u64[], lut_idx u32[], slots u32[]
 //     → small u32[], out u64[]
 //   2 ops: base_log u32, level u32, pairs u64[] (a0 b0 a1 b1 …) → u64[8 per pair]
@@ -105,8 +105,8 @@ static void pipeline() {
         for (uint32_t t = 0; t < threads; t++) {
             ts.emplace_back([&, t] {
                 Sync s{&bar};
-                fhe_blind_rotate_block(cfg, bsk.data(), tw.data(), ms.data(), acc.data(), nacc.data(), sh.data(), c, t,
-                                       threads, s);
+                fhe_blind_rotate_block(cfg, bsk.data(), tw.data(), ms.data(), acc.data(),
+                                       nacc.data() + (uint64_t)c * cfg.lut_words, sh.data(), c, t, threads, s);
             });
         }
         for (auto &t : ts) t.join();
