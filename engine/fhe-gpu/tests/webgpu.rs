@@ -107,7 +107,7 @@ fn keyswitch_matches_cpu() {
     }
 }
 
-/// The bulk golden test: 1,200 toy ciphertexts, per-input LUTs, against `bootstrap_batch`.
+/// The bulk golden test: 2,000 toy ciphertexts, per-input LUTs, against `bootstrap_batch`.
 #[test]
 fn keyswitch_bootstrap_bulk_matches_cpu_and_decrypts() {
     if !adapter_present() {
@@ -115,7 +115,7 @@ fn keyswitch_bootstrap_bulk_matches_cpu_and_decrypts() {
     }
     let s = seed(0x5eed_f004);
     let k = toy();
-    let (cts, msgs) = inputs(k, 1200, s);
+    let (cts, msgs) = inputs(k, 2000, s);
     let (tables, fns) = luts(k, s);
     let refs = lut_refs(&tables, cts.len());
     let got = toy_engine().keyswitch_bootstrap_batch(&cts, &refs).expect("device run");
