@@ -34,6 +34,10 @@ pub enum FheError {
     /// The scheduler lost an operation (its thread stopped without answering).
     #[error("scheduler: {0}")]
     Scheduler(&'static str),
+    /// An accelerator failed (compile, launch, out of memory, device lost): nothing was
+    /// returned; the caller may recompute on the CPU.
+    #[error("device: {0}")]
+    Device(String),
     /// Serialized object: the first 8 bytes are not the gloam-fhe magic.
     #[error("encoding: not a gloam-fhe object (bad magic)")]
     BadMagic,

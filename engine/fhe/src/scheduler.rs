@@ -6,7 +6,8 @@
 //! the scheduler. Each operation runs on its own thread; when it reaches a bootstrap round it
 //! submits the round and blocks. The scheduler waits until every still-running operation has
 //! either submitted its next round or finished, concatenates the submitted rounds (in operation
-//! order) into **one** [`ServerKey::bootstrap_jobs`] call, and hands each operation its slice of
+//! order) into **one** executor call ([`ServerKey::bootstrap_jobs`] on the CPU, or a GPU engine via
+//! [`BootstrapScheduler::with_executor`]), and hands each operation its slice of
 //! the outputs. So the number of engine calls is the maximum round depth over the operations,
 //! not the sum, and since every bootstrap is a deterministic function of its own input and table,
 //! the ciphertexts are byte-identical to running the operations one by one.
@@ -66,11 +67,19 @@ pub type ScheduledOp<'s, T> = Box<dyn FnOnce(&Radix<'_>) -> Result<T, FheError> 
 
 pub struct BootstrapScheduler<'a> {
     server: &'a ServerKey,
+    exec: &'a dyn BootstrapExecutor,
 }
 
 impl<'a> BootstrapScheduler<'a> {
+    /// Rounds run on the CPU engine ([`ServerKey::bootstrap_jobs`]).
     pub fn new(server: &'a ServerKey) -> Self {
-        Self { server }
+        Self { server, exec: server }
+    }
+
+    /// Rounds run on `exec` (e.g. a GPU engine holding the same keys); `server` supplies the
+    /// parameters and lookup tables the operations build.
+    pub fn with_executor(server: &'a ServerKey, exec: &'a dyn BootstrapExecutor) -> Self {
+        Self { server, exec }
     }
 
     /// Runs `ops` with their rounds merged; results are in `ops` order. An error in one round is
@@ -121,7 +130,7 @@ impl<'a> BootstrapScheduler<'a> {
                 }
                 stats.rounds += 1;
                 stats.bootstraps += all.len();
-                match server.bootstrap_jobs(&all) {
+                match self.exec.execute(all) {
                     Ok(outs) => {
                         let mut outs = outs.into_iter();
                         for (count, reply) in counts.into_iter().zip(replies) {
