@@ -45,8 +45,10 @@ impl WebGpuSigBackend {
         let (gpu, info) = gloam_webgpu::shared_gpu()?;
         // The three pipelines compile concurrently (lavapipe spends tens of seconds on them).
         std::thread::scope(|sc| {
-            let builds: Vec<_> =
-                MODULES.iter().map(|m| sc.spawn(|| gpu.family_pipelines(m).map(|_| ()).map_err(|e| e.to_string()))).collect();
+            let builds: Vec<_> = MODULES
+                .iter()
+                .map(|m| sc.spawn(|| gpu.family_pipelines(m).map(|_| ()).map_err(|e| e.to_string())))
+                .collect();
             builds.into_iter().try_for_each(|h| h.join().unwrap_or_else(|_| Err("pipeline build panicked".into())))
         })?;
         let gtab = gpu

@@ -8,7 +8,6 @@ mod common;
 
 use common::*;
 use gloam_sig::secp256k1::EcdsaRule;
-use gloam_sig::SigBackend;
 use gloam_sig_gpu::CudaSigBackend;
 
 fn backend() -> Option<CudaSigBackend> {
@@ -67,6 +66,9 @@ fn cuda_ecrecover_throughput() {
     let Some(b) = backend() else { return };
     let n: usize = std::env::var("GLOAM_SIG_N").ok().and_then(|v| v.parse().ok()).unwrap_or(1 << 16);
     let rate = gloam_sig_gpu::ecrecover_per_second(&b, n).expect("matches the CPU");
-    println!("cuda ecrecover on {}: n = {n}: {rate:.0} /s (end to end: host prep + transfers + keccak)", b.device_info().name);
+    println!(
+        "cuda ecrecover on {}: n = {n}: {rate:.0} /s (end to end: host prep + transfers + keccak)",
+        b.device_info().name
+    );
     assert!(rate > 0.0);
 }

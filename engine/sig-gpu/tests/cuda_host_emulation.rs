@@ -75,8 +75,7 @@ fn harness() -> Option<&'static PathBuf> {
 }
 
 fn run(bin: &PathBuf, words: &[u32], out_words: usize) -> Vec<u32> {
-    let mut child =
-        Command::new(bin).stdin(Stdio::piped()).stdout(Stdio::piped()).spawn().expect("harness starts");
+    let mut child = Command::new(bin).stdin(Stdio::piped()).stdout(Stdio::piped()).spawn().expect("harness starts");
     let bytes: Vec<u8> = words.iter().flat_map(|w| w.to_le_bytes()).collect();
     let mut stdin = child.stdin.take().unwrap();
     let writer = std::thread::spawn(move || stdin.write_all(&bytes));
@@ -110,19 +109,39 @@ fn field_ops_match_k256() {
     let seed = seed(0xf1e1d);
     let mut rng = rng(seed);
     // p − k, small values, single-word and word-boundary values, (p ± 1)/2.
-    let p = prep::be_to_words(&hex::decode("fffffffffffffffffffffffffffffffffffffffffffffffffffffffefffffc2f").unwrap());
+    let p =
+        prep::be_to_words(&hex::decode("fffffffffffffffffffffffffffffffffffffffffffffffffffffffefffffc2f").unwrap());
     let minus = |k: u32| {
         let mut w = p;
         w[0] -= k;
         w
     };
-    let mut edges: Vec<[u32; 8]> = vec![[0; 8], [1, 0, 0, 0, 0, 0, 0, 0], [2, 0, 0, 0, 0, 0, 0, 0], [7, 0, 0, 0, 0, 0, 0, 0]];
+    let mut edges: Vec<[u32; 8]> =
+        vec![[0; 8], [1, 0, 0, 0, 0, 0, 0, 0], [2, 0, 0, 0, 0, 0, 0, 0], [7, 0, 0, 0, 0, 0, 0, 0]];
     edges.extend([minus(1), minus(2), minus(977), minus(0x3d1)]);
     edges.push([0, 1, 0, 0, 0, 0, 0, 0]);
     edges.push([0xffff_ffff, 0, 0, 0, 0, 0, 0, 0]);
     edges.push([0, 0, 0, 0, 0, 0, 0, 0x8000_0000]);
-    edges.push([0xffff_ffff, 0xffff_ffff, 0xffff_ffff, 0xffff_ffff, 0xffff_ffff, 0xffff_ffff, 0xffff_ffff, 0x7fff_ffff]);
-    edges.push([0x7fff_fe17, 0xffff_ffff, 0xffff_ffff, 0xffff_ffff, 0xffff_ffff, 0xffff_ffff, 0xffff_ffff, 0x7fff_ffff]);
+    edges.push([
+        0xffff_ffff,
+        0xffff_ffff,
+        0xffff_ffff,
+        0xffff_ffff,
+        0xffff_ffff,
+        0xffff_ffff,
+        0xffff_ffff,
+        0x7fff_ffff,
+    ]);
+    edges.push([
+        0x7fff_fe17,
+        0xffff_ffff,
+        0xffff_ffff,
+        0xffff_ffff,
+        0xffff_ffff,
+        0xffff_ffff,
+        0xffff_ffff,
+        0x7fff_ffff,
+    ]);
     edges.push([0x0000_03d1, 0x0000_0001, 0, 0, 0, 0, 0, 0]);
     let mut pairs: Vec<([u32; 8], [u32; 8])> = Vec::new();
     for a in &edges {

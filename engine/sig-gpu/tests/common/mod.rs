@@ -220,9 +220,12 @@ pub fn adversarial(rng: &mut ChaCha20Rng) -> (Vec<Rec>, Vec<Ver>) {
     (recs, vers)
 }
 
+/// One Wycheproof test group: its rule, recovery items, verification items.
+pub type WycheproofGroup = (EcdsaRule, Vec<Rec>, Vec<Ver>);
+
 /// Every secp256k1 test of the three Wycheproof files whose signature decodes, as verification
 /// items (with the file's rule) and as recovery items with v = 0 and 1.
-pub fn wycheproof() -> Option<Vec<(EcdsaRule, Vec<Rec>, Vec<Ver>)>> {
+pub fn wycheproof() -> Option<Vec<WycheproofGroup>> {
     let dir =
         ["/work/shared/vectors/wycheproof", concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/vectors/wycheproof")]
             .iter()
