@@ -318,6 +318,28 @@ fn scheduler_reports_errors_per_operation() {
     let empty: (Vec<Result<(), FheError>>, _) = sched.run(vec![]);
     assert!(empty.0.is_empty());
     assert_eq!(empty.1.rounds, 0);
+
+    // Rounds on another executor: a counting one gives the CPU's bytes with one call per round;
+    // a failing device's error reaches every operation that took part in the round.
+    let counting = CountingExecutor::new(&f.server);
+    let via = BootstrapScheduler::with_executor(&f.server, &counting);
+    let ops: Vec<gloam_fhe::scheduler::ScheduledOp<RadixCiphertext>> =
+        vec![Box::new(|r| r.scalar_add(&a8, 250)), Box::new(|r| r.scalar_add(&a8, 1))];
+    let (res2, stats2) = via.run(ops);
+    assert_eq!(res2[0].as_ref().unwrap(), res[1].as_ref().unwrap(), "same bytes through another executor");
+    assert_eq!(decrypt(f, res2[1].as_ref().unwrap()), 6);
+    assert_eq!(counting.calls(), stats2.rounds);
+    struct Broken;
+    impl gloam_fhe::BootstrapExecutor for Broken {
+        fn execute(&self, _: Vec<gloam_fhe::BootstrapJob>) -> Result<Vec<Vec<gloam_fhe::LweCiphertext>>, FheError> {
+            Err(FheError::Device("device lost".into()))
+        }
+    }
+    let ops: Vec<gloam_fhe::scheduler::ScheduledOp<RadixCiphertext>> =
+        vec![Box::new(|r| r.scalar_add(&a8, 250)), Box::new(|_| Err(FheError::Parameters("own")))];
+    let (res3, _) = BootstrapScheduler::with_executor(&f.server, &Broken).run(ops);
+    assert_eq!(res3[0].as_ref().unwrap_err(), &FheError::Device("device lost".into()));
+    assert_eq!(res3[1].as_ref().unwrap_err(), &FheError::Parameters("own"));
 }
 
 /// Outputs of every kind of operation (select, min, mul, shift, not, cast) fed into bivariate
