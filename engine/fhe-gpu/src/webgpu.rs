@@ -17,9 +17,10 @@ use crate::{FheGpuError, MAX_POLYNOMIAL_SIZE};
 /// lavapipe needs them: measured there (2026-11-21), a workgroup running 64 rows at N = 2048
 /// (also 128 at N = 1024, 256 at N = 512, 879 at N = 64) in one dispatch returned wrong words,
 /// while 48 rows at N = 2048, 16 at N = 1024, 128 at N = 512 and 128 at N = 64 were byte-exact —
-/// the limit is somewhere around 2^15–2^16 inner loop iterations per invocation (a loop of forward + inverse NTTs
-/// alone, no global memory, also breaks past 128 repetitions at N = 2048); the cause (shader
-/// compiler or lavapipe) was not found. The default stays ≈ 3× below it.
+/// the limit is somewhere around 2^15–2^16 inner loop iterations per invocation (a loop of
+/// forward + inverse NTTs alone, no global memory, also breaks past 128 repetitions at
+/// N = 2048); the cause (shader compiler or lavapipe) was not found. The default stays ≈ 3×
+/// below it.
 fn rows_per_dispatch(poly: usize) -> usize {
     let default = (16 * 2048 / poly.max(1)).clamp(1, 256);
     std::env::var("GLOAM_FHE_GPU_ROWS").ok().and_then(|v| v.parse().ok()).filter(|&r| r > 0).unwrap_or(default)
