@@ -6,7 +6,7 @@
 //! | module | files | entry points |
 //! |---|---|---|
 //! | CUDA `sig` | cuda/sig/sig.cu (+ sig/secp256k1.cuh, common.cuh) | `secp256k1_dsm` |
-//! | WGSL `secp256k1_prepare`, `secp256k1_ladder`, `secp256k1_finish` | dispatch, arith, sig/secp256k1_field, sig/secp256k1_point, sig/secp256k1_dsm | `secp_prepare`, `secp_ladder`, `secp_finish` (one each) |
+//! | WGSL `secp256k1_prepare`, `secp256k1_ladder`, `secp256k1_finish` | dispatch, arith, sig/secp256k1_field, sig/secp256k1_point, sig/secp256k1_dsm, + sig/secp256k1_{prepare,ladder,finish} | `secp_prepare`, `secp_ladder`, `secp_finish` (one each) |
 
 use crate::{cuda, wgsl, Source};
 
@@ -26,22 +26,59 @@ pub const CUDA_MODULES: &[cuda::Module] = &[CUDA_SIG_MODULE];
 pub const WGSL_SECP256K1_FIELD: Source = wgsl_src!("sig/secp256k1_field.wgsl");
 pub const WGSL_SECP256K1_POINT: Source = wgsl_src!("sig/secp256k1_point.wgsl");
 pub const WGSL_SECP256K1_DSM: Source = wgsl_src!("sig/secp256k1_dsm.wgsl");
+pub const WGSL_SECP256K1_PREPARE: Source = wgsl_src!("sig/secp256k1_prepare.wgsl");
+pub const WGSL_SECP256K1_LADDER: Source = wgsl_src!("sig/secp256k1_ladder.wgsl");
+pub const WGSL_SECP256K1_FINISH: Source = wgsl_src!("sig/secp256k1_finish.wgsl");
 
 /// Every WGSL file of this family.
-pub const WGSL_SOURCES: &[Source] = &[WGSL_SECP256K1_FIELD, WGSL_SECP256K1_POINT, WGSL_SECP256K1_DSM];
-
-const SECP256K1_PARTS: &[Source] =
-    &[wgsl::DISPATCH, wgsl::ARITH, WGSL_SECP256K1_FIELD, WGSL_SECP256K1_POINT, WGSL_SECP256K1_DSM];
+pub const WGSL_SOURCES: &[Source] = &[
+    WGSL_SECP256K1_FIELD,
+    WGSL_SECP256K1_POINT,
+    WGSL_SECP256K1_DSM,
+    WGSL_SECP256K1_PREPARE,
+    WGSL_SECP256K1_LADDER,
+    WGSL_SECP256K1_FINISH,
+];
 
 /// secp256k1 double scalar multiplication (recovery and verification): one module per entry
-/// point over the same files, so a backend can build the three pipelines concurrently (each
-/// compiles only its own entry's call graph; lavapipe takes tens of seconds for the ladder).
-pub const WGSL_SECP256K1_PREPARE_MODULE: wgsl::Module =
-    wgsl::Module { name: "secp256k1_prepare", parts: SECP256K1_PARTS, entry_points: &["secp_prepare"] };
-pub const WGSL_SECP256K1_LADDER_MODULE: wgsl::Module =
-    wgsl::Module { name: "secp256k1_ladder", parts: SECP256K1_PARTS, entry_points: &["secp_ladder"] };
-pub const WGSL_SECP256K1_FINISH_MODULE: wgsl::Module =
-    wgsl::Module { name: "secp256k1_finish", parts: SECP256K1_PARTS, entry_points: &["secp_finish"] };
+/// point (the shared files plus the entry's own), so a backend can build the three pipelines
+/// concurrently (lavapipe takes tens of seconds for the ladder).
+pub const WGSL_SECP256K1_PREPARE_MODULE: wgsl::Module = wgsl::Module {
+    name: "secp256k1_prepare",
+    parts: &[
+        wgsl::DISPATCH,
+        wgsl::ARITH,
+        WGSL_SECP256K1_FIELD,
+        WGSL_SECP256K1_POINT,
+        WGSL_SECP256K1_DSM,
+        WGSL_SECP256K1_PREPARE,
+    ],
+    entry_points: &["secp_prepare"],
+};
+pub const WGSL_SECP256K1_LADDER_MODULE: wgsl::Module = wgsl::Module {
+    name: "secp256k1_ladder",
+    parts: &[
+        wgsl::DISPATCH,
+        wgsl::ARITH,
+        WGSL_SECP256K1_FIELD,
+        WGSL_SECP256K1_POINT,
+        WGSL_SECP256K1_DSM,
+        WGSL_SECP256K1_LADDER,
+    ],
+    entry_points: &["secp_ladder"],
+};
+pub const WGSL_SECP256K1_FINISH_MODULE: wgsl::Module = wgsl::Module {
+    name: "secp256k1_finish",
+    parts: &[
+        wgsl::DISPATCH,
+        wgsl::ARITH,
+        WGSL_SECP256K1_FIELD,
+        WGSL_SECP256K1_POINT,
+        WGSL_SECP256K1_DSM,
+        WGSL_SECP256K1_FINISH,
+    ],
+    entry_points: &["secp_finish"],
+};
 
 /// WGSL modules of this family (files concatenated in dependency order; the engine's own
 /// library files such as `wgsl::DISPATCH` may be reused as parts).
