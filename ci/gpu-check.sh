@@ -8,7 +8,8 @@
 # What is packed (.gpu/ is git-ignored):
 #   * test binaries found with `cargo test --no-run --message-format json`: gloam-engine's
 #     `differential` test, gloam-cuda's unit, host-emulation and timing tests (the last prints
-#     NTT/MSM times against the H100 targets), gloam-kernels' unit and `cuda_compile` tests;
+#     NTT/MSM times against the H100 targets), gloam-kernels' unit and `cuda_compile` tests,
+#     every test of gloam-fhe-gpu (prefixed fhegpu-) and gloam-sig-gpu (siggpu-);
 #     debug info stripped, gzipped into .gpu/bins.tar.gz;
 #   * the release `gloam` binary (for `gloam devices --verbose`: probe + kernel warm-up times) and
 #     the standalone `gloam-bench` (built alone so blst keeps its thread pool);
@@ -50,12 +51,14 @@ for line in sys.stdin:
 '
 }
 
-build_tests() {
+build_tests() {  # [--prefix P] cargo-test-args...: binaries are named P<target> (default no prefix)
+  local prefix=""
+  if [ "${1:-}" = --prefix ]; then prefix=$2; shift 2; fi
   section "cargo test --no-run $*"
   cargo test --no-run --message-format json "$@" 2>"$GPU/build.log" | executables | while IFS=$'\t' read -r name exe; do
-    cp "$exe" "$GPU/bin/$name"
-    strip --strip-debug "$GPU/bin/$name" 2>/dev/null || true
-    echo "  $name <- $exe"
+    cp "$exe" "$GPU/bin/$prefix$name"
+    strip --strip-debug "$GPU/bin/$prefix$name" 2>/dev/null || true
+    echo "  $prefix$name <- $exe"
   done || { cat "$GPU/build.log"; exit 1; }
 }
 
@@ -63,6 +66,9 @@ build_tests -p gloam-engine --test differential
 build_tests -p gloam-cuda
 build_tests -p gloam-kernels --lib --test cuda_compile
 build_tests -p gloam-webgpu
+# FHE bootstrap and signature kernels (their test names collide, hence the prefixes).
+build_tests --prefix fhegpu- -p gloam-fhe-gpu
+build_tests --prefix siggpu- -p gloam-sig-gpu
 
 # The GPU machine has the NVIDIA driver (and its Vulkan ICD) but maybe no Vulkan loader: bring
 # Debian's, unpacked there by run.sh (see the device tool's README).
@@ -147,6 +153,13 @@ else
 fi
 suite differential-cuda differential cuda:: --test-threads=1
 suite timings gpu_timing --ignored --nocapture
+# TFHE keyswitch + bootstrap and secp256k1 recovery on CUDA, byte-compared with the CPU (the
+# host-emulation tests in the same binaries need a C++ compiler; without one only device_* run).
+if command -v "${CXX:-g++}" >/dev/null; then FHE_FILTER=""; else FHE_FILTER="device_"; fi
+suite fhe-cuda fhegpu-cuda $FHE_FILTER --test-threads=1
+suite sig-cuda siggpu-cuda_differential --test-threads=1
+if command -v "${CXX:-g++}" >/dev/null; then suite sig-cuda-host siggpu-cuda_host_emulation; fi
+suite fhe-timing fhegpu-timing --ignored --nocapture --test-threads=1
 
 # WebGPU on the GPU machine's Vulkan driver (not lavapipe): the same differential tests.
 if ls "$GPU"/debs/*.deb >/dev/null 2>&1; then
@@ -160,6 +173,9 @@ if [ -x "$BIN/gloam" ]; then "$BIN/gloam" devices 2>&1 | tee "$LOGS/devices-vulk
 suite differential-webgpu differential webgpu:: --test-threads=1
 suite webgpu-unit gloam_webgpu-unit
 for t in "$BIN"/field_arith; do [ -x "$t" ] && suite webgpu-field field_arith; done
+suite fhe-webgpu fhegpu-webgpu --test-threads=1
+suite sig-webgpu siggpu-webgpu_differential --test-threads=1
+suite sig-webgpu-timing siggpu-webgpu_timing --ignored --nocapture
 
 # Benchmarks on the real devices, one JSON record per line (copy them into benches/RESULTS.md
 # with the device name and date).

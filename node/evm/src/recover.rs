@@ -1,9 +1,14 @@
 //! Sender recovery through the engine's secp256k1 batch (`gloam_sig`), one call per block or
-//! per batch of incoming transactions.
+//! per batch of incoming transactions, on the installed [`SigBackend`] (the CPU reference unless
+//! the node installed a GPU backend with [`install_backend`]; every backend returns the same
+//! per-item results).
+
+use std::sync::{Arc, OnceLock};
 
 use alloy_consensus::TxEnvelope;
 use alloy_primitives::{Address, B256};
-use gloam_sig::secp256k1::{recover_batch, EcdsaRule, RecoverItem};
+use gloam_sig::secp256k1::{EcdsaRule, RecoverItem};
+use gloam_sig::{CpuSigBackend, SigBackend};
 
 use crate::exec::RecoveredTx;
 
@@ -19,6 +24,19 @@ fn sig65(tx: &TxEnvelope) -> [u8; 65] {
     out
 }
 
+static BACKEND: OnceLock<Arc<dyn SigBackend>> = OnceLock::new();
+
+/// Sets the backend sender recovery runs on, once per process (before the first recovery).
+/// Returns false if one was already installed or recovery already ran on the CPU default.
+pub fn install_backend(backend: Arc<dyn SigBackend>) -> bool {
+    BACKEND.set(backend).is_ok()
+}
+
+/// The backend in use (the CPU reference by default).
+pub fn backend() -> &'static Arc<dyn SigBackend> {
+    BACKEND.get_or_init(|| Arc::new(CpuSigBackend))
+}
+
 /// Recovers every sender (EIP-2: high-s signatures are invalid). `result[i]` belongs to `txs[i]`.
 pub fn recover_senders(txs: &[&TxEnvelope]) -> Vec<Result<Address, String>> {
     let sigs: Vec<[u8; 65]> = txs.iter().map(|t| sig65(t)).collect();
@@ -30,7 +48,8 @@ pub fn recover_senders(txs: &[&TxEnvelope]) -> Vec<Result<Address, String>> {
     };
     let items: Vec<RecoverItem<'_>> =
         hashes.iter().zip(&sigs).map(|(h, s)| RecoverItem { prehash: h.0, signature: s }).collect();
-    recover_batch(&items, EcdsaRule::LowSRequired)
+    backend()
+        .ecrecover_batch(&items, EcdsaRule::LowSRequired)
         .into_iter()
         .map(|r| r.map(|r| Address::from(r.address)).map_err(|e| format!("invalid sender signature: {e}")))
         .collect()
