@@ -18,6 +18,8 @@ use crate::FheGpuError;
 const BLOCK: u32 = 256;
 /// Dynamic shared memory a block may use without `cudaFuncSetAttribute` (sm_80, sm_90).
 const SHARED_DEFAULT_LIMIT: usize = 48 * 1024;
+/// `FHE_KS_TILE` in fhe.cuh.
+const KS_TILE: usize = 64;
 /// Key rows per blind-rotation launch.
 const ROWS_PER_LAUNCH: usize = 128;
 /// Default ciphertexts per launch sequence (bounds the per-call scratch: ≈ 100 KB each with the
@@ -221,6 +223,15 @@ impl CudaFhe {
         Ok(out)
     }
 
+    /// One block per ciphertext, `KS_TILE` input words' digits in shared memory.
+    fn keyswitch_launch(&self, count: usize) -> LaunchConfig {
+        LaunchConfig {
+            grid_dim: (count as u32, 1, 1),
+            block_dim: (BLOCK, 1, 1),
+            shared_mem_bytes: (4 * KS_TILE * self.params.ks_level) as u32,
+        }
+    }
+
     /// Device work under the backend's lock, with panics (cudarc) turned into errors.
     fn guard<T>(&self, f: impl FnOnce() -> Result<T, FheGpuError>) -> Result<T, FheGpuError> {
         let _g = self.backend.work_lock();
@@ -240,14 +251,14 @@ impl CudaFhe {
         cfg.count = (chunk.len() * n1) as u32;
         let f = self.backend.function("fhe", "fhe_keyswitch")?;
         // SAFETY: argument types and order match `fhe_keyswitch` in fhe.cu; buffers hold
-        // cfg.count outputs and batch inputs.
+        // batch · (n + 1) outputs and batch inputs; shared memory as the kernel documents.
         unsafe {
             s.launch_builder(&f)
                 .arg(&cfg)
                 .arg(&self.ksk)
                 .arg(&big_d)
                 .arg(&mut small)
-                .launch(items(cfg.count as u64)?)
+                .launch(self.keyswitch_launch(chunk.len()))
                 .map_err(|e| launch_err(e, "fhe_keyswitch"))?;
         }
         s.clone_dtoh(&small).map_err(|e| launch_err(e, "fhe keyswitch readback"))
@@ -331,7 +342,7 @@ impl CudaFhe {
                     .arg(&self.ksk)
                     .arg(&big_d)
                     .arg(&mut small)
-                    .launch(items(cfg.count as u64)?)
+                    .launch(self.keyswitch_launch(count))
                     .map_err(|e| launch_err(e, "fhe_keyswitch"))?;
             }
             // big_d is freed (stream-ordered) when it goes out of scope.

@@ -167,12 +167,11 @@ impl WebGpuFhe {
                 Ok((g.storage_init("fhe big in", &big), g.storage("fhe small", (count * n1) as u64)))
             })?;
             let ks = self.pipes.get("fhe_keyswitch");
-            let items = (count * n1) as u32;
-            let cfg = self.cfg(count, items, 0, 0);
+            let cfg = self.cfg(count, 0, 0, 0);
             let d = Dispatch {
                 pipeline: ks,
                 bind_group: g.bind_group(ks, &[(0, &cfg), (2, &self.ksk), (4, &big_buf), (5, &small_buf)]),
-                items,
+                items: self.keyswitch_items(count),
             };
             let words = g.run("fhe keyswitch", &[d], Some((&small_buf, (count * n1) as u64)))?;
             out.extend(
@@ -182,6 +181,11 @@ impl WebGpuFhe {
             );
         }
         Ok(out)
+    }
+
+    /// `fhe_keyswitch` runs one workgroup per (ciphertext, block of 64 output words).
+    fn keyswitch_items(&self, count: usize) -> u32 {
+        (count * (self.params.lwe_dimension + 1).div_ceil(WORKGROUP as usize)) as u32 * WORKGROUP
     }
 
     /// Ciphertexts per submission: buffers stay under the binding limit and u32 indexing.
@@ -313,8 +317,8 @@ impl WebGpuFhe {
         };
         let small_items = (count * n1) as u32;
         if matches!(input, Input::Big(_)) {
-            let cfg = self.cfg(count, small_items, 0, 0);
-            push("fhe_keyswitch", &[(0, &cfg), (2, &self.ksk), (4, &big), (5, &small)], small_items);
+            let cfg = self.cfg(count, 0, 0, 0);
+            push("fhe_keyswitch", &[(0, &cfg), (2, &self.ksk), (4, &big), (5, &small)], self.keyswitch_items(count));
         }
         let cfg = self.cfg(count, small_items, 0, 0);
         push("fhe_mod_switch", &[(0, &cfg), (5, &small), (6, &ms)], small_items);

@@ -8,14 +8,14 @@ struct FheBlockSync {
 
 __device__ __forceinline__ uint64_t fhe_item_id() { return (uint64_t)blockIdx.x * blockDim.x + threadIdx.x; }
 
-// One thread per (ciphertext, output word): u64 big LWE → u32 LWE mod 2^q.
+// One block per ciphertext: u64 big LWE → u32 LWE mod 2^q. Dynamic shared memory:
+// FHE_KS_TILE · ks_level words.
 extern "C" __global__ void fhe_keyswitch(FheCfg cfg, const uint32_t *ksk, const uint64_t *big_in, uint32_t *small) {
-    uint64_t id = fhe_item_id();
-    if (id >= cfg.count) return;
-    uint32_t n1 = cfg.n + 1;
-    uint32_t c = (uint32_t)(id / n1);
-    uint32_t o = (uint32_t)(id - (uint64_t)c * n1);
-    small[id] = fhe_keyswitch_word(cfg, ksk, big_in, c, o);
+    extern __shared__ uint32_t fhe_ks_digits[];
+    uint32_t c = blockIdx.x;
+    if (c >= cfg.batch) return;
+    FheBlockSync sync;
+    fhe_keyswitch_block(cfg, ksk, big_in, small, fhe_ks_digits, c, threadIdx.x, blockDim.x, sync);
 }
 
 // One thread per (ciphertext, word): switch to 2N.

@@ -120,25 +120,43 @@ GLOAM_HD uint32_t fhe_mod_switch_u32(uint32_t x, uint32_t log_2n) {
 
 // ---- per-item bodies ----
 
-// Output word o of the keyswitch of ciphertext c (gloam-fhe keyswitch.rs).
-GLOAM_HD uint32_t fhe_keyswitch_word(const FheCfg &cfg, const uint32_t *ksk, const uint64_t *big_in, uint32_t c,
-                                     uint32_t o) {
+// Inputs whose digits one keyswitch block computes at a time (shared memory: TILE · level u32).
+#define FHE_KS_TILE 64
+
+// The keyswitch of ciphertext c by one block (gloam-fhe keyswitch.rs): each thread owns output
+// words o = o0 + tid; the block decomposes FHE_KS_TILE input words at a time into `digits`
+// (shared), then every thread runs the multiply-subtract over the tile for its word (key reads
+// coalesced across the block). Digits are recomputed once per ⌈(n + 1)/nthr⌉ output blocks, not
+// once per output word.
+template <typename Sync>
+GLOAM_HD void fhe_keyswitch_block(const FheCfg &cfg, const uint32_t *ksk, const uint64_t *big_in, uint32_t *small,
+                                  uint32_t *digits, uint32_t c, uint32_t tid, uint32_t nthr, Sync &sync) {
     uint32_t n1 = cfg.n + 1;
+    uint32_t lv = cfg.ks_level;
     const uint64_t *in = big_in + (uint64_t)c * (cfg.big_n + 1);
-    uint32_t acc = 0;
-    if (o == cfg.n) {
-        uint32_t shift = 63 - cfg.ks_mod_log;
-        acc = (uint32_t)((((in[cfg.big_n] >> shift) + 1) & ~1ULL) << shift >> 32);
-    }
-    for (uint32_t i = 0; i < cfg.big_n; i++) {
-        uint64_t st = fhe_decomp_init(in[i], cfg.ks_base_log, cfg.ks_level);
-        const uint32_t *rows = ksk + (uint64_t)i * cfg.ks_level * n1 + o;
-        for (uint32_t l = 0; l < cfg.ks_level; l++) {
-            uint32_t d = (uint32_t)fhe_next_digit(st, cfg.ks_base_log);
-            acc -= rows[(uint64_t)l * n1] * d;
+    for (uint32_t o0 = 0; o0 < n1; o0 += nthr) {
+        uint32_t o = o0 + tid;
+        uint32_t acc = 0;
+        if (o == cfg.n) {
+            // closest_representable(b, q) >> 32
+            uint32_t shift = 63 - cfg.ks_mod_log;
+            acc = (uint32_t)((((in[cfg.big_n] >> shift) + 1) & ~1ULL) << shift >> 32);
         }
+        for (uint32_t i0 = 0; i0 < cfg.big_n; i0 += FHE_KS_TILE) {
+            uint32_t tile = cfg.big_n - i0 < FHE_KS_TILE ? cfg.big_n - i0 : FHE_KS_TILE;
+            for (uint32_t t = tid; t < tile; t += nthr) {
+                uint64_t st = fhe_decomp_init(in[i0 + t], cfg.ks_base_log, lv);
+                for (uint32_t l = 0; l < lv; l++) digits[t * lv + l] = (uint32_t)fhe_next_digit(st, cfg.ks_base_log);
+            }
+            sync();
+            if (o < n1) {
+                const uint32_t *rows = ksk + (uint64_t)i0 * lv * n1 + o;
+                for (uint32_t t = 0; t < tile * lv; t++) acc -= rows[(uint64_t)t * n1] * digits[t];
+            }
+            sync();
+        }
+        if (o < n1) small[(uint64_t)c * n1 + o] = acc;
     }
-    return acc;
 }
 
 // Switched word i of ciphertext c (the body with the centered correction when asked).

@@ -3,7 +3,7 @@
 // 1.8.2. Needs dispatch.wgsl (WORKGROUP, flat_id), arith.wgsl and fhe/u64.wgsl.
 //
 // Passes of one batch (launched by engine/fhe-gpu/src/webgpu.rs):
-//   fhe_keyswitch     one thread per (ciphertext, output word): u64 big LWE → u32 LWE mod 2^q
+//   fhe_keyswitch     one workgroup per (ciphertext, 64 output words): u64 big LWE → u32 LWE mod 2^q
 //   fhe_mod_switch    one thread per (ciphertext, word): switch to 2N (plain or centered body)
 //   fhe_lut_init      one thread per (ciphertext, LUT word): accumulator ← its LUT
 //   fhe_blind_rotate  one workgroup per ciphertext, key rows [row_begin, row_end): CMUX by the
@@ -66,34 +66,60 @@ var<workgroup> wg_a: u32;
 
 // ---- keyswitch ----
 
+// Inputs whose digits one workgroup decomposes at a time; ks_level ≤ 32 (B·l ≤ 32).
+const KS_TILE: u32 = 64u;
+var<workgroup> ks_digits: array<u32, 2048>;
+
+// One workgroup per (ciphertext, block of 64 output words) (gloam-fhe keyswitch.rs): each
+// invocation owns output word o = o0 + tid; the workgroup decomposes KS_TILE input words at a
+// time into `ks_digits`, then every invocation runs the multiply-subtract over the tile for its
+// word (key reads contiguous across the workgroup). One workgroup per output block rather than
+// per ciphertext keeps the work of one invocation small (see the lavapipe note in
+// engine/fhe-gpu/src/webgpu.rs) and gives more workgroups.
 @compute @workgroup_size(64)
-fn fhe_keyswitch(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-    let id = flat_id(gid, nwg);
-    if (id >= cfg.count) {
+fn fhe_keyswitch(
+    @builtin(workgroup_id) wg: vec3<u32>,
+    @builtin(num_workgroups) nwg: vec3<u32>,
+    @builtin(local_invocation_index) tid: u32,
+) {
+    let n1 = cfg.n + 1u;
+    let blocks = (n1 + WORKGROUP - 1u) / WORKGROUP;
+    let wid = wg.x + wg.y * nwg.x;
+    let c = wid / blocks;
+    if (c >= cfg.batch) {
         return;
     }
-    let n1 = cfg.n + 1u;
-    let c = id / n1;
-    let o = id - c * n1;
+    let o = (wid - c * blocks) * WORKGROUP + tid;
+    let lv = cfg.ks_level;
+    let bl = cfg.ks_base_log;
     let in_base = c * (cfg.big_n + 1u);
     var acc_w = 0u;
     if (o == cfg.n) {
         // closest_representable(b, q) >> 32
-        let sh_ = 63u - cfg.ks_mod_log;
-        let t = add64(shr64(big_in[in_base + cfg.big_n], sh_), U64_ONE) & vec2<u32>(0xfffffffeu, 0xffffffffu);
-        acc_w = shl64(t, sh_).y;
+        let shift = 63u - cfg.ks_mod_log;
+        let t = add64(shr64(big_in[in_base + cfg.big_n], shift), U64_ONE) & vec2<u32>(0xfffffffeu, 0xffffffffu);
+        acc_w = shl64(t, shift).y;
     }
-    let lv = cfg.ks_level;
-    let bl = cfg.ks_base_log;
-    for (var i = 0u; i < cfg.big_n; i = i + 1u) {
-        var st = decomp_init_state(big_in[in_base + i], bl, lv);
-        let row = i * lv;
-        for (var l = 0u; l < lv; l = l + 1u) {
-            let d = decomp_next_digit(&st, bl).x;
-            acc_w = acc_w - ksk[(row + l) * n1 + o] * d;
+    for (var i0 = 0u; i0 < cfg.big_n; i0 = i0 + KS_TILE) {
+        let tile = min(KS_TILE, cfg.big_n - i0);
+        for (var t = tid; t < tile; t = t + WORKGROUP) {
+            var st = decomp_init_state(big_in[in_base + i0 + t], bl, lv);
+            for (var l = 0u; l < lv; l = l + 1u) {
+                ks_digits[t * lv + l] = decomp_next_digit(&st, bl).x;
+            }
         }
+        workgroupBarrier();
+        if (o < n1) {
+            let row0 = i0 * lv * n1 + o;
+            for (var t = 0u; t < tile * lv; t = t + 1u) {
+                acc_w = acc_w - ksk[row0 + t * n1] * ks_digits[t];
+            }
+        }
+        workgroupBarrier();
     }
-    small[c * n1 + o] = acc_w;
+    if (o < n1) {
+        small[c * n1 + o] = acc_w;
+    }
 }
 
 // ---- modulus switch ----

@@ -85,8 +85,18 @@ static void pipeline() {
     uint64_t items = (uint64_t)cfg.batch * n1;
     if (has_big) {
         small.assign(items, 0);
-        for (uint64_t id = 0; id < items; id++)
-            small[id] = fhe_keyswitch_word(cfg, ksk.data(), big_in.data(), (uint32_t)(id / n1), (uint32_t)(id % n1));
+        std::vector<uint32_t> digits(FHE_KS_TILE * cfg.ks_level);
+        for (uint32_t c = 0; c < cfg.batch; c++) {
+            HostBarrier bar(threads);
+            std::vector<std::thread> ts;
+            for (uint32_t t = 0; t < threads; t++) {
+                ts.emplace_back([&, t] {
+                    Sync s{&bar};
+                    fhe_keyswitch_block(cfg, ksk.data(), big_in.data(), small.data(), digits.data(), c, t, threads, s);
+                });
+            }
+            for (auto &t : ts) t.join();
+        }
     }
     std::vector<uint32_t> ms(items);
     for (uint64_t id = 0; id < items; id++) ms[id] = fhe_mod_switch_word(cfg, small.data(), (uint32_t)(id / n1), (uint32_t)(id % n1));
