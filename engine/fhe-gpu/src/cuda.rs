@@ -428,4 +428,7 @@ impl crate::FheDevice for CudaFhe {
     ) -> Result<Vec<LweCiphertext>, FheGpuError> {
         CudaFhe::keyswitch_bootstrap_batch(self, inputs, luts)
     }
+    fn bootstrap_jobs(&self, jobs: &[BootstrapJob]) -> Result<Vec<Vec<LweCiphertext>>, FheGpuError> {
+        CudaFhe::bootstrap_jobs(self, jobs)
+    }
 }

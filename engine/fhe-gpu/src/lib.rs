@@ -28,7 +28,7 @@ pub use scheduler::DeviceScheduler;
 pub use webgpu::{NttPair, WebGpuFhe};
 
 use gloam_engine_core::DeviceError;
-use gloam_fhe::{FheError, FheParams, Lut, LweCiphertext};
+use gloam_fhe::{BootstrapExecutor, BootstrapJob, FheError, FheParams, Lut, LweCiphertext, ServerKey};
 
 /// Largest polynomial size N the kernels support (one polynomial of workgroup/shared memory).
 pub const MAX_POLYNOMIAL_SIZE: usize = 2048;
@@ -76,7 +76,7 @@ pub(crate) fn to_fhe_error(e: FheGpuError, last: &parking_lot::Mutex<Option<Stri
     }
 }
 
-/// What the timing helper drives: both engines.
+/// What both engines offer (the timing helper and [`CpuFallback`] drive it).
 pub trait FheDevice {
     fn name(&self) -> String;
     fn keyswitch_bootstrap_batch(
@@ -84,6 +84,46 @@ pub trait FheDevice {
         inputs: &[LweCiphertext],
         luts: &[&Lut],
     ) -> Result<Vec<LweCiphertext>, FheGpuError>;
+    fn bootstrap_jobs(&self, jobs: &[BootstrapJob]) -> Result<Vec<Vec<LweCiphertext>>, FheGpuError>;
+}
+
+/// A [`BootstrapExecutor`] that runs rounds on a device and recomputes a round on the CPU
+/// (`ServerKey::bootstrap_jobs`, the same bytes) when the device fails; input errors are returned
+/// as they are. Counts the fallbacks and keeps the last device error.
+pub struct CpuFallback<'a, D: FheDevice + ?Sized> {
+    device: &'a D,
+    server: &'a ServerKey,
+    fallbacks: std::sync::atomic::AtomicUsize,
+    last_error: parking_lot::Mutex<Option<FheGpuError>>,
+}
+
+impl<'a, D: FheDevice + ?Sized> CpuFallback<'a, D> {
+    pub fn new(device: &'a D, server: &'a ServerKey) -> Self {
+        Self { device, server, fallbacks: Default::default(), last_error: Default::default() }
+    }
+
+    /// Rounds recomputed on the CPU so far.
+    pub fn fallbacks(&self) -> usize {
+        self.fallbacks.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    pub fn last_device_error(&self) -> Option<FheGpuError> {
+        self.last_error.lock().clone()
+    }
+}
+
+impl<D: FheDevice + ?Sized> BootstrapExecutor for CpuFallback<'_, D> {
+    fn execute(&self, jobs: Vec<BootstrapJob>) -> Result<Vec<Vec<LweCiphertext>>, FheError> {
+        match self.device.bootstrap_jobs(&jobs) {
+            Ok(out) => Ok(out),
+            Err(FheGpuError::Input(e)) => Err(e),
+            Err(device) => {
+                self.fallbacks.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                *self.last_error.lock() = Some(device);
+                self.server.bootstrap_jobs(&jobs)
+            }
+        }
+    }
 }
 
 /// Timing of one batch size.

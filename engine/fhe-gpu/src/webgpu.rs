@@ -420,6 +420,9 @@ impl crate::FheDevice for WebGpuFhe {
     ) -> Result<Vec<LweCiphertext>, FheGpuError> {
         WebGpuFhe::keyswitch_bootstrap_batch(self, inputs, luts)
     }
+    fn bootstrap_jobs(&self, jobs: &[BootstrapJob]) -> Result<Vec<Vec<LweCiphertext>>, FheGpuError> {
+        WebGpuFhe::bootstrap_jobs(self, jobs)
+    }
 }
 
 // Compile-time check of the limit the shader's workgroup array is sized for.

@@ -393,3 +393,50 @@ fn hpu_params_match_cpu() {
     }
     assert_eq!(k.client.decrypt_block(&got[0]).unwrap(), msgs[0].unwrap(), "identity LUT seed={s}");
 }
+
+/// A device that always fails: `CpuFallback` recomputes on the CPU (same bytes), counts it, and
+/// still returns input errors as such.
+#[test]
+fn cpu_fallback_on_device_failure() {
+    use gloam_engine_core::DeviceError;
+    use gloam_fhe_gpu::{CpuFallback, FheDevice};
+    struct Broken;
+    impl FheDevice for Broken {
+        fn name(&self) -> String {
+            "broken".into()
+        }
+        fn keyswitch_bootstrap_batch(
+            &self,
+            _: &[LweCiphertext],
+            _: &[&Lut],
+        ) -> Result<Vec<LweCiphertext>, FheGpuError> {
+            Err(FheGpuError::Device(DeviceError::DeviceLost("test".into())))
+        }
+        fn bootstrap_jobs(&self, jobs: &[BootstrapJob]) -> Result<Vec<Vec<LweCiphertext>>, FheGpuError> {
+            if jobs.iter().any(|j| j.input().data.len() == 1) {
+                return Err(FheGpuError::Input(FheError::BatchShape { inputs: 0, luts: 0 }));
+            }
+            Err(FheGpuError::Device(DeviceError::DeviceLost("test".into())))
+        }
+    }
+    let s = seed(0x5eed_f00c);
+    let k = toy();
+    let mut rng = ChaCha20Rng::seed_from_u64(s);
+    let (x, y): (u8, u8) = (rng.gen(), rng.gen());
+    let a = k.client.encrypt_u8(x, &mut rng).unwrap();
+    let b = k.client.encrypt_u8(y, &mut rng).unwrap();
+    let exec = CpuFallback::new(&Broken, &k.server);
+    let sum = Radix::new(&k.server, &exec).add(&a, &b).expect("fallback add");
+    assert_eq!(sum.blocks, k.server.radix().add(&a, &b).unwrap().blocks, "seed={s}");
+    assert_eq!(exec.fallbacks(), 4, "euint8 add has 4 rounds");
+    assert!(matches!(exec.last_device_error(), Some(FheGpuError::Device(DeviceError::DeviceLost(_)))));
+    let lut = Arc::new(k.server.lut(|x| x));
+    let jobs = vec![BootstrapJob::Single { input: LweCiphertext { data: vec![1] }, lut }];
+    assert!(matches!(gloam_fhe::BootstrapExecutor::execute(&exec, jobs), Err(FheError::BatchShape { .. })));
+    assert_eq!(exec.fallbacks(), 4, "input errors are not retried");
+    // The real engine behind the fallback: no fallback needed.
+    let real = CpuFallback::new(toy_engine(), &k.server);
+    let sum2 = Radix::new(&k.server, &real).add(&a, &b).unwrap();
+    assert_eq!(sum2.blocks, sum.blocks);
+    assert_eq!(real.fallbacks(), 0);
+}
