@@ -61,8 +61,9 @@ struct FheCfg {
 @group(0) @binding(12) var<storage, read_write> outw: array<vec2<u32>>;
 
 const MAX_POLY: u32 = 2048u;
+// Exactly 16 KiB, WebGPU's default maxComputeWorkgroupStorageSize (so nothing else is declared
+// for the blind rotation: the row's switched mask element is broadcast through sh[0]).
 var<workgroup> sh: array<vec2<u32>, 2048>;
-var<workgroup> wg_a: u32;
 
 // ---- keyswitch ----
 
@@ -255,10 +256,12 @@ fn fhe_blind_rotate(
     let acc_base = c * gs * nn;
     let ms_base = c * (cfg.n + 1u);
     for (var i = cfg.row_begin; i < cfg.row_end; i = i + 1u) {
+        // sh is free here (the previous row ended with a barrier); workgroupUniformLoad
+        // synchronises before and after its load, so nobody overwrites sh[0] early.
         if (tid == 0u) {
-            wg_a = ms[ms_base + i];
+            sh[0] = vec2<u32>(ms[ms_base + i], 0u);
         }
-        let a = workgroupUniformLoad(&wg_a);
+        let a = workgroupUniformLoad(&sh[0]).x;
         if (a == 0u) {
             // tfhe skips rows whose switched mask element is 0.
             continue;
