@@ -19,14 +19,16 @@
 
 mod cuda;
 pub mod prep;
+pub mod prep_ed25519;
 mod webgpu;
 
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::Instant;
 
 use gloam_engine_core::{DeviceError, DeviceResult};
+use gloam_sig::ed25519;
 use gloam_sig::secp256k1::{self, EcdsaRule, RecoverItem, Recovered, VerifyItem};
-use gloam_sig::{EcdsaError, SigBackend};
+use gloam_sig::{EcdsaError, Ed25519Error, SigBackend};
 
 pub use cuda::CudaSigBackend;
 pub use webgpu::WebGpuSigBackend;
@@ -68,6 +70,8 @@ impl DeviceStats {
 /// out.
 pub(crate) trait Device {
     fn dsm(&self, mode: prep::Mode, words: &[u32], n: usize) -> DeviceResult<Vec<u32>>;
+    /// Ed25519: `n` items of [`prep_ed25519::ED_IN_WORDS`] in, `n` × [`prep_ed25519::ED_OUT_WORDS`] out.
+    fn ed_dsm(&self, words: &[u32], n: usize) -> DeviceResult<Vec<u32>>;
 }
 
 /// The policy shared by both backends: threshold, fault injection, fallback, counters.
@@ -87,11 +91,11 @@ impl Dispatcher {
         self.fault.store(on, Ordering::Relaxed);
     }
 
-    fn run(&self, dev: &dyn Device, mode: prep::Mode, words: &[u32], n: usize) -> DeviceResult<Vec<u32>> {
+    fn run(&self, f: impl FnOnce() -> DeviceResult<Vec<u32>>) -> DeviceResult<Vec<u32>> {
         if self.fault.load(Ordering::Relaxed) {
             return Err(DeviceError::Injected("sig-gpu fault injection".into()));
         }
-        match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| dev.dsm(mode, words, n))) {
+        match std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)) {
             Ok(r) => r,
             Err(p) => {
                 let msg = p
@@ -129,7 +133,7 @@ impl Dispatcher {
         if n == 0 {
             return prep::finish_recover(p, &[]).unwrap_or_else(|_| secp256k1::recover_batch(items, rule));
         }
-        match self.run(dev, p.mode, &p.words, n).and_then(|out| prep::finish_recover(p, &out)) {
+        match self.run(|| dev.dsm(p.mode, &p.words, n)).and_then(|out| prep::finish_recover(p, &out)) {
             Ok(r) => {
                 self.succeeded(n);
                 r
@@ -155,7 +159,7 @@ impl Dispatcher {
         if n == 0 {
             return prep::finish_verify(p, &[]).unwrap_or_else(|_| secp256k1::verify_batch(items, rule));
         }
-        match self.run(dev, p.mode, &p.words, n).and_then(|out| prep::finish_verify(p, &out)) {
+        match self.run(|| dev.dsm(p.mode, &p.words, n)).and_then(|out| prep::finish_verify(p, &out)) {
             Ok(r) => {
                 self.succeeded(n);
                 r
@@ -163,6 +167,27 @@ impl Dispatcher {
             Err(e) => {
                 self.failed("ecdsa_verify_batch", &e);
                 secp256k1::verify_batch(items, rule)
+            }
+        }
+    }
+
+    pub(crate) fn ed25519(&self, dev: &dyn Device, items: &[ed25519::Item<'_>]) -> Vec<Result<(), Ed25519Error>> {
+        if items.is_empty() || items.len() < self.min_batch {
+            return ed25519::verify_batch(items);
+        }
+        let p = prep_ed25519::prepare(items);
+        let n = p.device_items();
+        if n == 0 {
+            return prep_ed25519::finish(p, &[]).unwrap_or_else(|_| ed25519::verify_batch(items));
+        }
+        match self.run(|| dev.ed_dsm(&p.words, n)).and_then(|out| prep_ed25519::finish(p, &out)) {
+            Ok(r) => {
+                self.succeeded(n);
+                r
+            }
+            Err(e) => {
+                self.failed("ed25519_verify_batch", &e);
+                ed25519::verify_batch(items)
             }
         }
     }

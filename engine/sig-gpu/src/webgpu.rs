@@ -1,16 +1,21 @@
 //! [`WebGpuSigBackend`]: the WGSL kernels (`kernels/wgsl/sig/secp256k1_dsm.wgsl`) on the process's
 //! shared wgpu device.
 
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use gloam_engine_core::{DeviceError, DeviceInfo, DeviceResult};
-use gloam_kernels::sig::{WGSL_SECP256K1_FINISH_MODULE, WGSL_SECP256K1_LADDER_MODULE, WGSL_SECP256K1_PREPARE_MODULE};
+use gloam_kernels::sig::{
+    WGSL_ED25519_FINISH_MODULE, WGSL_ED25519_LADDER_MODULE, WGSL_ED25519_PREPARE_MODULE, WGSL_SECP256K1_FINISH_MODULE,
+    WGSL_SECP256K1_LADDER_MODULE, WGSL_SECP256K1_PREPARE_MODULE,
+};
 use gloam_kernels::wgsl;
+use gloam_sig::ed25519;
 use gloam_sig::secp256k1::{EcdsaRule, RecoverItem, Recovered, VerifyItem};
-use gloam_sig::{EcdsaError, SigBackend};
+use gloam_sig::{EcdsaError, Ed25519Error, SigBackend};
 use gloam_webgpu::gpu::{Dispatch, Gpu};
 
 use crate::prep::{Mode, IN_WORDS, OUT_WORDS};
+use crate::prep_ed25519::{ED_IN_WORDS, ED_OUT_WORDS, ED_TABLE_WORDS};
 use crate::{Device, DeviceStats, Dispatcher};
 
 /// Words per item of the per-item table (15 Jacobian points) and accumulator (+ status).
@@ -20,6 +25,9 @@ const ACC_WORDS: u64 = 25;
 const WINDOWS_PER_PASS: u32 = 8;
 static MODULES: [&wgsl::Module; 3] =
     [&WGSL_SECP256K1_LADDER_MODULE, &WGSL_SECP256K1_PREPARE_MODULE, &WGSL_SECP256K1_FINISH_MODULE];
+static ED_MODULES: [&wgsl::Module; 3] =
+    [&WGSL_ED25519_LADDER_MODULE, &WGSL_ED25519_PREPARE_MODULE, &WGSL_ED25519_FINISH_MODULE];
+const ED_ACC_WORDS: u64 = 33;
 /// Most items per submission (buffers: ~1.7 KB per item).
 const MAX_CHUNK: u64 = 1 << 16;
 
@@ -29,6 +37,8 @@ pub struct WebGpuSigBackend {
     gpu: Arc<Gpu>,
     info: DeviceInfo,
     gtab: wgpu::Buffer,
+    /// The Ed25519 pipelines and B table, built on first Ed25519 use.
+    ed: OnceLock<Result<wgpu::Buffer, DeviceError>>,
     disp: Dispatcher,
 }
 
@@ -54,7 +64,13 @@ impl WebGpuSigBackend {
         let gtab = gpu
             .scoped("secp256k1 G table", || Ok(gpu.storage_init("secp256k1 G table", &crate::prep::g_table())))
             .map_err(|e| e.to_string())?;
-        Ok(WebGpuSigBackend { gpu, info, gtab, disp: Dispatcher::new(crate::DEFAULT_MIN_DEVICE_BATCH) })
+        Ok(WebGpuSigBackend {
+            gpu,
+            info,
+            gtab,
+            ed: OnceLock::new(),
+            disp: Dispatcher::new(crate::DEFAULT_MIN_DEVICE_BATCH),
+        })
     }
 
     /// Batches smaller than `n` items stay on the CPU (0: every batch goes to the device).
@@ -123,7 +139,110 @@ impl WebGpuSigBackend {
     }
 }
 
+/// Builds modules on one thread each (lavapipe spends tens of seconds on a ladder pipeline).
+fn build_concurrently(gpu: &Gpu, modules: &[&'static wgsl::Module]) -> DeviceResult<()> {
+    std::thread::scope(|sc| {
+        let builds: Vec<_> = modules.iter().map(|m| sc.spawn(|| gpu.family_pipelines(m).map(|_| ()))).collect();
+        builds
+            .into_iter()
+            .try_for_each(|h| h.join().unwrap_or_else(|_| Err(DeviceError::Panicked("pipeline build".into()))))
+    })
+}
+
+impl WebGpuSigBackend {
+    /// The B table: `ed_prepare` run on the single item enc(B) keeps 1·B … 15·B in its table.
+    fn ed_table(&self) -> DeviceResult<wgpu::Buffer> {
+        let gpu = &self.gpu;
+        self.ed
+            .get_or_init(|| {
+                build_concurrently(gpu, &ED_MODULES)?;
+                let prepare = gpu.family_pipelines(&WGSL_ED25519_PREPARE_MODULE)?;
+                let prepare = prepare.get("ed_prepare");
+                let mut item = vec![0u32; ED_IN_WORDS];
+                item[16..].copy_from_slice(&crate::prep_ed25519::basepoint_words());
+                let (input, table, acc, params) = gpu.scoped("ed25519 B table buffers", || {
+                    Ok((
+                        gpu.storage_init("ed25519 B item", &item),
+                        gpu.storage("ed25519 B table", ED_TABLE_WORDS as u64),
+                        gpu.storage("ed25519 B accumulator", ED_ACC_WORDS),
+                        gpu.params([1, 0, 0, 0]),
+                    ))
+                })?;
+                let d = Dispatch {
+                    pipeline: prepare,
+                    bind_group: gpu.bind_group(prepare, &[(0, &params), (1, &input), (3, &table), (4, &acc)]),
+                    items: 1,
+                };
+                let st = gpu.run("ed25519 B table", &[d], Some((&acc, ED_ACC_WORDS)))?;
+                if st.get(32) != Some(&0) {
+                    return Err(DeviceError::Launch("the base point did not decode on the device".into()));
+                }
+                Ok(table)
+            })
+            .clone()
+    }
+
+    fn ed_chunk(&self, btab: &wgpu::Buffer, words: &[u32], n: u32) -> DeviceResult<Vec<u32>> {
+        let gpu = &self.gpu;
+        let (pp, lp, fp) = (
+            gpu.family_pipelines(&WGSL_ED25519_PREPARE_MODULE)?,
+            gpu.family_pipelines(&WGSL_ED25519_LADDER_MODULE)?,
+            gpu.family_pipelines(&WGSL_ED25519_FINISH_MODULE)?,
+        );
+        let (prepare, ladder, finish) = (pp.get("ed_prepare"), lp.get("ed_ladder"), fp.get("ed_finish"));
+        let n64 = n as u64;
+        gpu.note_bytes(4 * n64 * (ED_IN_WORDS + ED_TABLE_WORDS + ED_OUT_WORDS) as u64 + 4 * n64 * ED_ACC_WORDS);
+        let (input, table, acc, out) = gpu.scoped("ed25519 buffers", || {
+            Ok((
+                gpu.storage_init("ed25519 items", words),
+                gpu.storage("ed25519 tables", n64 * ED_TABLE_WORDS as u64),
+                gpu.storage("ed25519 accumulators", n64 * ED_ACC_WORDS),
+                gpu.storage("ed25519 results", n64 * ED_OUT_WORDS as u64),
+            ))
+        })?;
+        let passes = 64 / WINDOWS_PER_PASS;
+        let mut params = vec![gpu.params([n, 0, 0, 0])];
+        for p in 0..passes {
+            params.push(gpu.params([n, 63 - p * WINDOWS_PER_PASS, WINDOWS_PER_PASS, 0]));
+        }
+        let mut dispatches = vec![Dispatch {
+            pipeline: prepare,
+            bind_group: gpu.bind_group(prepare, &[(0, &params[0]), (1, &input), (3, &table), (4, &acc)]),
+            items: n,
+        }];
+        for p in 0..passes as usize {
+            dispatches.push(Dispatch {
+                pipeline: ladder,
+                bind_group: gpu
+                    .bind_group(ladder, &[(0, &params[1 + p]), (1, &input), (2, btab), (3, &table), (4, &acc)]),
+                items: n,
+            });
+        }
+        dispatches.push(Dispatch {
+            pipeline: finish,
+            bind_group: gpu.bind_group(finish, &[(0, &params[0]), (4, &acc), (5, &out)]),
+            items: n,
+        });
+        gpu.run("ed25519_dsm", &dispatches, Some((&out, n64 * ED_OUT_WORDS as u64)))
+    }
+}
+
 impl Device for WebGpuSigBackend {
+    fn ed_dsm(&self, words: &[u32], n: usize) -> DeviceResult<Vec<u32>> {
+        let btab = self.ed_table()?;
+        let chunk = (self.gpu.max_binding() / (4 * ED_TABLE_WORDS as u64)).clamp(1, MAX_CHUNK) as usize;
+        let mut out = Vec::with_capacity(n * ED_OUT_WORDS);
+        for start in (0..n).step_by(chunk) {
+            let m = chunk.min(n - start);
+            let part = self.ed_chunk(&btab, &words[start * ED_IN_WORDS..(start + m) * ED_IN_WORDS], m as u32)?;
+            if part.len() != m * ED_OUT_WORDS {
+                return Err(DeviceError::Launch(format!("readback of {} words for {m} items", part.len())));
+            }
+            out.extend(part);
+        }
+        Ok(out)
+    }
+
     fn dsm(&self, mode: Mode, words: &[u32], n: usize) -> DeviceResult<Vec<u32>> {
         let per_item = 4 * TABLE_WORDS;
         let chunk = (self.gpu.max_binding() / per_item).clamp(1, MAX_CHUNK) as usize;
@@ -152,5 +271,9 @@ impl SigBackend for WebGpuSigBackend {
 
     fn ecrecover_batch(&self, items: &[RecoverItem<'_>], rule: EcdsaRule) -> Vec<Result<Recovered, EcdsaError>> {
         self.disp.recover(self, items, rule)
+    }
+
+    fn ed25519_verify_batch(&self, items: &[ed25519::Item<'_>]) -> Vec<Result<(), Ed25519Error>> {
+        self.disp.ed25519(self, items)
     }
 }

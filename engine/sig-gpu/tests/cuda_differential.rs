@@ -72,3 +72,14 @@ fn cuda_ecrecover_throughput() {
     );
     assert!(rate > 0.0);
 }
+
+#[test]
+fn cuda_ed25519_matches_cpu() {
+    let Some(b) = backend() else { return };
+    let seed = seed(0xed25519);
+    let mut rng = rng(seed);
+    let mut cases = ed_cases(&mut rng, 2000);
+    cases.extend(ed_wycheproof().unwrap_or_default());
+    compare_ed(&b, &cases, seed);
+    assert_eq!(b.stats().fallbacks(), 0, "no device errors: {:?}", b.stats().last_error());
+}

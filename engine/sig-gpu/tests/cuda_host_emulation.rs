@@ -235,3 +235,29 @@ fn check(bin: &PathBuf, recs: &[Rec], vers: &[Ver], rules: &[EcdsaRule], seed: u
         }
     }
 }
+
+#[test]
+fn ed25519_matches_cpu() {
+    let Some(bin) = harness() else { return };
+    let seed = seed(0xed25519);
+    let mut rng = rng(seed);
+    let mut cases = ed_cases(&mut rng, 200);
+    let wy = ed_wycheproof();
+    if wy.is_none() {
+        gloam_engine_core::report_skip("Wycheproof ed25519 vectors not found");
+    }
+    cases.extend(wy.unwrap_or_default());
+    let items = ed_items(&cases);
+    let p = gloam_sig_gpu::prep_ed25519::prepare(&items);
+    let n = p.device_items();
+    let mut input = vec![3u32, n as u32];
+    input.extend(gloam_sig_gpu::prep_ed25519::basepoint_words());
+    input.extend_from_slice(&p.words);
+    let out = run(bin, &input, n * gloam_sig_gpu::prep_ed25519::ED_OUT_WORDS);
+    let got = gloam_sig_gpu::prep_ed25519::finish(p, &out).expect("valid statuses and points");
+    let want = gloam_sig::ed25519::verify_batch(&items);
+    for (i, (g, w)) in got.iter().zip(&want).enumerate() {
+        assert_eq!(g, w, "ed25519 item {i} ({}) seed {seed}", cases[i].what);
+    }
+    assert!(oks(&want) > 200 && oks(&want) < want.len());
+}

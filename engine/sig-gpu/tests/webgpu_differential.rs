@@ -87,3 +87,17 @@ fn small_batches_stay_on_the_cpu_by_default() {
     compare_recover(&b, &recs, &[EcdsaRule::HighSAllowed], 7);
     assert_eq!(b.stats().device_items(), 0);
 }
+
+#[test]
+fn ed25519_matches_cpu() {
+    let Some(b) = backend() else { return };
+    let seed = seed(0xed25519);
+    let mut rng = rng(seed);
+    let mut cases = ed_cases(&mut rng, 24);
+    match ed_wycheproof() {
+        Some(w) => cases.extend(w),
+        None => gloam_engine_core::report_skip("Wycheproof ed25519 vectors not found"),
+    }
+    compare_ed(&b, &cases, seed);
+    assert_eq!(b.stats().fallbacks(), 0, "no device errors: {:?}", b.stats().last_error());
+}

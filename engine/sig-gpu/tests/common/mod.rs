@@ -304,3 +304,162 @@ pub fn oks<T, E>(results: &[Result<T, E>]) -> usize {
 pub fn z_of(h: &[u8; 32]) -> Scalar {
     <Scalar as Reduce<U256>>::reduce_bytes(&FieldBytes::from(*h))
 }
+
+/// An Ed25519 input: bytes as received.
+#[derive(Clone, Debug)]
+pub struct EdCase {
+    pub pk: Vec<u8>,
+    pub msg: Vec<u8>,
+    pub sig: Vec<u8>,
+    pub what: String,
+}
+
+pub fn ed_items(v: &[EdCase]) -> Vec<gloam_sig::ed25519::Item<'_>> {
+    v.iter().map(|c| gloam_sig::ed25519::Item::new(&c.pk, &c.msg, &c.sig)).collect()
+}
+
+/// Seeded valid Ed25519 signatures (RFC 8032 §5.1.6 with a random nonce), each also with a
+/// flipped message bit and with S + ℓ (non-canonical S); adversarial encodings: every
+/// small-order point (8 canonical, plus y + p and "negative zero" forms) as A and R with S = 0
+/// (the 14 × 14 ZIP-215 matrix), keys with a torsion component, A/R with no x, wrong lengths.
+pub fn ed_cases(rng: &mut ChaCha20Rng, valid: usize) -> Vec<EdCase> {
+    use curve25519_dalek::constants::{ED25519_BASEPOINT_POINT as B, EIGHT_TORSION};
+    use curve25519_dalek::scalar::Scalar as S25;
+    use sha2::Sha512;
+    let sign = |a: &S25, pk: &[u8], r_nonce: &S25, msg: &[u8]| {
+        let r = (B * r_nonce).compress().to_bytes();
+        let mut h = Sha512::new();
+        h.update(r);
+        h.update(pk);
+        h.update(msg);
+        let k = S25::from_bytes_mod_order_wide(&h.finalize().into());
+        let s = r_nonce + k * a;
+        let mut sig = r.to_vec();
+        sig.extend_from_slice(&s.to_bytes());
+        sig
+    };
+    let mut out = Vec::new();
+    for i in 0..valid {
+        let a = S25::from_bytes_mod_order(rng.gen());
+        let mut pk = (B * a).compress().to_bytes();
+        let torsion = i % 5 == 4;
+        if torsion {
+            // A with a small-order component: the cofactored equation still accepts.
+            pk = (B * a + EIGHT_TORSION[i % 8]).compress().to_bytes();
+        }
+        let msg: Vec<u8> = (0..(i % 70)).map(|_| rng.gen()).collect();
+        let nonce = S25::from_bytes_mod_order(rng.gen());
+        let sig = sign(&a, &pk, &nonce, &msg);
+        out.push(EdCase {
+            pk: pk.to_vec(),
+            msg: msg.clone(),
+            sig: sig.clone(),
+            what: format!("valid #{i} (torsion {torsion})"),
+        });
+        let mut bad_msg = msg.clone();
+        bad_msg.push(1);
+        out.push(EdCase { pk: pk.to_vec(), msg: bad_msg, sig: sig.clone(), what: format!("wrong message #{i}") });
+        if i % 4 == 0 {
+            // S + ℓ: NonCanonicalS.
+            let mut s_big = [0u8; 32];
+            let s = &sig[32..];
+            // ℓ = 2^252 + 27742317777372353535851937790883648493 (little-endian bytes).
+            let ell: [u8; 32] = hex::decode("edd3f55c1a631258d69cf7a2def9de1400000000000000000000000000000010")
+                .unwrap()
+                .try_into()
+                .unwrap();
+            let mut c = 0u16;
+            for j in 0..32 {
+                let v = s[j] as u16 + ell[j] as u16 + c;
+                s_big[j] = v as u8;
+                c = v >> 8;
+            }
+            let mut sig2 = sig[..32].to_vec();
+            sig2.extend_from_slice(&s_big);
+            out.push(EdCase { pk: pk.to_vec(), msg: msg.clone(), sig: sig2, what: format!("S + l #{i}") });
+        }
+    }
+    // Small-order encodings: canonical torsion points, then y + p and negative-zero forms.
+    let mut small: Vec<[u8; 32]> = EIGHT_TORSION.iter().map(|t| t.compress().to_bytes()).collect();
+    for y in [0u8, 1] {
+        // y + p < 2^255 for y < 19, both signs.
+        let mut e = hex::decode("edffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f").unwrap();
+        e[0] += y;
+        let e: [u8; 32] = e.try_into().unwrap();
+        small.push(e);
+        let mut e2 = e;
+        e2[31] |= 0x80;
+        small.push(e2);
+    }
+    // y = 1, x = 0 with the sign bit: "negative zero".
+    let mut e = [0u8; 32];
+    e[0] = 1;
+    e[31] = 0x80;
+    small.push(e);
+    let mut minus_one = hex::decode("ecffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff").unwrap();
+    minus_one[31] = 0xff;
+    small.push(minus_one.try_into().unwrap());
+    for (ia, a) in small.iter().enumerate() {
+        for (ir, r) in small.iter().enumerate() {
+            let mut sig = r.to_vec();
+            sig.extend_from_slice(&[0u8; 32]);
+            out.push(EdCase {
+                pk: a.to_vec(),
+                msg: b"Zcash".to_vec(),
+                sig,
+                what: format!("small order A#{ia} R#{ir}"),
+            });
+        }
+    }
+    // Random R and A bytes: about half decode (the reference decides which).
+    for i in 0..12 {
+        let junk: [u8; 32] = rng.gen();
+        let a = S25::from_bytes_mod_order(rng.gen());
+        let pk = (B * a).compress().to_bytes();
+        let mut sig = junk.to_vec();
+        sig.extend_from_slice(&S25::from_bytes_mod_order(rng.gen()).to_bytes());
+        out.push(EdCase { pk: pk.to_vec(), msg: vec![i], sig: sig.clone(), what: format!("random R #{i}") });
+        out.push(EdCase { pk: junk.to_vec(), msg: vec![i], sig, what: format!("random A #{i}") });
+    }
+    let pk = (B * S25::from(7u8)).compress().to_bytes();
+    out.push(EdCase { pk: pk[..31].to_vec(), msg: vec![], sig: vec![0; 64], what: "short key".into() });
+    out.push(EdCase { pk: pk.to_vec(), msg: vec![], sig: vec![0; 63], what: "short signature".into() });
+    out.push(EdCase { pk: pk.to_vec(), msg: vec![], sig: vec![0; 65], what: "long signature".into() });
+    out
+}
+
+/// Every test of Wycheproof's ed25519_test.json.
+pub fn ed_wycheproof() -> Option<Vec<EdCase>> {
+    let path =
+        ["/work/shared/vectors/wycheproof", concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/vectors/wycheproof")]
+            .iter()
+            .map(std::path::PathBuf::from)
+            .chain(std::env::var_os("GLOAM_VECTORS").map(|v| std::path::PathBuf::from(v).join("wycheproof")))
+            .map(|d| d.join("ed25519_test.json"))
+            .find(|p| p.exists())?;
+    let json: serde_json::Value = serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap();
+    let mut out = Vec::new();
+    for g in json["testGroups"].as_array().unwrap() {
+        let pk = hex::decode(g["publicKey"]["pk"].as_str().unwrap()).unwrap();
+        for t in g["tests"].as_array().unwrap() {
+            out.push(EdCase {
+                pk: pk.clone(),
+                msg: hex::decode(t["msg"].as_str().unwrap()).unwrap(),
+                sig: hex::decode(t["sig"].as_str().unwrap()).unwrap(),
+                what: format!("ed25519_test.json tcId {}", t["tcId"]),
+            });
+        }
+    }
+    Some(out)
+}
+
+pub fn compare_ed(b: &dyn SigBackend, cases: &[EdCase], seed: u64) {
+    let items = ed_items(cases);
+    let got = b.ed25519_verify_batch(&items);
+    let want = gloam_sig::ed25519::verify_batch(&items);
+    assert_eq!(got.len(), want.len());
+    for (i, (g, w)) in got.iter().zip(&want).enumerate() {
+        assert_eq!(g, w, "{}: ed25519 item {i} ({}), seed {seed}", b.name(), cases[i].what);
+    }
+    assert!(oks(&want) > 0 && oks(&want) < want.len(), "inputs exercise both outcomes");
+}

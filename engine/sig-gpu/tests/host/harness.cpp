@@ -6,7 +6,10 @@
 //            output n × 17 words.
 //   op 2 (field ops): n pairs (a, b) of 8 words each; output per pair a + b, a − b, a·b, a²,
 //            a⁻¹, a^((p+1)/4), each 8 words.
+//   op 3 (Ed25519, ed_dsm_item): the encoding of B (8 words; the table is built with ed_table as
+//            the device does), then n items of 24 words; output n × 9 words.
 #include "sig/secp256k1.cuh"
+#include "sig/ed25519.cuh"
 
 #include <cstdio>
 #include <vector>
@@ -44,6 +47,15 @@ int main() {
             put(out, secp_fe_sqr(a));
             put(out, secp_fe_inv(a));
             put(out, secp_fe_sqrt_candidate(a));
+        }
+    } else if (op == 3) {
+        std::vector<uint32_t> enc_b, in;
+        if (!read_words(enc_b, 8) || !read_words(in, (size_t)ED_IN_WORDS * n)) return 2;
+        std::vector<uint32_t> btab(ED_TABLE_POINTS * ED_EXT_WORDS);
+        if (!ed_table(enc_b.data(), btab.data())) return 5;
+        out.resize((size_t)ED_OUT_WORDS * n);
+        for (uint32_t i = 0; i < n; i++) {
+            ed_dsm_item(&in[(size_t)ED_IN_WORDS * i], btab.data(), &out[(size_t)ED_OUT_WORDS * i]);
         }
     } else {
         return 3;
