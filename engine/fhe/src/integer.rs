@@ -9,9 +9,9 @@
 //! `wrapping_*`); clear scalars are reduced modulo 2^(2·blocks) first; shifts by an amount ≥ the
 //! width give 0, rotations take the amount modulo the width.
 //!
-//! Addition uses a parallel-prefix (Hillis–Steele) carry propagation over block states
-//! {NONE, PROPAGATE, GENERATE} (the carry-lookahead formulation of Kogge–Stone / Hillis–Steele
-//! scans; tfhe-rs's `integer` layer uses the same three-state idea in its parallel carry
+//! Addition uses a parallel-prefix (Sklansky) carry propagation over block states
+//! {NONE, PROPAGATE, GENERATE} (the carry-lookahead formulation of parallel-prefix adders:
+//! Sklansky 1960, Kogge–Stone 1973; tfhe-rs's `integer` layer uses the same three-state idea in its parallel carry
 //! propagation, `radix_parallel/add.rs`, with its own schedule). The schedules here are the
 //! engine's own, so ciphertext bytes differ from tfhe's `integer` layer while every bootstrap
 //! inside is tfhe-exact.
@@ -333,15 +333,21 @@ impl<'a> Radix<'a> {
                 hi
             }
         });
+        // Sklansky's prefix (Sklansky 1960, "Conditional-sum addition logic"): at level d every
+        // state j with bit d set absorbs the state just below its aligned 2^d-block, which
+        // already covers that whole block. Same depth as Hillis–Steele (⌈log2⌉ rounds) with
+        // about n/2 bootstraps per round instead of n − 2^d.
         let needed = blocks.saturating_sub(1);
-        let mut dist = 1;
-        while dist < needed {
-            let inputs: Vec<LweCiphertext> = (dist..needed).map(|j| lin(&states[j], 3, &states[j - dist], 1)).collect();
+        let mut d = 0;
+        while (1usize << d) < needed {
+            let targets: Vec<usize> = (0..needed).filter(|j| (j >> d) & 1 == 1).collect();
+            let inputs: Vec<LweCiphertext> =
+                targets.iter().map(|&j| lin(&states[j], 3, &states[((j >> d) << d) - 1], 1)).collect();
             let outs = self.batch(inputs, &combine)?;
-            for (j, o) in (dist..needed).zip(outs) {
+            for (j, o) in targets.into_iter().zip(outs) {
                 states[j] = o;
             }
-            dist *= 2;
+            d += 1;
         }
         // 3. Block i gets a carry iff the prefix state of block i − 1 is GENERATE; x = digit + 4·state.
         let finish = self.lut(move |x| ((x % msg) + u64::from(x / msg == GENERATE)) % msg);

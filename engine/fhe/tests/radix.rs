@@ -365,3 +365,43 @@ fn composed_operations_decrypt() {
     let sum = r.scalar_add(&wide, 0xff00).unwrap();
     assert_eq!(decrypt(f, &sum), ((expect_prod << 1) as u64) + 0xff00, "{ctx} cast+scalar_add");
 }
+
+/// The carry schedule's cost, counted by a dry executor (the schedule does not depend on the
+/// values, so each output is a copy of its input): split n + Sklansky prefix over n − 1 states
+/// (Σ over levels d of #{j < n − 1 : bit d of j set}) + n − 1 carry-ins, in 2 + ⌈log2(n − 1)⌉
+/// rounds. euint64: 32 + 75 + 31 = 138 bootstraps (Hillis–Steele needed 187).
+#[test]
+fn add_schedule_bootstrap_counts() {
+    use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
+    struct Dry {
+        calls: AtomicUsize,
+        bootstraps: AtomicUsize,
+    }
+    impl gloam_fhe::BootstrapExecutor for Dry {
+        fn execute(&self, jobs: Vec<gloam_fhe::BootstrapJob>) -> Result<Vec<Vec<gloam_fhe::LweCiphertext>>, FheError> {
+            self.calls.fetch_add(1, Relaxed);
+            self.bootstraps.fetch_add(jobs.len(), Relaxed);
+            Ok(jobs
+                .iter()
+                .map(|j| match j {
+                    gloam_fhe::BootstrapJob::Single { input, .. } => vec![input.clone()],
+                    gloam_fhe::BootstrapJob::Many { input, lut } => vec![input.clone(); lut.function_count],
+                })
+                .collect())
+        }
+    }
+    let f = fixture();
+    let (_, mut enc) = generators(21);
+    for (blocks, want_boots, want_rounds) in [(4usize, 9usize, 4usize), (8, 24, 5), (32, 138, 7)] {
+        let a = encrypt(f, 1, blocks, &mut enc);
+        let dry = Dry { calls: AtomicUsize::new(0), bootstraps: AtomicUsize::new(0) };
+        Radix::new(&f.server, &dry).add(&a, &a).unwrap();
+        let prefix: usize = (0..usize::BITS)
+            .take_while(|d| (1usize << d) < blocks - 1)
+            .map(|d| (0..blocks - 1).filter(|j| (j >> d) & 1 == 1).count())
+            .sum();
+        assert_eq!(dry.bootstraps.load(Relaxed), blocks + prefix + blocks - 1, "{blocks} blocks");
+        assert_eq!(dry.bootstraps.load(Relaxed), want_boots, "{blocks} blocks");
+        assert_eq!(dry.calls.load(Relaxed), want_rounds, "{blocks} blocks");
+    }
+}
