@@ -9,14 +9,13 @@
 //! Both upload the server key once (`new(&ServerKey)`), take batches of ciphertexts with one
 //! LUT each (or one for all), support many-LUT jobs, and implement
 //! [`gloam_fhe::BootstrapExecutor`] so the integer layer (`Radix::new(sk, &engine)`) runs on the
-//! device, and [`DeviceScheduler`] merges the rounds of many operations into one device call
-//! per round. Inputs are validated before any device work: malformed inputs give the same typed
+//! device, and `gloam_fhe::BootstrapScheduler::with_executor(sk, &engine)` merges the rounds of
+//! many operations into one device call per round. Inputs are validated before any device work: malformed inputs give the same typed
 //! `FheError`s as the CPU engine; device failures give [`FheGpuError::Device`], never partial
 //! results.
 
 mod cuda;
 mod plan;
-mod scheduler;
 mod webgpu;
 
 pub use cuda::CudaFhe;
@@ -24,7 +23,6 @@ pub use cuda::CudaFhe;
 pub use cuda::FheCfg;
 #[doc(hidden)]
 pub use plan::twiddles as ntt_twiddles;
-pub use scheduler::DeviceScheduler;
 pub use webgpu::{NttPair, WebGpuFhe};
 
 use gloam_engine_core::DeviceError;
@@ -65,13 +63,14 @@ pub(crate) fn check_supported(p: &FheParams) -> Result<(), FheGpuError> {
 }
 
 /// For `BootstrapExecutor::execute`, whose error type is `FheError`: input errors pass through,
-/// device errors become `FheError::Scheduler` and their message is kept in `last`.
+/// device errors become `FheError::Device` (the message is also kept in `last`).
 pub(crate) fn to_fhe_error(e: FheGpuError, last: &parking_lot::Mutex<Option<String>>) -> FheError {
     match e {
         FheGpuError::Input(e) => e,
         other => {
-            *last.lock() = Some(other.to_string());
-            FheError::Scheduler("GPU device failure (see last_device_error)")
+            let msg = other.to_string();
+            *last.lock() = Some(msg.clone());
+            FheError::Device(msg)
         }
     }
 }

@@ -387,7 +387,7 @@ fn device_many_lut_integer_and_hpu() {
             Box::new(|r: &Radix<'_>| r.lt(&a, &b).map(|c| vec![c.0])),
         ]
     };
-    let (gpu, gs) = gloam_fhe_gpu::DeviceScheduler::new(&k.server, &e).run(ops());
+    let (gpu, gs) = gloam_fhe::BootstrapScheduler::with_executor(&k.server, &e).run(ops());
     let (cpu, cs) = gloam_fhe::BootstrapScheduler::new(&k.server).run(ops());
     assert_eq!(gs, cs);
     let unwrap = |v: Vec<Result<Vec<LweCiphertext>, _>>| v.into_iter().map(|r| r.unwrap()).collect::<Vec<_>>();

@@ -11,7 +11,7 @@ use gloam_fhe::decompose::{init_state, next_digit};
 use gloam_fhe::ntt::{self, NegacyclicNtt, P};
 use gloam_fhe::pbs::mod_p_to_native;
 use gloam_fhe::{BootstrapJob, FheError, Lut, LweCiphertext, LweCiphertext32, ModulusSwitch, Radix};
-use gloam_fhe_gpu::{DeviceScheduler, FheGpuError, WebGpuFhe};
+use gloam_fhe_gpu::{FheGpuError, WebGpuFhe};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha20Rng;
 
@@ -270,7 +270,7 @@ fn scheduler_rounds_on_the_gpu_match_cpu_scheduler() {
             Box::new(|r: &Radix<'_>| r.max(&cts[1], &cts[3]).map(|c| c.blocks)),
         ]
     };
-    let (gpu, gpu_stats) = DeviceScheduler::new(&k.server, toy_engine()).run(ops());
+    let (gpu, gpu_stats) = BootstrapScheduler::with_executor(&k.server, toy_engine()).run(ops());
     let (cpu, cpu_stats) = BootstrapScheduler::new(&k.server).run(ops());
     assert_eq!(gpu_stats, cpu_stats, "seed={s}");
     let gpu: Vec<Vec<LweCiphertext>> = gpu.into_iter().map(|r| r.expect("gpu op")).collect();
