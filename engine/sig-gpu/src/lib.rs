@@ -1,6 +1,7 @@
-//! Batch secp256k1 ECDSA recovery (`ecrecover`) and verification on GPUs — WebGPU
-//! ([`WebGpuSigBackend`]) and CUDA ([`CudaSigBackend`]) — as [`gloam_sig::SigBackend`]s whose
-//! per-item results are identical to the CPU reference ([`gloam_sig::CpuSigBackend`]).
+//! Batch secp256k1 ECDSA recovery (`ecrecover`) and verification, and Ed25519 (ZIP-215)
+//! verification, on GPUs — WebGPU ([`WebGpuSigBackend`]) and CUDA ([`CudaSigBackend`]) — as
+//! [`gloam_sig::SigBackend`]s whose per-item results are identical to the CPU reference
+//! ([`gloam_sig::CpuSigBackend`]).
 //!
 //! Design (README.md has the details and what is verified where):
 //! * **Host does the checks, device does the curve.** Parsing, range checks, the recovery id and
@@ -13,9 +14,12 @@
 //!   recomputes the whole batch on the CPU, is counted in [`DeviceStats`] and logged.
 //! * **Small batches stay on the CPU** below [`DEFAULT_MIN_DEVICE_BATCH`] items
 //!   (`with_min_device_batch(0)` forces the device, as the tests do).
-//! * Ed25519 and BLS keep the CPU defaults of [`gloam_sig::SigBackend`].
+//! * **Ed25519** ([`prep_ed25519`]): the host decodes A, R and S with gloam-sig's decoders and
+//!   hashes k; the device computes \[S\]B + \[k\](−A) (complete extended-coordinate addition);
+//!   the host checks \[8\](P − R) = identity. BLS keeps the CPU default.
 //!
-//! Timing: [`ecrecover_per_second`] (what `gloam bench sig` can call).
+//! Timing: [`ecrecover_per_second`] and [`ed25519_verify_per_second`] (what `gloam bench sig`
+//! can call).
 
 mod cuda;
 pub mod prep;
@@ -247,6 +251,61 @@ pub fn ecrecover_per_second(backend: &dyn SigBackend, n: usize) -> Result<f64, S
     let check = items.len().min(256);
     if got[..check] != secp256k1::recover_batch(&items[..check], EcdsaRule::LowSRequired)[..] {
         return Err(format!("{}: recovered keys differ from the CPU reference", backend.name()));
+    }
+    Ok(items.len() as f64 / secs.max(1e-9))
+}
+
+/// `n` valid Ed25519 signatures (public key, message, signature) from 64 deterministic keys,
+/// 32-byte messages: inputs for timing.
+pub fn sample_ed25519(n: usize, seed: u64) -> Vec<([u8; 32], [u8; 32], [u8; 64])> {
+    use curve25519_dalek::constants::ED25519_BASEPOINT_POINT as B;
+    use curve25519_dalek::scalar::Scalar as S25;
+    use sha2::{Digest, Sha512};
+    let wide = |tag: u64, i: u64| {
+        let mut h = Sha512::new();
+        h.update(seed.to_le_bytes());
+        h.update(tag.to_le_bytes());
+        h.update(i.to_le_bytes());
+        S25::from_bytes_mod_order_wide(&h.finalize().into())
+    };
+    let keys: Vec<(S25, [u8; 32])> = (0..64u64)
+        .map(|i| {
+            let a = wide(0, i);
+            (a, (B * a).compress().to_bytes())
+        })
+        .collect();
+    (0..n as u64)
+        .map(|i| {
+            let (a, pk) = &keys[(i % 64) as usize];
+            let msg: [u8; 32] = wide(1, i).to_bytes();
+            let nonce = wide(2, i);
+            let r = (B * nonce).compress().to_bytes();
+            let mut h = Sha512::new();
+            h.update(r);
+            h.update(pk);
+            h.update(msg);
+            let k = S25::from_bytes_mod_order_wide(&h.finalize().into());
+            let mut sig = [0u8; 64];
+            sig[..32].copy_from_slice(&r);
+            sig[32..].copy_from_slice(&(nonce + k * a).to_bytes());
+            (*pk, msg, sig)
+        })
+        .collect()
+}
+
+/// Verifications per second of `backend.ed25519_verify_batch` on `n` valid signatures (after an
+/// untimed call of 64; host decoding, SHA-512, transfers and the final check included), checked
+/// against the CPU on a sample.
+pub fn ed25519_verify_per_second(backend: &dyn SigBackend, n: usize) -> Result<f64, String> {
+    let sigs = sample_ed25519(n.max(1), 0x5eed);
+    let items: Vec<ed25519::Item<'_>> = sigs.iter().map(|(pk, m, s)| ed25519::Item::new(pk, m, s)).collect();
+    let _ = backend.ed25519_verify_batch(&items[..items.len().min(64)]);
+    let t0 = Instant::now();
+    let got = backend.ed25519_verify_batch(&items);
+    let secs = t0.elapsed().as_secs_f64();
+    let check = items.len().min(256);
+    if got[..check] != ed25519::verify_batch(&items[..check])[..] || got.iter().any(|r| r.is_err()) {
+        return Err(format!("{}: Ed25519 verdicts differ from the CPU reference", backend.name()));
     }
     Ok(items.len() as f64 / secs.max(1e-9))
 }

@@ -62,7 +62,7 @@ fn cuda_device_error_falls_back_to_cpu() {
 }
 
 #[test]
-fn cuda_ecrecover_throughput() {
+fn cuda_throughput() {
     let Some(b) = backend() else { return };
     let n: usize = std::env::var("GLOAM_SIG_N").ok().and_then(|v| v.parse().ok()).unwrap_or(1 << 16);
     let rate = gloam_sig_gpu::ecrecover_per_second(&b, n).expect("matches the CPU");
@@ -71,6 +71,8 @@ fn cuda_ecrecover_throughput() {
         b.device_info().name
     );
     assert!(rate > 0.0);
+    let ed = gloam_sig_gpu::ed25519_verify_per_second(&b, n).expect("matches the CPU");
+    println!("cuda ed25519 verify: n = {n}: {ed:.0} /s (end to end: host decode + SHA-512 + transfers + check)");
 }
 
 #[test]

@@ -20,4 +20,12 @@ fn webgpu_ecrecover_timing() {
     println!("webgpu ecrecover, n = {n}: {rate:.1} /s");
     let cpu = gloam_sig_gpu::ecrecover_per_second(&gloam_sig::CpuSigBackend, n).unwrap();
     println!("cpu ecrecover (debug test build, gloam-sig at opt-level 1), n = {n}: {cpu:.1} /s");
+    let t0 = Instant::now();
+    let rate = gloam_sig_gpu::ed25519_verify_per_second(&b, n).expect("matches the CPU");
+    println!(
+        "webgpu ed25519 verify, n = {n}: {rate:.1} /s ({:.1} s including the first-use build)",
+        t0.elapsed().as_secs_f64()
+    );
+    let cpu = gloam_sig_gpu::ed25519_verify_per_second(&gloam_sig::CpuSigBackend, n).unwrap();
+    println!("cpu ed25519 verify_batch, n = {n}: {cpu:.1} /s");
 }
