@@ -52,31 +52,18 @@ fn fe_reduce_once(a: Fe) -> Fe {
         d[i] = s.x;
         br = s.y;
     }
-    if (br == 0u) {
-        return d;
+    // Branch-free (select per word): data-dependent branches keep lavapipe from holding the
+    // words in registers, and diverge on GPUs.
+    for (var i = 0u; i < 8u; i++) {
+        d[i] = select(d[i], x[i], br != 0u);
     }
-    return x;
-}
-
-// a + 0x1000003D1 mod 2^256 (that is, a − p + 2^256): used after a carry out of the top word.
-fn fe_add_c(a: Fe) -> Fe {
-    var x = a;
-    var s = add_carry(x[0], 977u, 0u);
-    x[0] = s.x;
-    s = add_carry(x[1], 1u, s.y);
-    x[1] = s.x;
-    var c = s.y;
-    for (var i = 2u; i < 8u; i++) {
-        s = add_carry(x[i], 0u, c);
-        x[i] = s.x;
-        c = s.y;
-    }
-    return x;
+    return d;
 }
 
 fn fe_add(a: Fe, b: Fe) -> Fe {
     var x = a;
     var y = b;
+    var p = SECP_P;
     var r: Fe;
     var c = 0u;
     for (var i = 0u; i < 8u; i++) {
@@ -84,11 +71,20 @@ fn fe_add(a: Fe, b: Fe) -> Fe {
         r[i] = s.x;
         c = s.y;
     }
-    if (c != 0u) {
-        // a + b − 2^256 < p: adding 2^256 − p gives a + b − p exactly.
-        return fe_add_c(r);
+    // a + b − p (mod 2^256) is the answer when a + b carried out (then a + b − 2^256 < p) or
+    // when it did not borrow; branch-free.
+    var d: Fe;
+    var br = 0u;
+    for (var i = 0u; i < 8u; i++) {
+        let s = sub_borrow(r[i], p[i], br);
+        d[i] = s.x;
+        br = s.y;
     }
-    return fe_reduce_once(r);
+    let use_d = c != 0u || br == 0u;
+    for (var i = 0u; i < 8u; i++) {
+        d[i] = select(r[i], d[i], use_d);
+    }
+    return d;
 }
 
 fn fe_sub(a: Fe, b: Fe) -> Fe {
@@ -102,12 +98,11 @@ fn fe_sub(a: Fe, b: Fe) -> Fe {
         d[i] = s.x;
         br = s.y;
     }
-    if (br == 0u) {
-        return d;
-    }
+    // + p when it borrowed (p masked by the borrow: branch-free).
+    let m = 0u - br;
     var c = 0u;
     for (var i = 0u; i < 8u; i++) {
-        let s = add_carry(d[i], p[i], c);
+        let s = add_carry(d[i], p[i] & m, c);
         d[i] = s.x;
         c = s.y;
     }
@@ -154,9 +149,17 @@ fn fe_reduce_wide(t: array<u32, 16>) -> Fe {
         r[i] = a.x;
         c2 = a.y;
     }
-    if (c2 != 0u) {
-        // Wrapped past 2^256: the value is now tiny, one more fold cannot carry.
-        r = fe_add_c(r);
+    // Wrapped past 2^256 (c2 = 1): the value is now tiny; fold 2^256 ≡ 0x1000003D1 once more
+    // (adding 977·c2 and c2·2^32 cannot carry out).
+    var s = add_carry(r[0], 977u * c2, 0u);
+    r[0] = s.x;
+    s = add_carry(r[1], c2, s.y);
+    r[1] = s.x;
+    var c3 = s.y;
+    for (var i = 2u; i < 8u; i++) {
+        s = add_carry(r[i], 0u, c3);
+        r[i] = s.x;
+        c3 = s.y;
     }
     return fe_reduce_once(r);
 }

@@ -25,10 +25,8 @@ fn jac_is_inf(p: Jac) -> bool {
     return fe_is_zero(p.z);
 }
 
+// Z = 0 (infinity) needs no test: Z3 = 2·Y·Z stays 0.
 fn jac_dbl(p: Jac) -> Jac {
-    if (jac_is_inf(p)) {
-        return p;
-    }
     let a = fe_sqr(p.x);
     let b = fe_sqr(p.y);
     let c = fe_sqr(b);
