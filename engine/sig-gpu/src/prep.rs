@@ -18,6 +18,7 @@ use k256::elliptic_curve::ops::Reduce;
 use k256::elliptic_curve::sec1::ToEncodedPoint;
 use k256::elliptic_curve::PrimeField;
 use k256::{FieldBytes, ProjectivePoint, Scalar, U256};
+use rayon::prelude::*;
 
 pub const IN_WORDS: usize = 32;
 pub const OUT_WORDS: usize = 17;
@@ -101,16 +102,64 @@ impl<T> Prepared<T> {
     }
 }
 
-/// Host half of `ecrecover_batch` (v ∈ {0, 1}), mirroring `secp256k1::recover`: length, r range,
-/// s range, recovery id, then the low-S rule.
-pub fn prepare_recover(items: &[RecoverItem<'_>], rule: EcdsaRule) -> Prepared<Recovered> {
+/// Items per parallel chunk of host work (each chunk shares one modular inversion).
+const PREP_CHUNK: usize = 1024;
+
+/// Montgomery's trick: every element replaced by its inverse with one inversion and three
+/// multiplications each. Callers pass nonzero values only.
+fn batch_invert(xs: &mut [Scalar]) {
+    let mut prefix = Vec::with_capacity(xs.len());
+    let mut acc = Scalar::ONE;
+    for x in xs.iter() {
+        prefix.push(acc);
+        acc *= x;
+    }
+    let mut inv = Option::<Scalar>::from(acc.invert()).unwrap_or(Scalar::ZERO);
+    for i in (0..xs.len()).rev() {
+        let x = xs[i];
+        xs[i] = inv * prefix[i];
+        inv *= x;
+    }
+}
+
+/// One chunk's share of a [`Prepared`] batch (slot indices local to the chunk).
+struct Part<T> {
+    words: Vec<u32>,
+    slots: Vec<usize>,
+    results: Vec<Option<Result<T, EcdsaError>>>,
+    r: Vec<[u8; 32]>,
+}
+
+fn merge<T: Send>(mode: Mode, parts: Vec<Part<T>>) -> Prepared<T> {
+    let n: usize = parts.iter().map(|p| p.results.len()).sum();
     let mut p = Prepared {
-        mode: Mode::Recover,
-        words: Vec::with_capacity(items.len() * IN_WORDS),
-        slots: Vec::with_capacity(items.len()),
-        results: Vec::with_capacity(items.len()),
+        mode,
+        words: Vec::with_capacity(parts.iter().map(|p| p.words.len()).sum()),
+        slots: Vec::with_capacity(n),
+        results: Vec::with_capacity(n),
         r: Vec::new(),
     };
+    for part in parts {
+        let base = p.results.len();
+        p.words.extend(part.words);
+        p.slots.extend(part.slots.into_iter().map(|k| base + k));
+        p.results.extend(part.results);
+        p.r.extend(part.r);
+    }
+    p
+}
+
+/// Host half of `ecrecover_batch` (v ∈ {0, 1}), mirroring `secp256k1::recover`: length, r range,
+/// s range, recovery id, then the low-S rule. Parallel over chunks, one inversion per chunk.
+pub fn prepare_recover(items: &[RecoverItem<'_>], rule: EcdsaRule) -> Prepared<Recovered> {
+    let parts: Vec<Part<Recovered>> = items.par_chunks(PREP_CHUNK).map(|c| recover_part(c, rule)).collect();
+    merge(Mode::Recover, parts)
+}
+
+fn recover_part(items: &[RecoverItem<'_>], rule: EcdsaRule) -> Part<Recovered> {
+    let mut part =
+        Part { words: Vec::new(), slots: Vec::new(), results: Vec::with_capacity(items.len()), r: Vec::new() };
+    let mut live = Vec::with_capacity(items.len());
     for (i, it) in items.iter().enumerate() {
         let checked = (|| {
             let sig65 = it.signature;
@@ -128,37 +177,52 @@ pub fn prepare_recover(items: &[RecoverItem<'_>], rule: EcdsaRule) -> Prepared<R
             Ok((sig, v))
         })();
         match checked {
-            Err(e) => p.results.push(Some(Err(e))),
+            Err(e) => part.results.push(Some(Err(e))),
             Ok((sig, v)) => {
-                let r = scalar_of(&sig.r);
-                let s = scalar_of(&sig.s);
-                // r ≠ 0 after the range check, so the inverse exists.
-                let rinv = Option::<Scalar>::from(r.invert()).unwrap_or(Scalar::ZERO);
-                let z = z_of(&it.prehash);
-                push_scalars(&mut p.words, &-(z * rinv), &(s * rinv));
-                p.words.extend(be_to_words(&sig.r));
-                p.words.push(v as u32);
-                p.words.extend([0u32; 7]);
-                p.slots.push(i);
-                p.results.push(None);
+                live.push((i, sig, v));
+                part.results.push(None);
             }
         }
     }
-    p
+    // r ∈ [1, n) after the range check: every inverse exists.
+    let mut rinv: Vec<Scalar> = live.iter().map(|(_, sig, _)| scalar_of(&sig.r)).collect();
+    batch_invert(&mut rinv);
+    part.words.reserve(live.len() * IN_WORDS);
+    for ((i, sig, v), rinv) in live.into_iter().zip(rinv) {
+        let z = z_of(&items[i].prehash);
+        push_scalars(&mut part.words, &-(z * rinv), &(scalar_of(&sig.s) * rinv));
+        part.words.extend(be_to_words(&sig.r));
+        part.words.push(v as u32);
+        part.words.extend([0u32; 7]);
+        part.slots.push(i);
+    }
+    part
 }
 
 /// Host half of `ecdsa_verify_batch`, mirroring `secp256k1::verify_prehash`: the low-S rule,
-/// then the public key encoding (SEC1 compressed/uncompressed, on the curve).
+/// then the public key encoding (SEC1 compressed/uncompressed, on the curve). Parallel over
+/// chunks, one inversion per chunk.
 pub fn prepare_verify(items: &[VerifyItem<'_>], rule: EcdsaRule) -> Prepared<()> {
-    let mut p = Prepared {
-        mode: Mode::Verify,
-        words: Vec::with_capacity(items.len() * IN_WORDS),
-        slots: Vec::with_capacity(items.len()),
-        results: Vec::with_capacity(items.len()),
-        r: Vec::with_capacity(items.len()),
-    };
+    let parts: Vec<Part<()>> = items.par_chunks(PREP_CHUNK).map(|c| verify_part(c, rule)).collect();
+    merge(Mode::Verify, parts)
+}
+
+fn in_range(x: &[u8; 32]) -> bool {
+    x.iter().any(|&b| b != 0) && *x < secp256k1::N
+}
+
+fn verify_part(items: &[VerifyItem<'_>], rule: EcdsaRule) -> Part<()> {
+    let mut part =
+        Part { words: Vec::new(), slots: Vec::new(), results: Vec::with_capacity(items.len()), r: Vec::new() };
+    let mut live = Vec::with_capacity(items.len());
     for (i, it) in items.iter().enumerate() {
         let sig = &it.signature;
+        if !in_range(&sig.r) || !in_range(&sig.s) {
+            // Only an `EcdsaSignature` built field by field can get here (its constructors check
+            // the range); the reference's own answer for such an item is used as is.
+            part.results.push(Some(secp256k1::verify_prehash(it.public_key, &it.prehash, sig, rule)));
+            continue;
+        }
         let checked = (|| {
             if rule == EcdsaRule::LowSRequired && sig.is_high_s() {
                 return Err(EcdsaError::HighS);
@@ -167,22 +231,26 @@ pub fn prepare_verify(items: &[VerifyItem<'_>], rule: EcdsaRule) -> Prepared<()>
             Ok(pk.serialize_uncompressed())
         })();
         match checked {
-            Err(e) => p.results.push(Some(Err(e))),
+            Err(e) => part.results.push(Some(Err(e))),
             Ok(pk) => {
-                // EcdsaSignature guarantees 1 ≤ r, s < n; a value built around that check would
-                // still give s = 0 here, which the device then answers as "invalid".
-                let sinv = Option::<Scalar>::from(scalar_of(&sig.s).invert()).unwrap_or(Scalar::ZERO);
-                let z = z_of(&it.prehash);
-                push_scalars(&mut p.words, &(z * sinv), &(scalar_of(&sig.r) * sinv));
-                p.words.extend(be_to_words(&pk[1..33]));
-                p.words.extend(be_to_words(&pk[33..65]));
-                p.slots.push(i);
-                p.r.push(sig.r);
-                p.results.push(None);
+                live.push((i, pk));
+                part.results.push(None);
             }
         }
     }
-    p
+    let mut sinv: Vec<Scalar> = live.iter().map(|(i, _)| scalar_of(&items[*i].signature.s)).collect();
+    batch_invert(&mut sinv);
+    part.words.reserve(live.len() * IN_WORDS);
+    for ((i, pk), sinv) in live.into_iter().zip(sinv) {
+        let it = &items[i];
+        let z = z_of(&it.prehash);
+        push_scalars(&mut part.words, &(z * sinv), &(scalar_of(&it.signature.r) * sinv));
+        part.words.extend(be_to_words(&pk[1..33]));
+        part.words.extend(be_to_words(&pk[33..65]));
+        part.slots.push(i);
+        part.r.push(it.signature.r);
+    }
+    part
 }
 
 fn check_len(out: &[u32], slots: usize) -> DeviceResult<()> {
@@ -200,19 +268,26 @@ fn bad_status(status: u32, k: usize) -> DeviceError {
 /// device error (the caller recomputes on the CPU), never an answer.
 pub fn finish_recover(p: Prepared<Recovered>, out: &[u32]) -> DeviceResult<Vec<Result<Recovered, EcdsaError>>> {
     check_len(out, p.slots.len())?;
-    let mut results = p.results;
-    for (k, &i) in p.slots.iter().enumerate() {
-        let o = &out[k * OUT_WORDS..(k + 1) * OUT_WORDS];
-        results[i] = Some(match o[16] {
-            STATUS_OK => {
-                let mut public_key = [0u8; 64];
-                public_key[..32].copy_from_slice(&words_to_be(&o[..8]));
-                public_key[32..].copy_from_slice(&words_to_be(&o[8..16]));
-                Ok(Recovered { public_key, address: secp256k1::address_of(&public_key) })
+    let decided: Vec<Result<Recovered, EcdsaError>> = (0..p.slots.len())
+        .into_par_iter()
+        .with_min_len(256)
+        .map(|k| {
+            let o = &out[k * OUT_WORDS..(k + 1) * OUT_WORDS];
+            match o[16] {
+                STATUS_OK => {
+                    let mut public_key = [0u8; 64];
+                    public_key[..32].copy_from_slice(&words_to_be(&o[..8]));
+                    public_key[32..].copy_from_slice(&words_to_be(&o[8..16]));
+                    Ok(Ok(Recovered { public_key, address: secp256k1::address_of(&public_key) }))
+                }
+                STATUS_NOT_ON_CURVE | STATUS_INFINITY => Ok(Err(EcdsaError::RecoveryFailed)),
+                s => Err(bad_status(s, k)),
             }
-            STATUS_NOT_ON_CURVE | STATUS_INFINITY => Err(EcdsaError::RecoveryFailed),
-            s => return Err(bad_status(s, k)),
-        });
+        })
+        .collect::<DeviceResult<_>>()?;
+    let mut results = p.results;
+    for (&i, r) in p.slots.iter().zip(decided) {
+        results[i] = Some(r);
     }
     Ok(results.into_iter().map(|r| r.expect("every item decided")).collect())
 }
@@ -277,6 +352,14 @@ mod tests {
         // SEC 2 §2.4.1: Gx = 79BE667E…16F81798.
         assert_eq!(t[0], 0x16f81798);
         assert_eq!(t[7], 0x79be667e);
+    }
+
+    #[test]
+    fn batch_inversion_matches_single() {
+        let mut xs: Vec<Scalar> = (1..20u64).map(|i| Scalar::from(i * 7919 + 3)).collect();
+        let want: Vec<Scalar> = xs.iter().map(|x| Option::<Scalar>::from(x.invert()).unwrap()).collect();
+        batch_invert(&mut xs);
+        assert_eq!(xs, want);
     }
 
     #[test]

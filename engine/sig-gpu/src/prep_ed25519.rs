@@ -18,6 +18,7 @@ use curve25519_dalek::traits::IsIdentity;
 use gloam_engine_core::{DeviceError, DeviceResult};
 use gloam_sig::ed25519::{self, Item};
 use gloam_sig::Ed25519Error;
+use rayon::prelude::*;
 use sha2::{Digest, Sha512};
 
 pub const ED_IN_WORDS: usize = 24;
@@ -62,7 +63,26 @@ impl EdPrepared {
     }
 }
 
+/// Host decoding and hashing, parallel over chunks of items.
 pub fn prepare(items: &[Item<'_>]) -> EdPrepared {
+    let parts: Vec<EdPrepared> = items.par_chunks(1024).map(prepare_part).collect();
+    let mut p = EdPrepared {
+        words: Vec::with_capacity(parts.iter().map(|p| p.words.len()).sum()),
+        slots: Vec::new(),
+        results: Vec::with_capacity(items.len()),
+        r: Vec::new(),
+    };
+    for part in parts {
+        let base = p.results.len();
+        p.words.extend(part.words);
+        p.slots.extend(part.slots.into_iter().map(|k| base + k));
+        p.results.extend(part.results);
+        p.r.extend(part.r);
+    }
+    p
+}
+
+fn prepare_part(items: &[Item<'_>]) -> EdPrepared {
     let mut p = EdPrepared {
         words: Vec::with_capacity(items.len() * ED_IN_WORDS),
         slots: Vec::with_capacity(items.len()),
@@ -99,17 +119,23 @@ pub fn finish(p: EdPrepared, out: &[u32]) -> DeviceResult<Vec<Result<(), Ed25519
     if out.len() < p.slots.len() * ED_OUT_WORDS {
         return Err(DeviceError::Launch(format!("device returned {} words for {} items", out.len(), p.slots.len())));
     }
+    let decided: Vec<Result<(), Ed25519Error>> = (0..p.slots.len())
+        .into_par_iter()
+        .with_min_len(128)
+        .map(|k| {
+            let o = &out[k * ED_OUT_WORDS..(k + 1) * ED_OUT_WORDS];
+            if o[8] != 0 {
+                return Err(DeviceError::Launch(format!("device returned status {} for Ed25519 item {k}", o[8])));
+            }
+            let pt = CompressedEdwardsY(words_to_le(&o[..8]))
+                .decompress()
+                .ok_or_else(|| DeviceError::Launch(format!("device returned an invalid point for Ed25519 item {k}")))?;
+            Ok(if (pt - p.r[k]).mul_by_cofactor().is_identity() { Ok(()) } else { Err(Ed25519Error::Invalid) })
+        })
+        .collect::<DeviceResult<_>>()?;
     let mut results = p.results;
-    for (k, &i) in p.slots.iter().enumerate() {
-        let o = &out[k * ED_OUT_WORDS..(k + 1) * ED_OUT_WORDS];
-        if o[8] != 0 {
-            return Err(DeviceError::Launch(format!("device returned status {} for Ed25519 item {k}", o[8])));
-        }
-        let pt = CompressedEdwardsY(words_to_le(&o[..8]))
-            .decompress()
-            .ok_or_else(|| DeviceError::Launch(format!("device returned an invalid point for Ed25519 item {k}")))?;
-        results[i] =
-            Some(if (pt - p.r[k]).mul_by_cofactor().is_identity() { Ok(()) } else { Err(Ed25519Error::Invalid) });
+    for (&i, r) in p.slots.iter().zip(decided) {
+        results[i] = Some(r);
     }
     Ok(results.into_iter().map(|r| r.expect("every item decided")).collect())
 }

@@ -212,6 +212,16 @@ pub fn adversarial(rng: &mut ChaCha20Rng) -> (Vec<Rec>, Vec<Ver>) {
     let z = scalar(&h.map(|b| b & 0x7f));
     let s_valid = z + r_s;
     addv("key = G, valid (d = k = 1)", g_u.clone(), bytes(&z), EcdsaSignature::new(gx, bytes(&s_valid)).unwrap());
+    // EcdsaSignature built field by field, bypassing its range check (the fields are public).
+    for (what, r, s) in [
+        ("r = 0", zero, esig.s),
+        ("s = 0", esig.r, zero),
+        ("r = n", n, esig.s),
+        ("s = n", esig.r, n),
+        ("s = 2^256 − 1", esig.r, ff),
+    ] {
+        addv(&format!("unchecked {what}"), pk_u.clone(), h, EcdsaSignature { r, s });
+    }
     for i in 0..8 {
         let r: [u8; 32] = rng.gen::<[u8; 32]>().map(|b| b & 0x7f);
         let s: [u8; 32] = rng.gen::<[u8; 32]>().map(|b| b & 0x7f);
