@@ -41,7 +41,7 @@ use crate::{progress, BenchError, BenchOptions, Record, Sample};
 const P: u128 = (1 << 64) - (1 << 32) + 1;
 
 /// What to run: the full bench or the quick smoke profile.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Debug)]
 pub struct Profile {
     /// Radix width of the integer ops: 32 blocks (euint64) or 4 (euint8, quick).
     pub blocks: usize,
@@ -51,6 +51,10 @@ pub struct Profile {
     pub pbs_samples: usize,
     /// Samples of add / lt / transfer (mul always takes one).
     pub int_samples: usize,
+    /// GPU backends to measure `ks_pbs_batch` on (gloam-fhe-gpu), besides the CPU.
+    pub gpus: Vec<gloam_engine::BackendKind>,
+    /// Measure software adapters (lavapipe) too.
+    pub include_software: bool,
 }
 
 impl Profile {
@@ -60,17 +64,83 @@ impl Profile {
             batch: opts.log_sizes.first().map(|k| 1usize << k).unwrap_or(64),
             pbs_samples: opts.samples.max(1),
             int_samples: opts.samples.clamp(1, 3),
+            gpus: Vec::new(),
+            include_software: false,
         }
     }
 
     pub fn quick() -> Profile {
-        Profile { blocks: 4, batch: 4, pbs_samples: 1, int_samples: 1 }
+        Profile { blocks: 4, batch: 4, pbs_samples: 1, int_samples: 1, gpus: Vec::new(), include_software: false }
     }
 }
 
 pub fn run(opts: &BenchOptions) -> Result<Vec<Record>, BenchError> {
     let quick = std::env::var("GLOAM_BENCH_FHE_QUICK").is_ok_and(|v| v == "1");
-    run_with(if quick { Profile::quick() } else { Profile::full(opts) }, opts.peers)
+    let mut profile = if quick { Profile::quick() } else { Profile::full(opts) };
+    profile.gpus = opts.backends.iter().copied().filter(|k| *k != gloam_engine::BackendKind::Cpu).collect();
+    profile.include_software = opts.include_software;
+    run_with(profile, opts.peers)
+}
+
+/// Ciphertexts per device call in the GPU rows (a GPU needs thousands in flight).
+pub const GPU_BATCH: usize = 4096;
+
+/// `ks_pbs_batch` on each GPU engine (gloam-fhe-gpu): the outputs of the first `inputs` are
+/// compared with the CPU's bytes (`expected`), then `GPU_BATCH` ciphertexts per call are timed.
+fn gpu_rows(
+    profile: &Profile,
+    sk: &gloam_fhe::ServerKey,
+    inputs: &[GCt],
+    lut: &Lut,
+    expected: &[GCt],
+    records: &mut Vec<Record>,
+) -> Result<(), BenchError> {
+    use gloam_engine::BackendKind;
+    use gloam_fhe_gpu::{CudaFhe, FheDevice, WebGpuFhe};
+    for &kind in &profile.gpus {
+        let opened: Result<(Box<dyn FheDevice>, String, bool), String> = match kind {
+            BackendKind::Cuda => CudaFhe::new(sk).map(|e| {
+                let info = e.device_info();
+                (Box::new(e) as Box<dyn FheDevice>, info.name, info.is_software)
+            }),
+            BackendKind::WebGpu => WebGpuFhe::new(sk).map(|e| {
+                let (name, software) = (e.device_info().name.clone(), e.device_info().is_software);
+                (Box::new(e) as Box<dyn FheDevice>, name, software)
+            }),
+            _ => continue,
+        }
+        .map_err(|e| e.to_string());
+        let (engine, name, software) = match opened {
+            Ok(x) => x,
+            Err(why) => {
+                progress(format!("fhe: {kind}: not measured ({why})"));
+                continue;
+            }
+        };
+        if software && !profile.include_software {
+            progress(format!(
+                "fhe: {kind}: {name} is a software adapter; not measured (name it with --backends {kind} to include it)"
+            ));
+            continue;
+        }
+        let got = engine.keyswitch_bootstrap_batch(inputs, &[lut]).map_err(err)?;
+        if got != expected {
+            return Err(BenchError::WrongResult { op: "ks_pbs_batch".into(), size: inputs.len(), backend: kind });
+        }
+        // Software adapters get the CPU row's batch (lavapipe runs ~1 HPU bootstrap/s).
+        let batch = if software { inputs.len() } else { GPU_BATCH };
+        let timed_inputs: Vec<GCt> = inputs.iter().cycle().take(batch).cloned().collect();
+        let t = gloam_fhe_gpu::measure_bootstraps_per_second(engine.as_ref(), &timed_inputs, lut, profile.pbs_samples)
+            .map_err(err)?;
+        progress(format!(
+            "fhe: {kind} ({name}): {:.0} keyswitch+bootstraps/s (batch {batch}; CPU bytes matched on {})",
+            t.bootstraps_per_second,
+            inputs.len()
+        ));
+        let s = Sample::from_times(t.seconds.iter().map(|x| x * 1e3).collect());
+        records.push(Record::new("fhe", "ks_pbs_batch", batch as u64, "gloam", &kind.to_string(), &name, &s));
+    }
+    Ok(())
 }
 
 fn err(what: impl std::fmt::Display) -> BenchError {
@@ -363,6 +433,7 @@ pub fn run_with(profile: Profile, peers: bool) -> Result<Vec<Record>, BenchError
             records.push(Record::new("fhe", op, batch as u64, impl_, "cpu", &device, &s));
         }
     }
+    gpu_rows(&profile, sk, &big_inputs, &lut, &ks_out, &mut records)?;
 
     // --- integers on all threads ------------------------------------------------------------------
     if profile.blocks == 32 {
@@ -419,7 +490,21 @@ mod tests {
     #[test]
     fn quick_profile_reports_every_measurement() {
         let pool = rayon::ThreadPoolBuilder::new().num_threads(2).build().unwrap();
-        let records = pool.install(|| run_with(Profile::quick(), true)).expect("fhe bench");
+        // The WebGPU row runs on whatever adapter exists (lavapipe in CI, where a missing
+        // adapter fails the test): 4 HPU ciphertexts, byte-compared with the CPU first.
+        let webgpu = gloam_webgpu::shared_gpu();
+        if let Err(why) = &webgpu {
+            assert!(std::env::var("CI").map_or(true, |v| v != "true"), "CI=true but no WebGPU adapter: {why}");
+            eprintln!("\n*** SKIPPED: the fhe bench's WebGPU row: {why} ***\n");
+        }
+        let mut profile = Profile::quick();
+        profile.gpus = vec![gloam_engine::BackendKind::WebGpu];
+        profile.include_software = true;
+        let records = pool.install(|| run_with(profile, true)).expect("fhe bench");
+        if webgpu.is_ok() {
+            let r = records.iter().find(|r| r.op == "ks_pbs_batch" && r.backend == "webgpu").expect("webgpu row");
+            assert!(r.median_ms > 0.0 && r.size == 4, "{r:?}");
+        }
         for (op, impl_) in [
             ("keygen", "gloam"),
             ("keygen", "tfhe"),
