@@ -151,6 +151,7 @@ fn open_chain(opts: &ChainOpts, pool: PoolConfig) -> Result<Arc<Chain>, String> 
 pub fn run(engine_cfg: EngineConfig, a: NodeArgs) -> Result<ExitCode, String> {
     let engine = Arc::new(Engine::new(engine_cfg));
     gloam_evm::crypto::install(engine.clone())?;
+    install_sig_backend(&engine);
     let pool = PoolConfig { max_per_sender: a.pool_per_sender, max_total: a.pool_total, ..PoolConfig::default() };
     match a.action {
         Some(NodeAction::Import { file }) => {
@@ -222,6 +223,47 @@ pub fn run(engine_cfg: EngineConfig, a: NodeArgs) -> Result<ExitCode, String> {
     }
 }
 
+/// Sender recovery on the engine's GPU when it has a hardware one (CUDA first, then a
+/// non-software WebGPU adapter), else on the CPU. The GPU backends return the CPU's per-item
+/// results, keep batches below their threshold on the CPU, and recompute a batch on the CPU
+/// after a device error.
+pub fn install_sig_backend(engine: &Engine) {
+    use gloam_engine::BackendKind;
+    let available = engine.available();
+    let hardware = |k: BackendKind| available.contains(&k) && engine.backend(k).is_some_and(|b| !b.info().is_software);
+    let gpu: Option<Arc<dyn gloam_sig::SigBackend>> = if hardware(BackendKind::Cuda) {
+        let cfg = gloam_cuda::CudaConfig { cache_dir: engine.config().kernel_cache_dir.clone() };
+        gloam_sig_gpu::CudaSigBackend::new(&cfg)
+            .map(|b| Arc::new(b) as Arc<dyn gloam_sig::SigBackend>)
+            .map_err(|e| eprintln!("sender recovery stays on the CPU: CUDA signature backend: {e}"))
+            .ok()
+    } else if hardware(BackendKind::WebGpu) {
+        gloam_sig_gpu::WebGpuSigBackend::new()
+            .map(|b| Arc::new(b) as Arc<dyn gloam_sig::SigBackend>)
+            .map_err(|e| eprintln!("sender recovery stays on the CPU: WebGPU signature backend: {e}"))
+            .ok()
+    } else {
+        None
+    };
+    if let Some(b) = gpu {
+        gloam_evm::recover::install_backend(b);
+    }
+}
+
+/// What sender recovery runs on, for the startup banner.
+fn describe_recovery() -> String {
+    let b = gloam_evm::recover::backend();
+    if b.name() == "cpu" {
+        format!("gloam-sig secp256k1 batch (CPU, {} threads)", rayon::current_num_threads())
+    } else {
+        format!(
+            "gloam-sig-gpu secp256k1 batch on {} (batches ≥ {} items; CPU below and on device errors)",
+            b.name(),
+            gloam_sig_gpu::DEFAULT_MIN_DEVICE_BATCH
+        )
+    }
+}
+
 fn describe_engine(engine: &Engine) -> String {
     engine
         .probes()
@@ -261,8 +303,8 @@ fn run_node(engine: Arc<Engine>, a: NodeArgs, pool: PoolConfig) -> Result<ExitCo
     );
     println!("engine: {}", describe_engine(&engine));
     println!(
-        "crypto: sender recovery = gloam-sig secp256k1 batch (CPU, {} threads); precompiles 0x01 ECRECOVER and 0x0a KZG point evaluation = gloam engine",
-        rayon::current_num_threads()
+        "crypto: sender recovery = {}; precompiles 0x01 ECRECOVER and 0x0a KZG point evaluation = gloam engine",
+        describe_recovery()
     );
     println!("datadir: {} (head #{} {})", a.chain.datadir.display(), head.number, hash);
     if a.dev && a.chain.genesis.is_none() {
