@@ -52,10 +52,24 @@ fn start(datadir: &Path) -> Node {
         }
     });
     let deadline = Instant::now() + Duration::from_secs(60);
+    let mut engine = String::new();
+    let mut recovery = String::new();
     loop {
         let line =
             rx.recv_timeout(deadline.saturating_duration_since(Instant::now())).expect("node printed its rpc address");
+        if let Some(e) = line.strip_prefix("engine: ") {
+            engine = e.to_string();
+        }
+        if let Some(r) = line.strip_prefix("crypto: sender recovery = ") {
+            recovery = r.to_string();
+        }
         if let Some(a) = line.strip_prefix("rpc: http://") {
+            // Sender recovery goes to a GPU only when the engine has a hardware one.
+            let hardware_gpu = engine
+                .split("; ")
+                .any(|p| !p.starts_with("Cpu") && !p.contains("unavailable") && !p.contains("(software)"));
+            assert!(!recovery.is_empty(), "no sender-recovery banner");
+            assert_eq!(recovery.starts_with("gloam-sig-gpu"), hardware_gpu, "engine: {engine}; recovery: {recovery}");
             return Node { child, addr: a.to_string(), lines: rx };
         }
     }
