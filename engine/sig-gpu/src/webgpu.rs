@@ -15,7 +15,7 @@ use gloam_sig::{EcdsaError, Ed25519Error, SigBackend};
 use gloam_webgpu::gpu::{Dispatch, Gpu};
 
 use crate::prep::{Mode, IN_WORDS, OUT_WORDS};
-use crate::prep_ed25519::{ED_IN_WORDS, ED_OUT_WORDS, ED_TABLE_WORDS};
+use crate::prep_ed25519::{ED_IN_WORDS, ED_ITEM_TABLE_WORDS, ED_OUT_WORDS};
 use crate::{Device, DeviceStats, Dispatcher};
 
 /// Words per item of the per-item table (15 Jacobian points) and accumulator (+ status).
@@ -150,7 +150,8 @@ fn build_concurrently(gpu: &Gpu, modules: &[&'static wgsl::Module]) -> DeviceRes
 }
 
 impl WebGpuSigBackend {
-    /// The B table: `ed_prepare` run on the single item enc(B) keeps 1·B … 15·B in its table.
+    /// The B table: `ed_prepare` run on the single item (A = −B, R = identity) leaves 1·B … 15·B
+    /// in its table's first 15 slots.
     fn ed_table(&self) -> DeviceResult<wgpu::Buffer> {
         let gpu = &self.gpu;
         self.ed
@@ -158,12 +159,11 @@ impl WebGpuSigBackend {
                 build_concurrently(gpu, &ED_MODULES)?;
                 let prepare = gpu.family_pipelines(&WGSL_ED25519_PREPARE_MODULE)?;
                 let prepare = prepare.get("ed_prepare");
-                let mut item = vec![0u32; ED_IN_WORDS];
-                item[16..].copy_from_slice(&crate::prep_ed25519::basepoint_words());
+                let item = crate::prep_ed25519::basepoint_table_item();
                 let (input, table, acc, params) = gpu.scoped("ed25519 B table buffers", || {
                     Ok((
                         gpu.storage_init("ed25519 B item", &item),
-                        gpu.storage("ed25519 B table", ED_TABLE_WORDS as u64),
+                        gpu.storage("ed25519 B table", ED_ITEM_TABLE_WORDS as u64),
                         gpu.storage("ed25519 B accumulator", ED_ACC_WORDS),
                         gpu.params([1, 0, 0, 0]),
                     ))
@@ -191,11 +191,11 @@ impl WebGpuSigBackend {
         );
         let (prepare, ladder, finish) = (pp.get("ed_prepare"), lp.get("ed_ladder"), fp.get("ed_finish"));
         let n64 = n as u64;
-        gpu.note_bytes(4 * n64 * (ED_IN_WORDS + ED_TABLE_WORDS + ED_OUT_WORDS) as u64 + 4 * n64 * ED_ACC_WORDS);
+        gpu.note_bytes(4 * n64 * (ED_IN_WORDS + ED_ITEM_TABLE_WORDS + ED_OUT_WORDS) as u64 + 4 * n64 * ED_ACC_WORDS);
         let (input, table, acc, out) = gpu.scoped("ed25519 buffers", || {
             Ok((
                 gpu.storage_init("ed25519 items", words),
-                gpu.storage("ed25519 tables", n64 * ED_TABLE_WORDS as u64),
+                gpu.storage("ed25519 tables", n64 * ED_ITEM_TABLE_WORDS as u64),
                 gpu.storage("ed25519 accumulators", n64 * ED_ACC_WORDS),
                 gpu.storage("ed25519 results", n64 * ED_OUT_WORDS as u64),
             ))
@@ -220,7 +220,7 @@ impl WebGpuSigBackend {
         }
         dispatches.push(Dispatch {
             pipeline: finish,
-            bind_group: gpu.bind_group(finish, &[(0, &params[0]), (4, &acc), (5, &out)]),
+            bind_group: gpu.bind_group(finish, &[(0, &params[0]), (3, &table), (4, &acc), (5, &out)]),
             items: n,
         });
         gpu.run("ed25519_dsm", &dispatches, Some((&out, n64 * ED_OUT_WORDS as u64)))
@@ -230,7 +230,7 @@ impl WebGpuSigBackend {
 impl Device for WebGpuSigBackend {
     fn ed_dsm(&self, words: &[u32], n: usize) -> DeviceResult<Vec<u32>> {
         let btab = self.ed_table()?;
-        let chunk = (self.gpu.max_binding() / (4 * ED_TABLE_WORDS as u64)).clamp(1, MAX_CHUNK) as usize;
+        let chunk = (self.gpu.max_binding() / (4 * ED_ITEM_TABLE_WORDS as u64)).clamp(1, MAX_CHUNK) as usize;
         let mut out = Vec::with_capacity(n * ED_OUT_WORDS);
         for start in (0..n).step_by(chunk) {
             let m = chunk.min(n - start);

@@ -1,14 +1,14 @@
-// Ed25519 for ZIP-215 batch verification: the field p = 2^255 − 19 as 8 little-endian 32-bit
-// limbs (plain form, fully reduced), extended Edwards coordinates with the complete
-// add-2008-hwcd-3 formula (a = −1; also used for doubling), RFC 8032 §5.1.3 decoding and
-// §5.1.2 encoding, and the per-signature [s]B + [k]·(−A) (4-bit windows, 15-entry tables). The
-// same algorithm and item layout as kernels/wgsl/sig/ed25519_*.wgsl; host-emulated by
-// engine/sig-gpu's tests.
+// Ed25519 verification under ZIP-215, one thread per signature: the field p = 2^255 − 19 as 8
+// little-endian 32-bit limbs (plain form, fully reduced), extended Edwards coordinates with the
+// complete add-2008-hwcd-3 formula (a = −1; also used for doubling), ZIP-215 decoding of A and R
+// as received, and [8]·([S]B + [k]·(−A) − R) = identity (4-bit windows, 15-entry tables). The
+// host checks lengths and S < ℓ and hashes k. The same algorithm and item layout as
+// kernels/wgsl/sig/ed25519_*.wgsl; host-emulated by engine/sig-gpu's tests.
 #pragma once
 #include "../common.cuh"
 
-#define ED_IN_WORDS 24
-#define ED_OUT_WORDS 9
+#define ED_IN_WORDS 32
+#define ED_OUT_WORDS 1
 #define ED_EXT_WORDS 32
 #define ED_TABLE_POINTS 15
 
@@ -171,12 +171,6 @@ GLOAM_HD_CALL f25 f25_pow(const f25 &a, const uint32_t e[8]) {
     return r;
 }
 
-GLOAM_HD_CALL f25 f25_inv(const f25 &a) {
-    const uint32_t e[8] = {0xFFFFFFEBu, 0xFFFFFFFFu, 0xFFFFFFFFu, 0xFFFFFFFFu,
-                           0xFFFFFFFFu, 0xFFFFFFFFu, 0xFFFFFFFFu, 0x7FFFFFFFu};
-    return f25_pow(a, e);
-}
-
 GLOAM_HD ed_ext ed_identity() {
     ed_ext r;
     r.x = f25_zero();
@@ -204,8 +198,10 @@ GLOAM_HD_CALL ed_ext ed_add(const ed_ext &p, const ed_ext &q) {
     return r;
 }
 
-// RFC 8032 §5.1.3 from 8 LE words (y ‖ sign bit 255); y ≥ p refused (the host passes canonical
-// encodings). Returns false when no point has this encoding.
+// ZIP-215 decoding, matching curve25519-dalek's `decompress`: y = the low 255 bits mod p (y ≥ p
+// accepted), x from (y² − 1)/(d·y² + 1) by the (p−5)/8 power (RFC 8032 §5.1.3) and √−1, negated
+// when its parity differs from the sign bit (so "negative zero" decodes to x = 0). Returns false
+// when no point has this y.
 GLOAM_HD_CALL bool ed_decompress(const uint32_t *enc, ed_ext &out) {
     const f25 d = f25_const(0x135978a3u, 0x75eb4dcau, 0x4141d8abu, 0x00700a4du, 0x7779e898u, 0x8cc74079u,
                             0x2b6ffe73u, 0x52036ceeu);
@@ -218,7 +214,8 @@ GLOAM_HD_CALL bool ed_decompress(const uint32_t *enc, ed_ext &out) {
     for (int i = 0; i < 8; i++) y.v[i] = enc[i];
     uint32_t sign = y.v[7] >> 31;
     y.v[7] &= 0x7FFFFFFFu;
-    bool ok = f25_eq(f25_reduce_once(y), y);
+    y = f25_reduce_once(y);
+    bool ok = true;
     f25 yy = f25_sqr(y);
     f25 u = f25_sub(yy, f25_one());
     f25 v = f25_add(f25_mul(d, yy), f25_one());
@@ -232,13 +229,24 @@ GLOAM_HD_CALL bool ed_decompress(const uint32_t *enc, ed_ext &out) {
         else
             ok = false;
     }
-    if (f25_is_zero(x) && sign) ok = false;
     if ((x.v[0] & 1) != sign) x = f25_neg(x);
     out.x = x;
     out.y = y;
     out.z = f25_one();
     out.t = f25_mul(x, y);
     return ok;
+}
+
+GLOAM_HD ed_ext ed_neg(const ed_ext &p) {
+    ed_ext r = p;
+    r.x = f25_neg(p.x);
+    r.t = f25_neg(p.t);
+    return r;
+}
+
+// (0 : Y : Y : 0): Z never vanishes under the complete formula.
+GLOAM_HD bool ed_is_identity(const ed_ext &p) {
+    return f25_is_zero(p.x) && f25_eq(p.y, p.z);
 }
 
 GLOAM_HD void ed_store(uint32_t *w, const ed_ext &p) {
@@ -261,17 +269,21 @@ GLOAM_HD ed_ext ed_load(const uint32_t *w) {
     return p;
 }
 
-// 1·P … 15·P of the point encoded at `enc` into `table` (15 × 32 words); false if it does not
-// decode. Used once for B (the resident table) and per item for −A.
-GLOAM_HD_CALL bool ed_table(const uint32_t *enc, uint32_t *table) {
-    ed_ext p;
-    if (!ed_decompress(enc, p)) return false;
+// 1·P … 15·P into `table` (15 × 32 words).
+GLOAM_HD_CALL void ed_multiples(const ed_ext &p, uint32_t *table) {
     ed_ext q = p;
     ed_store(table, q);
     for (int k = 1; k < ED_TABLE_POINTS; k++) {
         q = ed_add(q, p);
         ed_store(table + ED_EXT_WORDS * k, q);
     }
+}
+
+// The resident B table from the encoding of B; false if it does not decode.
+GLOAM_HD_CALL bool ed_table(const uint32_t *enc, uint32_t *table) {
+    ed_ext p;
+    if (!ed_decompress(enc, p)) return false;
+    ed_multiples(p, table);
     return true;
 }
 
@@ -279,15 +291,19 @@ GLOAM_HD uint32_t ed_digit(const uint32_t *scalar, int w) {
     return (scalar[w >> 3] >> (4 * (w & 7))) & 15u;
 }
 
-// One signature: `in` = s ‖ k ‖ enc(−A) (24 words), `btab` = 1·B … 15·B (15 × 32 words), `out` =
-// enc([s]B + [k]·(−A)) ‖ status (0 ok, 1 enc(−A) did not decode).
+// One signature: `in` = S ‖ k ‖ A bytes ‖ R bytes (32 words), `btab` = 1·B … 15·B (15 × 32
+// words), `out[0]` = status: 0 valid, 1 A does not decode, 2 R does not decode (A does), 3 the
+// cofactored equation [8]([S]B − [k]A − R) = 0 fails.
 GLOAM_HD_CALL void ed_dsm_item(const uint32_t *in, const uint32_t *btab, uint32_t *out) {
-    uint32_t table[ED_TABLE_POINTS * ED_EXT_WORDS];
-    for (int i = 0; i < 9; i++) out[i] = 0;
-    if (!ed_table(in + 16, table)) {
-        out[8] = 1;
+    ed_ext a, r;
+    bool a_ok = ed_decompress(in + 16, a);
+    bool r_ok = ed_decompress(in + 24, r);
+    if (!a_ok || !r_ok) {
+        out[0] = a_ok ? 2u : 1u;
         return;
     }
+    uint32_t table[ED_TABLE_POINTS * ED_EXT_WORDS];
+    ed_multiples(ed_neg(a), table);
     ed_ext acc = ed_identity();
     for (int w = 63; w >= 0; w--) {
         for (int k = 0; k < 4; k++) acc = ed_add(acc, acc);
@@ -296,10 +312,7 @@ GLOAM_HD_CALL void ed_dsm_item(const uint32_t *in, const uint32_t *btab, uint32_
         uint32_t ds = ed_digit(in, w);
         if (ds) acc = ed_add(acc, ed_load(btab + ED_EXT_WORDS * (ds - 1)));
     }
-    f25 zi = f25_inv(acc.z);
-    f25 x = f25_mul(acc.x, zi);
-    f25 y = f25_mul(acc.y, zi);
-    for (int i = 0; i < 8; i++) out[i] = y.v[i];
-    out[7] |= (x.v[0] & 1) << 31;
-    out[8] = 0;
+    acc = ed_add(acc, ed_neg(r));
+    for (int k = 0; k < 3; k++) acc = ed_add(acc, acc);
+    out[0] = ed_is_identity(acc) ? 0u : 3u;
 }

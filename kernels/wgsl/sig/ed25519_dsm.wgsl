@@ -1,18 +1,21 @@
-// Ed25519 double scalar multiplication [s]B + [k]·(−A) for ZIP-215 verification: bindings, item
-// layout and helpers shared by ed25519_prepare/_ladder/_finish.wgsl (one module each). The host
-// decodes A and R and checks S < ℓ with gloam-sig's own decoders, hashes k = SHA-512(R‖A‖M) mod
-// ℓ, and finishes with [8]·(P − R) = identity on the returned encoding of P; the device does the
-// scalar multiplications (one thread per signature, the same three-pass shape as secp256k1).
+// Ed25519 verification under ZIP-215, one thread per signature: bindings, item layout and helpers
+// shared by ed25519_prepare/_ladder/_finish.wgsl (one module each, the same three-pass shape as
+// secp256k1). The host checks the lengths and S < ℓ and hashes k = SHA-512(R ‖ A ‖ M) mod ℓ;
+// the device decodes A and R as received (ZIP-215: non-canonical encodings accepted), computes
+// [S]B + [k]·(−A) + (−R), multiplies by the cofactor 8 and tests for the identity.
 //
-// Item layout (u32 words): input 24 = s ‖ k ‖ encoding of −A (canonical, as 8 LE words); output
-// 9 = encoding of P ‖ status (0 ok, 1 the encoding did not decode). The B table (1·B … 15·B) is
-// made once by running secp-style `ed_prepare` on the single item enc(B) and keeping its table.
+// Item layout (u32 words): input 32 = S ‖ k ‖ A bytes ‖ R bytes (each 32 bytes as 8 LE words);
+// output 1 = status: 0 valid, 1 A does not decode, 2 R does not decode, 3 the equation fails.
+// Per-item table slots 0..14 = 1·(−A) … 15·(−A), slot 15 = −R. The B table (1·B … 15·B) is
+// made once by `ed_prepare` on the single item (A = −B, R = identity): its slots 0..14.
 
-const ED_IN_WORDS: u32 = 24u;
-const ED_OUT_WORDS: u32 = 9u;
+const ED_IN_WORDS: u32 = 32u;
+const ED_OUT_WORDS: u32 = 1u;
 const ED_ACC_WORDS: u32 = 33u;
 const EXT_WORDS: u32 = 32u;
 const ED_TABLE_POINTS: u32 = 15u;
+// Table slots per item: the 15 multiples of −A, then −R.
+const ED_TABLE_SLOTS: u32 = 16u;
 
 @group(0) @binding(0) var<uniform> params: Params;
 @group(0) @binding(1) var<storage, read> inputs: array<u32>;

@@ -6,8 +6,7 @@
 alias F25 = array<u32, 8>;
 
 const F25_P = array<u32, 8>(0xffffffedu, 0xffffffffu, 0xffffffffu, 0xffffffffu, 0xffffffffu, 0xffffffffu, 0xffffffffu, 0x7fffffffu);
-// p − 2 (Fermat inversion) and (p − 5)/8 (the square-root exponent of RFC 8032 §5.1.3).
-const F25_P_MINUS_2 = array<u32, 8>(0xffffffebu, 0xffffffffu, 0xffffffffu, 0xffffffffu, 0xffffffffu, 0xffffffffu, 0xffffffffu, 0x7fffffffu);
+// (p − 5)/8: the square-root exponent of RFC 8032 §5.1.3.
 const F25_P58 = array<u32, 8>(0xfffffffdu, 0xffffffffu, 0xffffffffu, 0xffffffffu, 0xffffffffu, 0xffffffffu, 0xffffffffu, 0x0fffffffu);
 // d = −121665/121666, 2d, and √−1 = 2^((p−1)/4) (RFC 8032 §5.1).
 const ED_D = array<u32, 8>(0x135978a3u, 0x75eb4dcau, 0x4141d8abu, 0x00700a4du, 0x7779e898u, 0x8cc74079u, 0x2b6ffe73u, 0x52036ceeu);
@@ -174,8 +173,4 @@ fn f25_pow(a: F25, e: F25) -> F25 {
         }
     }
     return r;
-}
-
-fn f25_inv(a: F25) -> F25 {
-    return f25_pow(a, F25_P_MINUS_2);
 }

@@ -1,4 +1,4 @@
-// Entry point: the encoding of the result (RFC 8032 §5.1.2) and the status (see ed25519_dsm.wgsl).
+// Entry point: + (−R), times the cofactor 8, identity test, status (see ed25519_dsm.wgsl).
 
 @compute @workgroup_size(WORKGROUP)
 fn ed_finish(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
@@ -6,18 +6,21 @@ fn ed_finish(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgro
     if (i >= params.count) {
         return;
     }
-    let o = ED_OUT_WORDS * i;
-    let status = accs[ED_ACC_WORDS * i + 32u];
-    var enc = f25_zero();
+    var status = accs[ED_ACC_WORDS * i + 32u];
     if (status == 0u) {
-        let acc = ed_load_acc(i);
-        let zi = f25_inv(acc.z);
-        let x = f25_mul(acc.x, zi);
-        enc = f25_mul(acc.y, zi);
-        enc[7] |= (x[0] & 1u) << 31u;
+        var acc = ed_load_acc(i);
+        let neg_r = ed_load_ptab(ED_TABLE_SLOTS * EXT_WORDS * i + EXT_WORDS * ED_TABLE_POINTS);
+        // Step 0 adds −R, steps 1..3 double: one addition call site.
+        for (var k = 0u; k < 4u; k++) {
+            var q = acc;
+            if (k == 0u) {
+                q = neg_r;
+            }
+            acc = ext_add(acc, q);
+        }
+        if (!ext_is_identity(acc)) {
+            status = 3u;
+        }
     }
-    for (var k = 0u; k < 8u; k++) {
-        outs[o + k] = enc[k];
-    }
-    outs[o + 8u] = status;
+    outs[ED_OUT_WORDS * i] = status;
 }

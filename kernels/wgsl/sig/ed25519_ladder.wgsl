@@ -11,7 +11,7 @@ fn ed_ladder(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgro
         return;
     }
     let base = ED_IN_WORDS * i;
-    let tbase = ED_TABLE_POINTS * EXT_WORDS * i;
+    let tbase = ED_TABLE_SLOTS * EXT_WORDS * i;
     var acc = ed_load_acc(i);
     for (var step = 0u; step < 6u * params.b; step++) {
         let w = params.a - step / 6u;

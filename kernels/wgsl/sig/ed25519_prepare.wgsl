@@ -1,4 +1,4 @@
-// Entry point: decode −A and build its table 1·(−A) … 15·(−A); accumulator = identity (see
+// Entry point: decode A and R, build 1·(−A) … 15·(−A) and −R; accumulator = identity (see
 // ed25519_dsm.wgsl).
 
 @compute @workgroup_size(WORKGROUP)
@@ -7,17 +7,29 @@ fn ed_prepare(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgr
     if (i >= params.count) {
         return;
     }
-    let dec = ed_decompress(ed_load_in(ED_IN_WORDS * i + 16u));
-    if (!dec.ok) {
-        ed_store_acc(i, ext_identity(), 1u);
+    let base = ED_IN_WORDS * i;
+    let a = ed_decompress(ed_load_in(base + 16u));
+    let r = ed_decompress(ed_load_in(base + 24u));
+    // The reference decodes A first: an undecodable A is reported whatever R is.
+    var status = 0u;
+    if (!r.ok) {
+        status = 2u;
+    }
+    if (!a.ok) {
+        status = 1u;
+    }
+    if (status != 0u) {
+        ed_store_acc(i, ext_identity(), status);
         return;
     }
-    let tbase = ED_TABLE_POINTS * EXT_WORDS * i;
-    var q = dec.p;
+    let tbase = ED_TABLE_SLOTS * EXT_WORDS * i;
+    let neg_a = ext_neg(a.p);
+    var q = neg_a;
     ed_store_ptab(tbase, q);
     for (var k = 1u; k < ED_TABLE_POINTS; k++) {
-        q = ext_add(q, dec.p);
+        q = ext_add(q, neg_a);
         ed_store_ptab(tbase + EXT_WORDS * k, q);
     }
+    ed_store_ptab(tbase + EXT_WORDS * ED_TABLE_POINTS, ext_neg(r.p));
     ed_store_acc(i, ext_identity(), 0u);
 }
