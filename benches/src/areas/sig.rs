@@ -17,6 +17,10 @@
 //!   `bls_batch_verify_4_msgs`: the same with individually signed votes over 4 messages, where
 //!   gloam hashes each message once and pairs it once per job.
 //!
+//! GPU rows (`gloam/cuda`, `gloam/webgpu`: gloam-sig-gpu's backends, device path forced at every
+//! size) join the all-threads Ed25519 and secp256k1 ops when a device is present (software
+//! adapters only when named with `--backends`); their per-item results must equal the CPU's.
+//!
 //! Every gloam result is checked against the peer's before any time is reported. Progress lines
 //! (stderr) give throughput and the ratio to each target peer.
 
@@ -25,9 +29,11 @@ use gloam_engine::BackendKind;
 use gloam_sig::bls::{self, BlsVerifier, DST_POP};
 use gloam_sig::ed25519;
 use gloam_sig::secp256k1::{self as gsec, EcdsaRule, RecoverItem};
+use gloam_sig::SigBackend;
 use rand::{Rng, RngCore, SeedableRng};
 use rand_chacha::ChaCha20Rng;
 use sha3::Digest;
+use std::sync::Arc;
 
 use super::cpu_device;
 use super::Engines;
@@ -41,14 +47,47 @@ fn one_thread_pool() -> Result<rayon::ThreadPool, BenchError> {
     rayon::ThreadPoolBuilder::new().num_threads(1).build().map_err(|e| BenchError::Other(format!("thread pool: {e}")))
 }
 
+/// A GPU signature backend to measure, with its device name.
+type GpuSig = (BackendKind, Arc<dyn SigBackend>, String);
+
+/// gloam-sig-gpu's backends for the GPU kinds in `opts.backends`, device path forced at every
+/// size (`with_min_device_batch(0)`).
+fn gpu_backends(opts: &BenchOptions) -> Vec<GpuSig> {
+    let mut out = Vec::new();
+    for &k in &opts.backends {
+        let made: Result<(Arc<dyn SigBackend>, gloam_engine_core::DeviceInfo), String> = match k {
+            BackendKind::Cuda => gloam_sig_gpu::CudaSigBackend::new(&Default::default()).map(|b| {
+                let info = b.device_info();
+                (Arc::new(b.with_min_device_batch(0)) as Arc<dyn SigBackend>, info)
+            }),
+            BackendKind::WebGpu => gloam_sig_gpu::WebGpuSigBackend::new().map(|b| {
+                let info = b.device_info().clone();
+                (Arc::new(b.with_min_device_batch(0)) as Arc<dyn SigBackend>, info)
+            }),
+            _ => continue,
+        };
+        match made {
+            Ok((_, info)) if info.is_software && !opts.include_software => progress(format!(
+                "sig: {k}: {} is a software adapter; not measured (name it with --backends {k} to include it)",
+                info.name
+            )),
+            Ok((b, info)) => out.push((k, b, info.name)),
+            Err(why) => progress(format!("sig: {k}: not measured ({why})")),
+        }
+    }
+    out
+}
+
 pub fn run(opts: &BenchOptions, _engines: &Engines) -> Result<Vec<Record>, BenchError> {
     let dev = cpu_device();
     let one = one_thread_pool()?;
+    let gpus = gpu_backends(opts);
     let mut records = Vec::new();
     let mut push = |op: &str, size: usize, results: Vec<(String, Sample)>| -> Vec<(String, Sample)> {
         for (key, s) in &results {
             let (impl_, backend) = key.split_once('/').expect("impl/backend");
-            records.push(Record::new("sig", op, size as u64, impl_, backend, &dev, s));
+            let device = gpus.iter().find(|g| g.0.to_string() == backend).map_or(dev.as_str(), |g| g.2.as_str());
+            records.push(Record::new("sig", op, size as u64, impl_, backend, device, s));
         }
         results
     };
@@ -74,8 +113,14 @@ pub fn run(opts: &BenchOptions, _engines: &Engines) -> Result<Vec<Record>, Bench
             msgs.push(m);
         }
         let items: Vec<ed25519::Item> = (0..n).map(|i| ed25519::Item::new(&pks[i], &msgs[i], &sigs[i])).collect();
-        if !ed25519::verify_batch(&items).iter().all(|r| r.is_ok()) {
+        let want = ed25519::verify_batch(&items);
+        if !want.iter().all(|r| r.is_ok()) {
             return Err(wrong("ed25519_zip215_batch", n));
+        }
+        for (k, b, _) in &gpus {
+            if b.ed25519_verify_batch(&items) != want {
+                return Err(BenchError::WrongResult { op: "ed25519_zip215_batch".into(), size: n, backend: *k });
+            }
         }
         let zsigs: Vec<ed25519_zebra::Signature> = sigs.iter().map(ed25519_zebra::Signature::from_bytes).collect();
         let dkeys: Vec<ed25519_dalek::VerifyingKey> = pks
@@ -94,6 +139,7 @@ pub fn run(opts: &BenchOptions, _engines: &Engines) -> Result<Vec<Record>, Bench
             dkeys: &dkeys,
             dsigs: &dsigs,
             peers: opts.peers,
+            gpus: &gpus,
         };
         progress(format!("ed25519_zip215_batch × {n} (all threads)"));
         let res = push("ed25519_zip215_batch", n, ed.run(opts.samples));
@@ -101,7 +147,8 @@ pub fn run(opts: &BenchOptions, _engines: &Engines) -> Result<Vec<Record>, Bench
         // Per core: every row (peers too) on the same single pool thread, so no row pays for
         // waking a sleeping worker (milliseconds on a loaded machine).
         progress(format!("ed25519_zip215_batch_1t × {n} (one thread)"));
-        let res = push("ed25519_zip215_batch_1t", n, one.install(|| ed.run(opts.samples)));
+        let ed1 = EdInputs { gpus: &[], ..ed };
+        let res = push("ed25519_zip215_batch_1t", n, one.install(|| ed1.run(opts.samples)));
         summarize("ed25519_zip215_batch_1t", n, &res, "ed25519-zebra/cpu");
     }
 
@@ -134,12 +181,18 @@ pub fn run(opts: &BenchOptions, _engines: &Engines) -> Result<Vec<Record>, Bench
         if got.iter().zip(&addrs).any(|(g, a)| g.as_ref().map(|r| r.address) != Ok(*a)) {
             return Err(wrong("secp256k1_recover", n));
         }
-        let ec = EcInputs { items: &items, hashes: &hashes, rsvs: &rsvs, peers: opts.peers };
+        for (k, b, _) in &gpus {
+            if b.ecrecover_batch(&items, EcdsaRule::HighSAllowed) != got {
+                return Err(BenchError::WrongResult { op: "secp256k1_recover".into(), size: n, backend: *k });
+            }
+        }
+        let ec = EcInputs { items: &items, hashes: &hashes, rsvs: &rsvs, peers: opts.peers, gpus: &gpus };
         progress(format!("secp256k1_recover × {n} (all threads)"));
         let res = push("secp256k1_recover", n, ec.run(opts.samples));
         summarize("secp256k1_recover", n, &res, "libsecp256k1/cpu");
         progress(format!("secp256k1_recover_1t × {n} (one thread)"));
-        let res = push("secp256k1_recover_1t", n, one.install(|| ec.run(opts.samples)));
+        let ec1 = EcInputs { gpus: &[], ..ec };
+        let res = push("secp256k1_recover_1t", n, one.install(|| ec1.run(opts.samples)));
         summarize("secp256k1_recover_1t", n, &res, "libsecp256k1/cpu");
     }
 
@@ -209,6 +262,7 @@ fn bls_batch(
     Ok(il.run(opts.samples.min(5)))
 }
 
+#[derive(Clone, Copy)]
 struct EdInputs<'a> {
     items: &'a [ed25519::Item<'a>],
     cache: &'a ed25519::KeyCache,
@@ -218,6 +272,7 @@ struct EdInputs<'a> {
     dkeys: &'a [ed25519_dalek::VerifyingKey],
     dsigs: &'a [ed25519_dalek::Signature],
     peers: bool,
+    gpus: &'a [GpuSig],
 }
 
 impl EdInputs<'_> {
@@ -232,6 +287,12 @@ impl EdInputs<'_> {
         il.add("gloam-keycache/cpu", move || {
             assert!(ed25519::verify_batch_cached(items, cache).iter().all(|r| r.is_ok()));
         });
+        for (k, b, _) in self.gpus {
+            let b = b.clone();
+            il.add(format!("gloam/{k}"), move || {
+                assert!(b.ed25519_verify_batch(items).iter().all(|r| r.is_ok()));
+            });
+        }
         if self.peers {
             let mut zr = ChaCha20Rng::seed_from_u64(1);
             let (zp, zs, zm) = (self.pks, self.zsigs, self.msgs);
@@ -253,11 +314,13 @@ impl EdInputs<'_> {
     }
 }
 
+#[derive(Clone, Copy)]
 struct EcInputs<'a> {
     items: &'a [RecoverItem<'a>],
     hashes: &'a [[u8; 32]],
     rsvs: &'a [[u8; 65]],
     peers: bool,
+    gpus: &'a [GpuSig],
 }
 
 impl EcInputs<'_> {
@@ -268,6 +331,12 @@ impl EcInputs<'_> {
         il.add("gloam/cpu", move || {
             std::hint::black_box(gsec::recover_batch(items, EcdsaRule::HighSAllowed));
         });
+        for (k, b, _) in self.gpus {
+            let b = b.clone();
+            il.add(format!("gloam/{k}"), move || {
+                std::hint::black_box(b.ecrecover_batch(items, EcdsaRule::HighSAllowed));
+            });
+        }
         if self.peers {
             let vctx = secp256k1::Secp256k1::verification_only();
             let (hs, rs) = (self.hashes, self.rsvs);
