@@ -20,8 +20,8 @@ const BLOCK: u32 = 128;
 /// Most items per launch.
 const MAX_CHUNK: usize = 1 << 20;
 
-/// Batch secp256k1 recovery and verification on CUDA; everything else stays on the CPU defaults
-/// of [`SigBackend`].
+/// Batch secp256k1 recovery and verification and Ed25519 (ZIP-215) verification on CUDA; BLS
+/// stays on the CPU default of [`SigBackend`].
 pub struct CudaSigBackend {
     cuda: CudaBackend,
     gtab: CudaSlice<u32>,

@@ -14,9 +14,9 @@
 //!   recomputes the whole batch on the CPU, is counted in [`DeviceStats`] and logged.
 //! * **Small batches stay on the CPU** below [`DEFAULT_MIN_DEVICE_BATCH`] items
 //!   (`with_min_device_batch(0)` forces the device, as the tests do).
-//! * **Ed25519** ([`prep_ed25519`]): the host decodes A, R and S with gloam-sig's decoders and
-//!   hashes k; the device computes \[S\]B + \[k\](−A) (complete extended-coordinate addition);
-//!   the host checks \[8\](P − R) = identity. BLS keeps the CPU default.
+//! * **Ed25519** ([`prep_ed25519`]): the host checks lengths and S < ℓ and hashes k; the device
+//!   decodes A and R (ZIP-215) and evaluates \[8\](\[S\]B − \[k\]A − R) = 0 (complete
+//!   extended-coordinate addition). BLS keeps the CPU default.
 //!
 //! Timing: [`ecrecover_per_second`] and [`ed25519_verify_per_second`] (what `gloam bench sig`
 //! can call).

@@ -31,8 +31,8 @@ const ED_ACC_WORDS: u64 = 33;
 /// Most items per submission (buffers: ~1.7 KB per item).
 const MAX_CHUNK: u64 = 1 << 16;
 
-/// Batch secp256k1 recovery and verification on WebGPU; everything else (Ed25519, BLS) stays on
-/// the CPU defaults of [`SigBackend`].
+/// Batch secp256k1 recovery and verification and Ed25519 (ZIP-215) verification on WebGPU; BLS
+/// stays on the CPU default of [`SigBackend`].
 pub struct WebGpuSigBackend {
     gpu: Arc<Gpu>,
     info: DeviceInfo,
