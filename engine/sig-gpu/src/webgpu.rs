@@ -39,6 +39,8 @@ pub struct WebGpuSigBackend {
     gtab: wgpu::Buffer,
     /// The Ed25519 pipelines and B table, built on first Ed25519 use.
     ed: OnceLock<Result<wgpu::Buffer, DeviceError>>,
+    /// Most items per submission (tests lower it to exercise the chunking).
+    max_chunk: u64,
     disp: Dispatcher,
 }
 
@@ -69,6 +71,7 @@ impl WebGpuSigBackend {
             info,
             gtab,
             ed: OnceLock::new(),
+            max_chunk: MAX_CHUNK,
             disp: Dispatcher::new(crate::DEFAULT_MIN_DEVICE_BATCH),
         })
     }
@@ -86,6 +89,12 @@ impl WebGpuSigBackend {
     /// Device batches, items and CPU fallbacks so far.
     pub fn stats(&self) -> &DeviceStats {
         &self.disp.stats
+    }
+
+    /// At most `n` items per device submission (default 65,536; memory ~2 KB per item).
+    pub fn with_max_chunk(mut self, n: usize) -> Self {
+        self.max_chunk = (n as u64).clamp(1, MAX_CHUNK);
+        self
     }
 
     #[doc(hidden)]
@@ -230,7 +239,7 @@ impl WebGpuSigBackend {
 impl Device for WebGpuSigBackend {
     fn ed_dsm(&self, words: &[u32], n: usize) -> DeviceResult<Vec<u32>> {
         let btab = self.ed_table()?;
-        let chunk = (self.gpu.max_binding() / (4 * ED_ITEM_TABLE_WORDS as u64)).clamp(1, MAX_CHUNK) as usize;
+        let chunk = (self.gpu.max_binding() / (4 * ED_ITEM_TABLE_WORDS as u64)).clamp(1, self.max_chunk) as usize;
         let mut out = Vec::with_capacity(n * ED_OUT_WORDS);
         for start in (0..n).step_by(chunk) {
             let m = chunk.min(n - start);
@@ -245,7 +254,7 @@ impl Device for WebGpuSigBackend {
 
     fn dsm(&self, mode: Mode, words: &[u32], n: usize) -> DeviceResult<Vec<u32>> {
         let per_item = 4 * TABLE_WORDS;
-        let chunk = (self.gpu.max_binding() / per_item).clamp(1, MAX_CHUNK) as usize;
+        let chunk = (self.gpu.max_binding() / per_item).clamp(1, self.max_chunk) as usize;
         let mut out = Vec::with_capacity(n * OUT_WORDS);
         for start in (0..n).step_by(chunk) {
             let m = chunk.min(n - start);

@@ -101,3 +101,17 @@ fn ed25519_matches_cpu() {
     compare_ed(&b, &cases, seed);
     assert_eq!(b.stats().fallbacks(), 0, "no device errors: {:?}", b.stats().last_error());
 }
+
+#[test]
+fn batches_split_into_chunks_keep_their_order() {
+    let Some(b) = backend() else { return };
+    let b = b.with_max_chunk(7);
+    let seed = seed(0xc4c4);
+    let mut rng = rng(seed);
+    let (recs, vers) = valid_signatures(&mut rng, 10);
+    compare_recover(&b, &recs, &[EcdsaRule::HighSAllowed], seed);
+    compare_verify(&b, &vers, &[EcdsaRule::HighSAllowed], seed);
+    compare_ed(&b, &ed_cases(&mut rng, 8)[..24], seed);
+    assert!(b.stats().device_items() >= 20 + 20);
+    assert_eq!(b.stats().fallbacks(), 0, "no device errors: {:?}", b.stats().last_error());
+}
