@@ -246,7 +246,7 @@ pub fn install_sig_backend(engine: &Engine) {
         None
     };
     if let Some(b) = gpu {
-        gloam_evm::recover::install_backend(b);
+        gloam_evm::recover::set_backend(b);
     }
 }
 

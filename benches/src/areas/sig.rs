@@ -48,21 +48,23 @@ fn one_thread_pool() -> Result<rayon::ThreadPool, BenchError> {
 }
 
 /// A GPU signature backend to measure, with its device name.
-type GpuSig = (BackendKind, Arc<dyn SigBackend>, String);
+pub(crate) type GpuSig = (BackendKind, Arc<dyn SigBackend>, String);
 
-/// gloam-sig-gpu's backends for the GPU kinds in `opts.backends`, device path forced at every
-/// size (`with_min_device_batch(0)`).
-fn gpu_backends(opts: &BenchOptions) -> Vec<GpuSig> {
+/// gloam-sig-gpu's backends for the GPU kinds in `opts.backends` (software adapters only when
+/// `opts.include_software`); `force` sends every batch to the device (`with_min_device_batch(0)`),
+/// otherwise small batches stay on the CPU as in the node.
+pub(crate) fn gpu_sig_backends(opts: &BenchOptions, force: bool) -> Vec<GpuSig> {
+    let min = if force { 0 } else { gloam_sig_gpu::DEFAULT_MIN_DEVICE_BATCH };
     let mut out = Vec::new();
     for &k in &opts.backends {
         let made: Result<(Arc<dyn SigBackend>, gloam_engine_core::DeviceInfo), String> = match k {
             BackendKind::Cuda => gloam_sig_gpu::CudaSigBackend::new(&Default::default()).map(|b| {
                 let info = b.device_info();
-                (Arc::new(b.with_min_device_batch(0)) as Arc<dyn SigBackend>, info)
+                (Arc::new(b.with_min_device_batch(min)) as Arc<dyn SigBackend>, info)
             }),
             BackendKind::WebGpu => gloam_sig_gpu::WebGpuSigBackend::new().map(|b| {
                 let info = b.device_info().clone();
-                (Arc::new(b.with_min_device_batch(0)) as Arc<dyn SigBackend>, info)
+                (Arc::new(b.with_min_device_batch(min)) as Arc<dyn SigBackend>, info)
             }),
             _ => continue,
         };
@@ -81,7 +83,7 @@ fn gpu_backends(opts: &BenchOptions) -> Vec<GpuSig> {
 pub fn run(opts: &BenchOptions, _engines: &Engines) -> Result<Vec<Record>, BenchError> {
     let dev = cpu_device();
     let one = one_thread_pool()?;
-    let gpus = gpu_backends(opts);
+    let gpus = gpu_sig_backends(opts, true);
     let mut records = Vec::new();
     let mut push = |op: &str, size: usize, results: Vec<(String, Sample)>| -> Vec<(String, Sample)> {
         for (key, s) in &results {

@@ -1,9 +1,11 @@
 //! Sender recovery through the engine's secp256k1 batch (`gloam_sig`), one call per block or
 //! per batch of incoming transactions, on the installed [`SigBackend`] (the CPU reference unless
-//! the node installed a GPU backend with [`install_backend`]; every backend returns the same
+//! the node installed a GPU backend with [`set_backend`]; every backend returns the same
 //! per-item results).
 
 use std::sync::{Arc, OnceLock};
+
+use parking_lot::RwLock;
 
 use alloy_consensus::TxEnvelope;
 use alloy_primitives::{Address, B256};
@@ -24,17 +26,21 @@ fn sig65(tx: &TxEnvelope) -> [u8; 65] {
     out
 }
 
-static BACKEND: OnceLock<Arc<dyn SigBackend>> = OnceLock::new();
+static BACKEND: OnceLock<RwLock<Arc<dyn SigBackend>>> = OnceLock::new();
 
-/// Sets the backend sender recovery runs on, once per process (before the first recovery).
-/// Returns false if one was already installed or recovery already ran on the CPU default.
-pub fn install_backend(backend: Arc<dyn SigBackend>) -> bool {
-    BACKEND.set(backend).is_ok()
+fn slot() -> &'static RwLock<Arc<dyn SigBackend>> {
+    BACKEND.get_or_init(|| RwLock::new(Arc::new(CpuSigBackend)))
+}
+
+/// Sets the backend sender recovery runs on (process-wide; batches already running finish on
+/// the previous one). Returns the previous backend.
+pub fn set_backend(backend: Arc<dyn SigBackend>) -> Arc<dyn SigBackend> {
+    std::mem::replace(&mut *slot().write(), backend)
 }
 
 /// The backend in use (the CPU reference by default).
-pub fn backend() -> &'static Arc<dyn SigBackend> {
-    BACKEND.get_or_init(|| Arc::new(CpuSigBackend))
+pub fn backend() -> Arc<dyn SigBackend> {
+    slot().read().clone()
 }
 
 /// Recovers every sender (EIP-2: high-s signatures are invalid). `result[i]` belongs to `txs[i]`.

@@ -25,9 +25,9 @@ impl SigBackend for Counting {
 
 #[test]
 fn recovery_goes_through_the_installed_backend() {
+    assert_eq!(recover::backend().name(), "cpu", "the CPU reference by default");
     let counting = Arc::new(Counting::default());
-    assert!(recover::install_backend(counting.clone()));
-    assert!(!recover::install_backend(Arc::new(CpuSigBackend)), "installed once per process");
+    assert_eq!(recover::set_backend(counting.clone()).name(), "cpu");
     assert_eq!(recover::backend().name(), "counting");
     let txs: Vec<_> =
         (0..20).map(|i| transfer(&test_signer(i), 1337, 0, Address::repeat_byte(1), U256::from(1u8))).collect();
@@ -46,4 +46,8 @@ fn recovery_goes_through_the_installed_backend() {
         assert_eq!(r.as_ref().unwrap(), &test_signer(i as u64).address(), "tx {i}");
     }
     assert_ne!(got[20].as_ref().ok(), Some(&test_signer(3).address()));
+    // Swapped back: the counter stays.
+    assert_eq!(recover::set_backend(Arc::new(CpuSigBackend)).name(), "counting");
+    recover::recover_senders(&all);
+    assert_eq!(counting.0.load(Ordering::Relaxed), 21);
 }
