@@ -261,3 +261,153 @@ fn ed25519_matches_cpu() {
     }
     assert!(oks(&want) > 200 && oks(&want) < want.len());
 }
+
+/// An independent reference for 2^255 − 19: 4 × 64-bit limbs, u128 products, reduction by
+/// repeated folding of everything above bit 255 (·19) and a final comparison with p.
+mod f25_ref {
+    pub type W = [u64; 4];
+    pub const P: W = [0xffff_ffff_ffff_ffed, u64::MAX, u64::MAX, 0x7fff_ffff_ffff_ffff];
+
+    fn geq(a: &W, b: &W) -> bool {
+        for i in (0..4).rev() {
+            if a[i] != b[i] {
+                return a[i] > b[i];
+            }
+        }
+        true
+    }
+
+    fn sub_raw(a: &W, b: &W) -> W {
+        let mut r = [0u64; 4];
+        let mut borrow = 0u128;
+        for i in 0..4 {
+            let d = (a[i] as u128).wrapping_sub(b[i] as u128 + borrow);
+            r[i] = d as u64;
+            borrow = (d >> 127) & 1;
+        }
+        r
+    }
+
+    /// Reduces a little-endian number of any length (u64 limbs) mod p.
+    pub fn reduce(mut x: Vec<u64>) -> W {
+        loop {
+            // x = lo (255 bits) + 2^255·hi ≡ lo + 19·hi.
+            let hi: Vec<u64> =
+                (0..x.len()).map(|i| (x[i] >> 63) | x.get(i + 1).map_or(0, |n| n << 1)).skip(3).collect();
+            if hi.iter().all(|&h| h == 0) {
+                break;
+            }
+            let mut lo = vec![x[0], x[1], x[2], x[3] & 0x7fff_ffff_ffff_ffff];
+            let mut carry = 0u128;
+            for i in 0..lo.len().max(hi.len()) {
+                if i >= lo.len() {
+                    lo.push(0);
+                }
+                let v = lo[i] as u128 + 19 * hi.get(i).copied().unwrap_or(0) as u128 + carry;
+                lo[i] = v as u64;
+                carry = v >> 64;
+            }
+            if carry != 0 {
+                lo.push(carry as u64);
+            }
+            x = lo;
+        }
+        let mut r = [x[0], x[1], x[2], x[3]];
+        while geq(&r, &P) {
+            r = sub_raw(&r, &P);
+        }
+        r
+    }
+
+    pub fn add(a: &W, b: &W) -> W {
+        let mut v = vec![0u64; 5];
+        let mut c = 0u128;
+        for i in 0..4 {
+            let s = a[i] as u128 + b[i] as u128 + c;
+            v[i] = s as u64;
+            c = s >> 64;
+        }
+        v[4] = c as u64;
+        reduce(v)
+    }
+
+    pub fn sub(a: &W, b: &W) -> W {
+        // a + (p − b); p − b ≥ 0 for b < p.
+        add(a, &sub_raw(&P, b))
+    }
+
+    pub fn mul(a: &W, b: &W) -> W {
+        let mut t = vec![0u64; 8];
+        for i in 0..4 {
+            let mut c = 0u128;
+            for j in 0..4 {
+                let v = a[i] as u128 * b[j] as u128 + t[i + j] as u128 + c;
+                t[i + j] = v as u64;
+                c = v >> 64;
+            }
+            t[i + 4] = c as u64;
+        }
+        reduce(t)
+    }
+
+    pub fn from_words(w: &[u32]) -> W {
+        [0, 1, 2, 3].map(|i| w[2 * i] as u64 | (w[2 * i + 1] as u64) << 32)
+    }
+
+    pub fn to_words(x: &W) -> [u32; 8] {
+        let mut w = [0u32; 8];
+        for i in 0..4 {
+            w[2 * i] = x[i] as u32;
+            w[2 * i + 1] = (x[i] >> 32) as u32;
+        }
+        w
+    }
+}
+
+#[test]
+fn curve25519_field_ops_match_an_independent_reference() {
+    let Some(bin) = harness() else { return };
+    let seed = seed(0xf25);
+    let mut rng = rng(seed);
+    let p = f25_ref::P;
+    let minus = |k: u64| {
+        let mut w = p;
+        w[0] -= k;
+        w
+    };
+    let mut edges: Vec<f25_ref::W> = vec![[0; 4], [1, 0, 0, 0], [2, 0, 0, 0], [19, 0, 0, 0], [38, 0, 0, 0]];
+    edges.extend([minus(1), minus(2), minus(19), minus(38)]);
+    edges.push([0, 0, 0, 1 << 62]);
+    edges.push([u64::MAX, u64::MAX, u64::MAX, 0x3fff_ffff_ffff_ffff]);
+    edges.push([0, 1, 0, 0]);
+    edges.push([u64::MAX, 0, 0, 0]);
+    let mut pairs: Vec<(f25_ref::W, f25_ref::W)> = Vec::new();
+    for a in &edges {
+        for b in &edges {
+            pairs.push((*a, *b));
+        }
+    }
+    for _ in 0..3000 {
+        let a = f25_ref::reduce(rng.gen::<[u64; 4]>().to_vec());
+        let b = f25_ref::reduce(rng.gen::<[u64; 4]>().to_vec());
+        pairs.push((a, b));
+    }
+    let mut input = vec![4u32, pairs.len() as u32];
+    for (a, b) in &pairs {
+        input.extend(f25_ref::to_words(a));
+        input.extend(f25_ref::to_words(b));
+    }
+    let out = run(bin, &input, pairs.len() * 40);
+    for (i, (a, b)) in pairs.iter().enumerate() {
+        let o = &out[40 * i..40 * (i + 1)];
+        let ctx = format!("pair {i}: a={a:016x?} b={b:016x?} seed={seed}");
+        assert_eq!(f25_ref::from_words(&o[..8]), f25_ref::add(a, b), "add {ctx}");
+        assert_eq!(f25_ref::from_words(&o[8..16]), f25_ref::sub(a, b), "sub {ctx}");
+        assert_eq!(f25_ref::from_words(&o[16..24]), f25_ref::mul(a, b), "mul {ctx}");
+        assert_eq!(f25_ref::from_words(&o[24..32]), f25_ref::mul(a, a), "sqr {ctx}");
+        assert_eq!(f25_ref::from_words(&o[32..40]), f25_ref::sub(&[0; 4], a), "neg {ctx}");
+    }
+    // The reference itself: (p − 1)² = 1, 2^255 ≡ 19.
+    assert_eq!(f25_ref::mul(&minus(1), &minus(1)), [1, 0, 0, 0]);
+    assert_eq!(f25_ref::reduce(vec![0, 0, 0, 1 << 63]), [19, 0, 0, 0]);
+}

@@ -6,6 +6,8 @@
 //            output n × 17 words.
 //   op 2 (field ops): n pairs (a, b) of 8 words each; output per pair a + b, a − b, a·b, a²,
 //            a⁻¹, a^((p+1)/4), each 8 words.
+//   op 4 (2^255 − 19 field ops): n pairs (a, b) of 8 words each; output per pair a + b, a − b,
+//            a·b, a², −a, each 8 words.
 //   op 3 (Ed25519, ed_dsm_item): the encoding of B (8 words; the table is built with ed_table as
 //            the device does), then n items of 24 words; output n × 9 words.
 #include "sig/secp256k1.cuh"
@@ -56,6 +58,15 @@ int main() {
         out.resize((size_t)ED_OUT_WORDS * n);
         for (uint32_t i = 0; i < n; i++) {
             ed_dsm_item(&in[(size_t)ED_IN_WORDS * i], btab.data(), &out[(size_t)ED_OUT_WORDS * i]);
+        }
+    } else if (op == 4) {
+        std::vector<uint32_t> in;
+        if (!read_words(in, (size_t)16 * n)) return 2;
+        for (uint32_t i = 0; i < n; i++) {
+            f25 a, b;
+            for (int k = 0; k < 8; k++) a.v[k] = in[16 * i + k], b.v[k] = in[16 * i + 8 + k];
+            for (const f25 &r : {f25_add(a, b), f25_sub(a, b), f25_mul(a, b), f25_sqr(a), f25_neg(a)})
+                for (int k = 0; k < 8; k++) out.push_back(r.v[k]);
         }
     } else {
         return 3;
