@@ -52,7 +52,8 @@ impl std::fmt::Debug for WebGpuSigBackend {
 
 impl WebGpuSigBackend {
     /// Opens (or reuses) the process's wgpu device and builds the kernels. `Err` when there is
-    /// no adapter or the module does not compile on it.
+    /// no adapter or the module does not compile on it. On a software adapter every batch stays
+    /// on the CPU until [`Self::with_min_device_batch`] says otherwise.
     pub fn new() -> Result<WebGpuSigBackend, String> {
         let (gpu, info) = gloam_webgpu::shared_gpu()?;
         // The three pipelines compile concurrently (lavapipe spends tens of seconds on them).
@@ -66,13 +67,16 @@ impl WebGpuSigBackend {
         let gtab = gpu
             .scoped("secp256k1 G table", || Ok(gpu.storage_init("secp256k1 G table", &crate::prep::g_table())))
             .map_err(|e| e.to_string())?;
+        let software = info.is_software;
         Ok(WebGpuSigBackend {
             gpu,
             info,
             gtab,
             ed: OnceLock::new(),
             max_chunk: MAX_CHUNK,
-            disp: Dispatcher::new(crate::DEFAULT_MIN_DEVICE_BATCH),
+            // A software adapter (lavapipe) is ~40× slower than the CPU path: never used unless
+            // the caller forces it with `with_min_device_batch`.
+            disp: Dispatcher::new(if software { usize::MAX } else { crate::DEFAULT_MIN_DEVICE_BATCH }),
         })
     }
 

@@ -115,3 +115,19 @@ fn batches_split_into_chunks_keep_their_order() {
     assert!(b.stats().device_items() >= 20 + 20);
     assert_eq!(b.stats().fallbacks(), 0, "no device errors: {:?}", b.stats().last_error());
 }
+
+#[test]
+fn software_adapters_stay_on_the_cpu_unless_forced() {
+    if backend().is_none() {
+        return;
+    }
+    let b = WebGpuSigBackend::new().expect("adapter present");
+    let mut rng = rng(seed(11));
+    let (recs, _) = valid_signatures(&mut rng, 300);
+    compare_recover(&b, &recs, &[EcdsaRule::HighSAllowed], 11);
+    if b.device_info().is_software {
+        assert_eq!(b.stats().device_items(), 0, "a software adapter is not used by default");
+    } else {
+        assert_eq!(b.stats().device_items(), 300, "300 ≥ DEFAULT_MIN_DEVICE_BATCH goes to the device");
+    }
+}
