@@ -62,6 +62,7 @@ impl CudaSigBackend {
             unsafe { stream.launch_builder(&table_fn).arg(&enc).arg(&mut btab).arg(&mut status).launch(one) }
                 .map_err(|e| driver_error(e, "ed25519_table launch").to_string())?;
             let st = stream.clone_dtoh(&status).map_err(|e| driver_error(e, "ed25519 status").to_string())?;
+            stream.synchronize().map_err(|e| driver_error(e, "ed25519_table synchronize").to_string())?;
             if st.first() != Some(&0) {
                 return Err("the Ed25519 base point did not decode on the device".into());
             }
@@ -122,6 +123,8 @@ impl Device for CudaSigBackend {
             }
             .map_err(|e| driver_error(e, "secp256k1_dsm launch"))?;
             let part = stream.clone_dtoh(&d_out).map_err(|e| driver_error(e, "secp256k1 results download"))?;
+            // Kernel faults surface here at the latest (the copy to pageable memory already waited).
+            stream.synchronize().map_err(|e| driver_error(e, "secp256k1_dsm synchronize"))?;
             if part.len() != m * OUT_WORDS {
                 return Err(DeviceError::Launch(format!("readback of {} words for {m} items", part.len())));
             }
@@ -155,6 +158,7 @@ impl CudaSigBackend {
             unsafe { stream.launch_builder(&f).arg(&d_in).arg(&self.btab).arg(&m32).arg(&mut d_out).launch(cfg) }
                 .map_err(|e| driver_error(e, "ed25519_dsm launch"))?;
             let part = stream.clone_dtoh(&d_out).map_err(|e| driver_error(e, "ed25519 results download"))?;
+            stream.synchronize().map_err(|e| driver_error(e, "ed25519_dsm synchronize"))?;
             if part.len() != m * ED_OUT_WORDS {
                 return Err(DeviceError::Launch(format!("readback of {} words for {m} items", part.len())));
             }
