@@ -26,61 +26,17 @@ fn seed(default: u64) -> u64 {
 }
 
 fn harness() -> Option<&'static PathBuf> {
-    static BIN: OnceLock<Result<PathBuf, String>> = OnceLock::new();
-    let r = BIN.get_or_init(|| {
-        // The binary may run from a copied tree (ci/gpu-check.sh ships test binaries to a GPU
-        // machine): fall back from the build-time paths to $GLOAM_REPO_ROOT, then the cwd.
-        let manifest = [
-            Some(PathBuf::from(env!("CARGO_MANIFEST_DIR"))),
-            std::env::var_os("GLOAM_REPO_ROOT").map(|r| PathBuf::from(r).join("engine/backend-cuda")),
-            Some(PathBuf::from("engine/backend-cuda")),
-        ]
-        .into_iter()
-        .flatten()
-        .find(|p| p.join("tests/host/harness.cpp").exists())
-        .ok_or_else(|| "tests/host/harness.cpp not found (set GLOAM_REPO_ROOT)".to_string())?;
-        let kernels = manifest.join("../../kernels/cuda");
-        let src = manifest.join("tests/host/harness.cpp");
-        let tmp = PathBuf::from(env!("CARGO_TARGET_TMPDIR"));
-        let tmp = if tmp.is_dir() { tmp } else { std::env::temp_dir() };
-        let out = tmp.join(format!("gloam_cuda_host_harness_{}", std::process::id()));
-        let candidates: Vec<String> =
-            std::env::var("CXX").into_iter().chain(["g++", "c++", "clang++"].map(String::from)).collect();
-        let cxx = candidates
-            .iter()
-            .find(|c| Command::new(c).arg("--version").output().is_ok_and(|o| o.status.success()))
-            .cloned()
-            .ok_or_else(|| format!("no C++ compiler found (tried {candidates:?})"))?;
-        // GLOAM_HOST_SANITIZE=1 builds the harness with ASan + UBSan: out-of-range shifts or
-        // indexing in the device code then abort the test.
-        let sanitize: &[&str] = if std::env::var("GLOAM_HOST_SANITIZE").is_ok_and(|v| v == "1") {
-            &["-g", "-fsanitize=address,undefined", "-fno-sanitize-recover=all"]
-        } else {
-            &[]
-        };
-        let o = Command::new(&cxx)
-            .args(["-O2", "-std=c++17", "-Wall", "-Wextra", "-Wno-unused-result", "-Werror"])
-            .args(sanitize)
-            .arg("-I")
-            .arg(&kernels)
-            .arg("-o")
-            .arg(&out)
-            .arg(&src)
-            .output()
-            .map_err(|e| format!("cannot run {cxx}: {e}"))?;
-        if !o.status.success() {
-            panic!("host harness failed to compile:\n{}", String::from_utf8_lossy(&o.stderr));
-        }
-        Ok(out)
-    });
-    match r {
-        Ok(p) => Some(p),
-        Err(why) if std::env::var("CI").is_ok_and(|v| v == "true") => panic!("CI=true but {why}"),
-        Err(why) => {
-            gloam_engine_core::report_skip(&format!("host emulation needs a C++ compiler: {why}"));
-            None
-        }
-    }
+    static BIN: OnceLock<Option<PathBuf>> = OnceLock::new();
+    BIN.get_or_init(|| {
+        gloam_engine_core::build_host_harness(&gloam_engine_core::HostHarness {
+            manifest_dir: env!("CARGO_MANIFEST_DIR"),
+            repo_rel: "engine/backend-cuda",
+            tmp_dir: env!("CARGO_TARGET_TMPDIR"),
+            name: "cuda",
+            flags: &["-Wno-unused-result"],
+        })
+    })
+    .as_ref()
 }
 
 /// Runs one batch of commands; one output line per command.

@@ -223,3 +223,80 @@ pub fn report_skip(msg: &str) {
     use std::io::Write;
     let _ = writeln!(std::io::stderr().lock(), "\n*** SKIPPED: {msg} ***\n");
 }
+
+/// Where a crate's CUDA host-emulation harness (`tests/host/harness.cpp`, including headers from
+/// `kernels/cuda`) is and how to build it.
+#[derive(Clone, Copy, Debug)]
+pub struct HostHarness<'a> {
+    /// The crate's `CARGO_MANIFEST_DIR` at build time.
+    pub manifest_dir: &'a str,
+    /// The crate's path from the repository root (for binaries run from a copied tree, e.g. on
+    /// the GPU machine: `$GLOAM_REPO_ROOT/<repo_rel>`, then `./<repo_rel>`).
+    pub repo_rel: &'a str,
+    /// The test's `CARGO_TARGET_TMPDIR` (the system temp dir when it is gone).
+    pub tmp_dir: &'a str,
+    /// Distinguishes the executable's name.
+    pub name: &'a str,
+    /// Extra compiler flags (e.g. `-pthread`).
+    pub flags: &'a [&'a str],
+}
+
+/// Compiles a host-emulation harness with the first working C++ compiler (`$CXX`, g++, c++,
+/// clang++) at `-O2 -std=c++17 -Wall -Wextra -Werror`; `GLOAM_HOST_SANITIZE=1` adds ASan +
+/// UBSan. `None` (after a loud skip line) when no compiler or source is found — a failure
+/// under `CI=true`; a harness that does not compile panics with the compiler's output.
+pub fn build_host_harness(h: &HostHarness<'_>) -> Option<std::path::PathBuf> {
+    use std::path::PathBuf;
+    use std::process::Command;
+    let built = (|| -> Result<PathBuf, String> {
+        let manifest = [
+            Some(PathBuf::from(h.manifest_dir)),
+            std::env::var_os("GLOAM_REPO_ROOT").map(|r| PathBuf::from(r).join(h.repo_rel)),
+            Some(PathBuf::from(h.repo_rel)),
+        ]
+        .into_iter()
+        .flatten()
+        .find(|p| p.join("tests/host/harness.cpp").exists())
+        .ok_or_else(|| "tests/host/harness.cpp not found (set GLOAM_REPO_ROOT)".to_string())?;
+        let kernels = manifest.join("../../kernels/cuda");
+        let src = manifest.join("tests/host/harness.cpp");
+        let tmp = PathBuf::from(h.tmp_dir);
+        let tmp = if tmp.is_dir() { tmp } else { std::env::temp_dir() };
+        let out = tmp.join(format!("gloam_{}_host_harness_{}", h.name, std::process::id()));
+        let candidates: Vec<String> =
+            std::env::var("CXX").into_iter().chain(["g++", "c++", "clang++"].map(String::from)).collect();
+        let cxx = candidates
+            .iter()
+            .find(|c| Command::new(c).arg("--version").output().is_ok_and(|o| o.status.success()))
+            .cloned()
+            .ok_or_else(|| format!("no C++ compiler found (tried {candidates:?})"))?;
+        let sanitize: &[&str] = if std::env::var("GLOAM_HOST_SANITIZE").is_ok_and(|v| v == "1") {
+            &["-g", "-fsanitize=address,undefined", "-fno-sanitize-recover=all"]
+        } else {
+            &[]
+        };
+        let o = Command::new(&cxx)
+            .args(["-O2", "-std=c++17", "-Wall", "-Wextra", "-Werror"])
+            .args(h.flags)
+            .args(sanitize)
+            .arg("-I")
+            .arg(&kernels)
+            .arg("-o")
+            .arg(&out)
+            .arg(&src)
+            .output()
+            .map_err(|e| format!("cannot run {cxx}: {e}"))?;
+        if !o.status.success() {
+            panic!("host harness failed to compile:\n{}", String::from_utf8_lossy(&o.stderr));
+        }
+        Ok(out)
+    })();
+    match built {
+        Ok(p) => Some(p),
+        Err(why) if std::env::var("CI").is_ok_and(|v| v == "true") => panic!("CI=true but {why}"),
+        Err(why) => {
+            report_skip(&format!("CUDA host emulation needs a C++ compiler and the sources: {why}"));
+            None
+        }
+    }
+}
