@@ -108,7 +108,7 @@ mod tests {
             if std::env::var("CI").is_ok_and(|v| v == "true") {
                 panic!("CI=true but libnvrtc.so.13 is not on the library path");
             }
-            gloam_engine_core::report_skip(&format!("NVRTC not found (put libnvrtc.so.13 on LD_LIBRARY_PATH)"));
+            gloam_engine_core::report_skip("NVRTC not found (put libnvrtc.so.13 on LD_LIBRARY_PATH)");
         }
         ok
     }
