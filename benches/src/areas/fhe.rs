@@ -17,6 +17,11 @@
 //!   parameters). The transfer is the ERC-7984 step: ok = from ≥ amount; from' = ok ? from −
 //!   amount : from; to' = ok ? to + amount : to.
 //!
+//! GPU rows (gloam-fhe-gpu, for each GPU in `--backends`; software adapters only when named):
+//! `ks_pbs_batch` at 4,096 ciphertexts per call after a byte comparison with the CPU, and
+//! `transfer_block` — 256 independent confidential transfers with their rounds merged on the
+//! device (hardware only), each decrypted and checked.
+//!
 //! Every result is decrypted and checked before its time is reported. Heavy ops are timed without
 //! a warm-up (implementations interleaved per sample); `mul` takes one sample (gloam's euint64
 //! mul is ≈ 2,500 bootstraps). `GLOAM_BENCH_FHE_QUICK=1` runs a smoke profile (euint8, batch 4,
@@ -89,6 +94,7 @@ pub const GPU_BATCH: usize = 4096;
 /// compared with the CPU's bytes (`expected`), then `GPU_BATCH` ciphertexts per call are timed.
 fn gpu_rows(
     profile: &Profile,
+    ck: &ClientKey,
     sk: &gloam_fhe::ServerKey,
     inputs: &[GCt],
     lut: &Lut,
@@ -97,15 +103,28 @@ fn gpu_rows(
 ) -> Result<(), BenchError> {
     use gloam_engine::BackendKind;
     use gloam_fhe_gpu::{CudaFhe, FheDevice, WebGpuFhe};
+    /// Both traits of an engine behind one object.
+    trait Engine: FheDevice + gloam_fhe::BootstrapExecutor {
+        fn device(&self) -> &dyn FheDevice;
+        fn executor(&self) -> &dyn gloam_fhe::BootstrapExecutor;
+    }
+    impl<T: FheDevice + gloam_fhe::BootstrapExecutor> Engine for T {
+        fn device(&self) -> &dyn FheDevice {
+            self
+        }
+        fn executor(&self) -> &dyn gloam_fhe::BootstrapExecutor {
+            self
+        }
+    }
     for &kind in &profile.gpus {
-        let opened: Result<(Box<dyn FheDevice>, String, bool), String> = match kind {
+        let opened: Result<(Box<dyn Engine>, String, bool), String> = match kind {
             BackendKind::Cuda => CudaFhe::new(sk).map(|e| {
                 let info = e.device_info();
-                (Box::new(e) as Box<dyn FheDevice>, info.name, info.is_software)
+                (Box::new(e) as Box<dyn Engine>, info.name, info.is_software)
             }),
             BackendKind::WebGpu => WebGpuFhe::new(sk).map(|e| {
                 let (name, software) = (e.device_info().name.clone(), e.device_info().is_software);
-                (Box::new(e) as Box<dyn FheDevice>, name, software)
+                (Box::new(e) as Box<dyn Engine>, name, software)
             }),
             _ => continue,
         }
@@ -130,7 +149,7 @@ fn gpu_rows(
         // Software adapters get the CPU row's batch (lavapipe runs ~1 HPU bootstrap/s).
         let batch = if software { inputs.len() } else { GPU_BATCH };
         let timed_inputs: Vec<GCt> = inputs.iter().cycle().take(batch).cloned().collect();
-        let t = gloam_fhe_gpu::measure_bootstraps_per_second(engine.as_ref(), &timed_inputs, lut, profile.pbs_samples)
+        let t = gloam_fhe_gpu::measure_bootstraps_per_second(engine.device(), &timed_inputs, lut, profile.pbs_samples)
             .map_err(err)?;
         progress(format!(
             "fhe: {kind} ({name}): {:.0} keyswitch+bootstraps/s (batch {batch}; CPU bytes matched on {})",
@@ -139,6 +158,56 @@ fn gpu_rows(
         ));
         let s = Sample::from_times(t.seconds.iter().map(|x| x * 1e3).collect());
         records.push(Record::new("fhe", "ks_pbs_batch", batch as u64, "gloam", &kind.to_string(), &name, &s));
+
+        // A block of confidential transfers (ge + sub + add, then two selects, rounds of the
+        // whole block merged) on the device; every result decrypted and checked. Issue #7's H100
+        // target is ≥ 500 transfers/s at euint64.
+        if software {
+            progress(format!("fhe: {kind}: transfer block not measured on a software adapter (minutes per transfer)"));
+            continue;
+        }
+        let count = 256;
+        let blocks = profile.blocks;
+        let mask = if blocks >= 32 { u64::MAX } else { (1u64 << (2 * blocks)) - 1 };
+        let mut rng = ChaCha20Rng::seed_from_u64(0x7472_616e);
+        let clear: Vec<(u64, u64, u64)> = (0..count)
+            .map(|i| {
+                let (f, a, t) = (rng.next_u64() & mask, rng.next_u64() & mask, rng.next_u64() & mask);
+                if i % 2 == 0 {
+                    (f.max(a), f.min(a), t) // funded
+                } else {
+                    (f.min(a), f.max(a).max(1), t)
+                }
+            })
+            .collect();
+        let enc: Vec<(RadixCiphertext, RadixCiphertext, RadixCiphertext)> = clear
+            .iter()
+            .map(|&(f, a, t)| {
+                Ok((
+                    ck.encrypt_radix(f, blocks, &mut rng)?,
+                    ck.encrypt_radix(t, blocks, &mut rng)?,
+                    ck.encrypt_radix(a, blocks, &mut rng)?,
+                ))
+            })
+            .collect::<Result<_, gloam_fhe::FheError>>()
+            .map_err(err)?;
+        let refs: Vec<_> = enc.iter().map(|(f, t, a)| (f, t, a)).collect();
+        let t = Instant::now();
+        let out = gloam_transfers(sk, engine.executor(), &refs).map_err(err)?;
+        let ms = t.elapsed().as_secs_f64() * 1e3;
+        for (&(f, a, to), (nf, nt)) in clear.iter().zip(&out) {
+            let want = if f >= a { (f - a, to.wrapping_add(a) & mask) } else { (f, to) };
+            if (ck.decrypt_radix(nf).map_err(err)?, ck.decrypt_radix(nt).map_err(err)?) != want {
+                return Err(BenchError::WrongResult { op: "transfer_block".into(), size: count, backend: kind });
+            }
+        }
+        progress(format!(
+            "fhe: {kind} ({name}): {count} confidential euint{} transfers in {ms:.0} ms: {:.1} transfers/s",
+            2 * blocks,
+            count as f64 / (ms / 1e3)
+        ));
+        let s = Sample::from_times(vec![ms]);
+        records.push(Record::new("fhe", "transfer_block", count as u64, "gloam", &kind.to_string(), &name, &s));
     }
     Ok(())
 }
@@ -433,7 +502,7 @@ pub fn run_with(profile: Profile, peers: bool) -> Result<Vec<Record>, BenchError
             records.push(Record::new("fhe", op, batch as u64, impl_, "cpu", &device, &s));
         }
     }
-    gpu_rows(&profile, sk, &big_inputs, &lut, &ks_out, &mut records)?;
+    gpu_rows(&profile, ck, sk, &big_inputs, &lut, &ks_out, &mut records)?;
 
     // --- integers on all threads ------------------------------------------------------------------
     if profile.blocks == 32 {
@@ -458,27 +527,48 @@ fn gloam_transfer(
     to: &RadixCiphertext,
     amount: &RadixCiphertext,
 ) -> Result<(RadixCiphertext, RadixCiphertext), gloam_fhe::FheError> {
-    let sched = BootstrapScheduler::new(sk);
-    let stage1: Vec<ScheduledOp<Stage1>> = vec![
-        Box::new(|r: &Radix<'_>| r.ge(from, amount).map(Stage1::Ok)),
-        Box::new(|r: &Radix<'_>| r.sub(from, amount).map(Stage1::Value)),
-        Box::new(|r: &Radix<'_>| r.add(to, amount).map(Stage1::Value)),
-    ];
-    let mut out = sched.run(stage1).0.into_iter();
-    let (Some(Ok(Stage1::Ok(ok))), Some(Ok(Stage1::Value(new_from))), Some(Ok(Stage1::Value(new_to)))) =
-        (out.next(), out.next(), out.next())
-    else {
-        return Err(gloam_fhe::FheError::Scheduler("transfer stage 1"));
-    };
-    let stage2: Vec<ScheduledOp<RadixCiphertext>> = vec![
-        Box::new(|r: &Radix<'_>| r.select(&ok, &new_from, from)),
-        Box::new(|r: &Radix<'_>| r.select(&ok, &new_to, to)),
-    ];
-    let mut out = sched.run(stage2).0.into_iter();
-    match (out.next(), out.next()) {
-        (Some(a), Some(b)) => Ok((a?, b?)),
-        _ => Err(gloam_fhe::FheError::Scheduler("transfer stage 2")),
+    let mut out = gloam_transfers(sk, sk, &[(from, to, amount)])?;
+    Ok(out.pop().expect("one transfer"))
+}
+
+/// A block of independent confidential transfers on `exec`: every ge/sub/add of every transfer
+/// in one scheduler run (rounds merged), then every select in a second.
+fn gloam_transfers(
+    sk: &gloam_fhe::ServerKey,
+    exec: &dyn gloam_fhe::BootstrapExecutor,
+    transfers: &[(&RadixCiphertext, &RadixCiphertext, &RadixCiphertext)],
+) -> Result<Vec<(RadixCiphertext, RadixCiphertext)>, gloam_fhe::FheError> {
+    let sched = BootstrapScheduler::with_executor(sk, exec);
+    let mut stage1: Vec<ScheduledOp<Stage1>> = Vec::with_capacity(3 * transfers.len());
+    for &(from, to, amount) in transfers {
+        stage1.push(Box::new(move |r: &Radix<'_>| r.ge(from, amount).map(Stage1::Ok)));
+        stage1.push(Box::new(move |r: &Radix<'_>| r.sub(from, amount).map(Stage1::Value)));
+        stage1.push(Box::new(move |r: &Radix<'_>| r.add(to, amount).map(Stage1::Value)));
     }
+    let mut out = sched.run(stage1).0.into_iter();
+    let mut mid = Vec::with_capacity(transfers.len());
+    for _ in transfers {
+        let (Some(Ok(Stage1::Ok(ok))), Some(Ok(Stage1::Value(new_from))), Some(Ok(Stage1::Value(new_to)))) =
+            (out.next(), out.next(), out.next())
+        else {
+            return Err(gloam_fhe::FheError::Scheduler("transfer stage 1"));
+        };
+        mid.push((ok, new_from, new_to));
+    }
+    let mut stage2: Vec<ScheduledOp<RadixCiphertext>> = Vec::with_capacity(2 * transfers.len());
+    for (&(from, to, _), (ok, new_from, new_to)) in transfers.iter().zip(&mid) {
+        stage2.push(Box::new(move |r: &Radix<'_>| r.select(ok, new_from, from)));
+        stage2.push(Box::new(move |r: &Radix<'_>| r.select(ok, new_to, to)));
+    }
+    let mut out = sched.run(stage2).0.into_iter();
+    let mut result = Vec::with_capacity(transfers.len());
+    for _ in transfers {
+        match (out.next(), out.next()) {
+            (Some(a), Some(b)) => result.push((a?, b?)),
+            _ => return Err(gloam_fhe::FheError::Scheduler("transfer stage 2")),
+        }
+    }
+    Ok(result)
 }
 
 #[cfg(test)]
