@@ -357,7 +357,7 @@ impl Engine {
         if !domain::is_valid_size(size) {
             return Err(NttError::InvalidSize(size));
         }
-        if data.len() % size != 0 {
+        if !data.len().is_multiple_of(size) {
             return Err(NttError::RaggedBatch { len: data.len(), size });
         }
         if let Some(g) = op.coset {

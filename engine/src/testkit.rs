@@ -51,13 +51,14 @@ pub fn adversarial_msm_cases(n: usize, seed: u64) -> Vec<(&'static str, Vec<G1Af
     let pts = random_points(n, seed);
     let sc = random_scalars(n, seed + 1);
     let mut r = rng(seed + 2);
-    let mut cases = Vec::new();
-    cases.push(("zero scalars", pts.clone(), vec![Fr::from(0u64); n]));
-    cases.push(("scalars r-1", pts.clone(), vec![fr_minus_one(); n]));
-    cases.push(("all-equal scalars (one bucket)", pts.clone(), vec![sc.first().copied().unwrap_or_default(); n]));
-    cases.push(("scalar one", pts.clone(), vec![Fr::from(1u64); n]));
-    cases.push(("small scalars", pts.clone(), (0..n).map(|i| Fr::from((i % 7) as u64)).collect()));
-    cases.push(("identity points", vec![G1Affine::default(); n], sc.clone()));
+    let mut cases = vec![
+        ("zero scalars", pts.clone(), vec![Fr::from(0u64); n]),
+        ("scalars r-1", pts.clone(), vec![fr_minus_one(); n]),
+        ("all-equal scalars (one bucket)", pts.clone(), vec![sc.first().copied().unwrap_or_default(); n]),
+        ("scalar one", pts.clone(), vec![Fr::from(1u64); n]),
+        ("small scalars", pts.clone(), (0..n).map(|i| Fr::from((i % 7) as u64)).collect()),
+        ("identity points", vec![G1Affine::default(); n], sc.clone()),
+    ];
     let mut mixed = pts.clone();
     for (i, p) in mixed.iter_mut().enumerate() {
         if i % 3 == 0 {
