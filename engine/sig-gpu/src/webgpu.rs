@@ -153,7 +153,11 @@ impl WebGpuSigBackend {
 }
 
 /// Builds modules on one thread each (lavapipe spends tens of seconds on a ladder pipeline).
+/// One build at a time per process: backends created concurrently wait for the first build and
+/// then find the pipelines in the device's cache instead of compiling them again.
 fn build_concurrently(gpu: &Gpu, modules: &[&'static wgsl::Module]) -> DeviceResult<()> {
+    static BUILDING: parking_lot::Mutex<()> = parking_lot::Mutex::new(());
+    let _one_at_a_time = BUILDING.lock();
     std::thread::scope(|sc| {
         let builds: Vec<_> = modules.iter().map(|m| sc.spawn(|| gpu.family_pipelines(m).map(|_| ()))).collect();
         builds

@@ -8,8 +8,16 @@ fn ed_prepare(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgr
         return;
     }
     let base = ED_IN_WORDS * i;
-    let a = ed_decompress(ed_load_in(base + 16u));
-    let r = ed_decompress(ed_load_in(base + 24u));
+    // A then R through one decoder call site (shader size: every call is inlined).
+    var pts: array<Ext, 2>;
+    var oks: array<bool, 2>;
+    for (var j = 0u; j < 2u; j++) {
+        let d = ed_decompress(ed_load_in(base + 16u + 8u * j));
+        pts[j] = d.p;
+        oks[j] = d.ok;
+    }
+    let a = Decoded(pts[0], oks[0]);
+    let r = Decoded(pts[1], oks[1]);
     // The reference decodes A first: an undecodable A is reported whatever R is.
     var status = 0u;
     if (!r.ok) {
