@@ -294,8 +294,8 @@ pub fn sample_ed25519(n: usize, seed: u64) -> Vec<([u8; 32], [u8; 32], [u8; 64])
 }
 
 /// Verifications per second of `backend.ed25519_verify_batch` on `n` valid signatures (after an
-/// untimed call of 64; host decoding, SHA-512, transfers and the final check included), checked
-/// against the CPU on a sample.
+/// untimed call of 64, which also builds the pipelines on first use; host checks, SHA-512 and
+/// transfers included), checked against the CPU on a sample.
 pub fn ed25519_verify_per_second(backend: &dyn SigBackend, n: usize) -> Result<f64, String> {
     let sigs = sample_ed25519(n.max(1), 0x5eed);
     let items: Vec<ed25519::Item<'_>> = sigs.iter().map(|(pk, m, s)| ed25519::Item::new(pk, m, s)).collect();
