@@ -58,12 +58,16 @@ pub(crate) fn gpu_sig_backends(opts: &BenchOptions, force: bool) -> Vec<GpuSig> 
     let mut out = Vec::new();
     for &k in &opts.backends {
         let made: Result<(Arc<dyn SigBackend>, gloam_engine_core::DeviceInfo), String> = match k {
+            // A software adapter keeps batches on the CPU unless forced: a row named after it
+            // must measure it.
             BackendKind::Cuda => gloam_sig_gpu::CudaSigBackend::new(&Default::default()).map(|b| {
                 let info = b.device_info();
+                let min = if info.is_software { 0 } else { min };
                 (Arc::new(b.with_min_device_batch(min)) as Arc<dyn SigBackend>, info)
             }),
             BackendKind::WebGpu => gloam_sig_gpu::WebGpuSigBackend::new().map(|b| {
                 let info = b.device_info().clone();
+                let min = if info.is_software { 0 } else { min };
                 (Arc::new(b.with_min_device_batch(min)) as Arc<dyn SigBackend>, info)
             }),
             _ => continue,

@@ -21,57 +21,17 @@ use k256::FieldElement;
 use rand::Rng;
 
 fn harness() -> Option<&'static PathBuf> {
-    static BIN: OnceLock<Result<PathBuf, String>> = OnceLock::new();
-    let r = BIN.get_or_init(|| {
-        let manifest = [
-            Some(PathBuf::from(env!("CARGO_MANIFEST_DIR"))),
-            std::env::var_os("GLOAM_REPO_ROOT").map(|r| PathBuf::from(r).join("engine/sig-gpu")),
-            Some(PathBuf::from("engine/sig-gpu")),
-        ]
-        .into_iter()
-        .flatten()
-        .find(|p| p.join("tests/host/harness.cpp").exists())
-        .ok_or_else(|| "tests/host/harness.cpp not found (set GLOAM_REPO_ROOT)".to_string())?;
-        let kernels = manifest.join("../../kernels/cuda");
-        let src = manifest.join("tests/host/harness.cpp");
-        let tmp = PathBuf::from(env!("CARGO_TARGET_TMPDIR"));
-        let tmp = if tmp.is_dir() { tmp } else { std::env::temp_dir() };
-        let out = tmp.join(format!("gloam_sig_host_harness_{}", std::process::id()));
-        let candidates: Vec<String> =
-            std::env::var("CXX").into_iter().chain(["g++", "c++", "clang++"].map(String::from)).collect();
-        let cxx = candidates
-            .iter()
-            .find(|c| Command::new(c).arg("--version").output().is_ok_and(|o| o.status.success()))
-            .cloned()
-            .ok_or_else(|| format!("no C++ compiler found (tried {candidates:?})"))?;
-        let sanitize: &[&str] = if std::env::var("GLOAM_HOST_SANITIZE").is_ok_and(|v| v == "1") {
-            &["-g", "-fsanitize=address,undefined", "-fno-sanitize-recover=all"]
-        } else {
-            &[]
-        };
-        let o = Command::new(&cxx)
-            .args(["-O2", "-std=c++17", "-Wall", "-Wextra", "-Werror"])
-            .args(sanitize)
-            .arg("-I")
-            .arg(&kernels)
-            .arg("-o")
-            .arg(&out)
-            .arg(&src)
-            .output()
-            .map_err(|e| format!("cannot run {cxx}: {e}"))?;
-        if !o.status.success() {
-            panic!("host harness failed to compile:\n{}", String::from_utf8_lossy(&o.stderr));
-        }
-        Ok(out)
-    });
-    match r {
-        Ok(p) => Some(p),
-        Err(why) if std::env::var("CI").is_ok_and(|v| v == "true") => panic!("CI=true but {why}"),
-        Err(why) => {
-            gloam_engine_core::report_skip(&format!("CUDA host emulation needs a C++ compiler: {why}"));
-            None
-        }
-    }
+    static BIN: OnceLock<Option<PathBuf>> = OnceLock::new();
+    BIN.get_or_init(|| {
+        gloam_engine_core::build_host_harness(&gloam_engine_core::HostHarness {
+            manifest_dir: env!("CARGO_MANIFEST_DIR"),
+            repo_rel: "engine/sig-gpu",
+            tmp_dir: env!("CARGO_TARGET_TMPDIR"),
+            name: "sig",
+            flags: &[],
+        })
+    })
+    .as_ref()
 }
 
 fn run(bin: &PathBuf, words: &[u32], out_words: usize) -> Vec<u32> {
