@@ -5,18 +5,19 @@
 //!
 //! | module | files | entry points |
 //! |---|---|---|
-//! | CUDA `sig` | cuda/sig/sig.cu (+ sig/secp256k1.cuh, sig/ed25519.cuh, common.cuh) | `secp256k1_dsm`, `ed25519_dsm`, `ed25519_table` |
+//! | CUDA `sig` | cuda/sig/sig.cu (+ sig/limbs.cuh, sig/secp256k1.cuh, sig/ed25519.cuh, common.cuh) | `secp256k1_dsm`, `ed25519_dsm`, `ed25519_table` |
 //! | WGSL `secp256k1_prepare`, `secp256k1_ladder`, `secp256k1_finish` | dispatch, arith, sig/secp256k1_field, sig/secp256k1_point, sig/secp256k1_dsm, + sig/secp256k1_{prepare,ladder,finish} | `secp_prepare`, `secp_ladder`, `secp_finish` (one each) |
 //! | WGSL `ed25519_prepare`, `ed25519_ladder`, `ed25519_finish` | dispatch, arith, sig/ed25519_field, sig/ed25519_point, sig/ed25519_dsm, + sig/ed25519_{prepare,ladder,finish} | `ed_prepare`, `ed_ladder`, `ed_finish` (one each) |
 
 use crate::{cuda, wgsl, Source};
 
+pub const CUDA_LIMBS: Source = cuda_src!("sig/limbs.cuh");
 pub const CUDA_SECP256K1: Source = cuda_src!("sig/secp256k1.cuh");
 pub const CUDA_ED25519: Source = cuda_src!("sig/ed25519.cuh");
 pub const CUDA_SIG: Source = cuda_src!("sig/sig.cu");
 
 /// Every CUDA file of this family (headers included).
-pub const CUDA_SOURCES: &[Source] = &[CUDA_SECP256K1, CUDA_ED25519, CUDA_SIG];
+pub const CUDA_SOURCES: &[Source] = &[CUDA_LIMBS, CUDA_SECP256K1, CUDA_ED25519, CUDA_SIG];
 
 /// The CUDA module of this family.
 pub const CUDA_SIG_MODULE: cuda::Module =

@@ -6,6 +6,7 @@
 // kernels/wgsl/sig/ed25519_*.wgsl; host-emulated by engine/sig-gpu's tests.
 #pragma once
 #include "../common.cuh"
+#include "limbs.cuh"
 
 #define ED_IN_WORDS 32
 #define ED_OUT_WORDS 1
@@ -14,24 +15,15 @@
 
 struct f25 {
     uint32_t v[8];
+    GLOAM_HD static uint32_t p_limb(int i) { return i == 0 ? 0xFFFFFFEDu : (i == 7 ? 0x7FFFFFFFu : 0xFFFFFFFFu); }
 };
 
 struct ed_ext {
     f25 x, y, z, t;
 };
 
-GLOAM_HD f25 f25_zero() {
-    f25 r;
-    GLOAM_UNROLL
-    for (int i = 0; i < 8; i++) r.v[i] = 0;
-    return r;
-}
-
-GLOAM_HD f25 f25_one() {
-    f25 r = f25_zero();
-    r.v[0] = 1;
-    return r;
-}
+GLOAM_HD f25 f25_zero() { return l8_zero<f25>(); }
+GLOAM_HD f25 f25_one() { return l8_one<f25>(); }
 
 GLOAM_HD f25 f25_const(uint32_t a0, uint32_t a1, uint32_t a2, uint32_t a3, uint32_t a4, uint32_t a5, uint32_t a6,
                        uint32_t a7) {
@@ -40,36 +32,11 @@ GLOAM_HD f25 f25_const(uint32_t a0, uint32_t a1, uint32_t a2, uint32_t a3, uint3
     return r;
 }
 
-GLOAM_HD bool f25_is_zero(const f25 &a) {
-    uint32_t acc = 0;
-    GLOAM_UNROLL
-    for (int i = 0; i < 8; i++) acc |= a.v[i];
-    return acc == 0;
-}
-
-GLOAM_HD bool f25_eq(const f25 &a, const f25 &b) {
-    uint32_t acc = 0;
-    GLOAM_UNROLL
-    for (int i = 0; i < 8; i++) acc |= a.v[i] ^ b.v[i];
-    return acc == 0;
-}
-
-GLOAM_HD uint32_t f25_p_limb(int i) {
-    return i == 0 ? 0xFFFFFFEDu : (i == 7 ? 0x7FFFFFFFu : 0xFFFFFFFFu);
-}
-
+GLOAM_HD bool f25_is_zero(const f25 &a) { return l8_is_zero(a); }
+GLOAM_HD bool f25_eq(const f25 &a, const f25 &b) { return l8_eq(a, b); }
+GLOAM_HD uint32_t f25_p_limb(int i) { return f25::p_limb(i); }
 // a − p if a ≥ p, else a (a < 2p).
-GLOAM_HD f25 f25_reduce_once(const f25 &a) {
-    f25 d;
-    uint64_t borrow = 0;
-    GLOAM_UNROLL
-    for (int i = 0; i < 8; i++) {
-        uint64_t t = (uint64_t)a.v[i] - f25_p_limb(i) - borrow;
-        d.v[i] = (uint32_t)t;
-        borrow = (t >> 32) & 1;
-    }
-    return borrow ? a : d;
-}
+GLOAM_HD f25 f25_reduce_once(const f25 &a) { return l8_reduce_once(a); }
 
 // Any a < 2^256 to its canonical residue (2^255 ≡ 19, then one subtraction).
 GLOAM_HD f25 f25_canon(const f25 &a) {

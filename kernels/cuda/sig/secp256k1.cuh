@@ -8,6 +8,7 @@
 // test runs `secp_dsm_item` on the CPU against libsecp256k1.
 #pragma once
 #include "../common.cuh"
+#include "limbs.cuh"
 
 #define SECP_IN_WORDS 32
 #define SECP_OUT_WORDS 17
@@ -15,56 +16,21 @@
 
 struct secp_fe {
     uint32_t v[8];
+    // p's limbs: 0xFFFFFC2F, 0xFFFFFFFE, then six 0xFFFFFFFF.
+    GLOAM_HD static uint32_t p_limb(int i) { return i == 0 ? 0xFFFFFC2Fu : (i == 1 ? 0xFFFFFFFEu : 0xFFFFFFFFu); }
 };
 
 struct secp_jac {
     secp_fe x, y, z;
 };
 
-GLOAM_HD secp_fe secp_fe_zero() {
-    secp_fe r;
-    GLOAM_UNROLL
-    for (int i = 0; i < 8; i++) r.v[i] = 0;
-    return r;
-}
-
-GLOAM_HD secp_fe secp_fe_one() {
-    secp_fe r = secp_fe_zero();
-    r.v[0] = 1;
-    return r;
-}
-
-GLOAM_HD bool secp_fe_is_zero(const secp_fe &a) {
-    uint32_t acc = 0;
-    GLOAM_UNROLL
-    for (int i = 0; i < 8; i++) acc |= a.v[i];
-    return acc == 0;
-}
-
-GLOAM_HD bool secp_fe_eq(const secp_fe &a, const secp_fe &b) {
-    uint32_t acc = 0;
-    GLOAM_UNROLL
-    for (int i = 0; i < 8; i++) acc |= a.v[i] ^ b.v[i];
-    return acc == 0;
-}
-
-// p's limbs: 0xFFFFFC2F, 0xFFFFFFFE, then six 0xFFFFFFFF.
-GLOAM_HD uint32_t secp_p_limb(int i) {
-    return i == 0 ? 0xFFFFFC2Fu : (i == 1 ? 0xFFFFFFFEu : 0xFFFFFFFFu);
-}
-
+GLOAM_HD secp_fe secp_fe_zero() { return l8_zero<secp_fe>(); }
+GLOAM_HD secp_fe secp_fe_one() { return l8_one<secp_fe>(); }
+GLOAM_HD bool secp_fe_is_zero(const secp_fe &a) { return l8_is_zero(a); }
+GLOAM_HD bool secp_fe_eq(const secp_fe &a, const secp_fe &b) { return l8_eq(a, b); }
+GLOAM_HD uint32_t secp_p_limb(int i) { return secp_fe::p_limb(i); }
 // a − p if a ≥ p, else a (any a < 2^256 < 2p).
-GLOAM_HD secp_fe secp_fe_reduce_once(const secp_fe &a) {
-    secp_fe d;
-    uint64_t borrow = 0;
-    GLOAM_UNROLL
-    for (int i = 0; i < 8; i++) {
-        uint64_t t = (uint64_t)a.v[i] - secp_p_limb(i) - borrow;
-        d.v[i] = (uint32_t)t;
-        borrow = (t >> 32) & 1;
-    }
-    return borrow ? a : d;
-}
+GLOAM_HD secp_fe secp_fe_reduce_once(const secp_fe &a) { return l8_reduce_once(a); }
 
 // a + 0x1000003D1 mod 2^256 (= a − p + 2^256), after a carry out of the top limb.
 GLOAM_HD secp_fe secp_fe_add_c(const secp_fe &a) {
