@@ -35,14 +35,9 @@ pub fn measure(samples: usize, mut f: impl FnMut()) -> Sample {
 }
 
 /// Several implementations of the same operation, measured round-robin.
+#[derive(Default)]
 pub struct Interleaved<'a> {
     entries: Vec<(String, Box<dyn FnMut() + 'a>)>,
-}
-
-impl<'a> Default for Interleaved<'a> {
-    fn default() -> Self {
-        Interleaved { entries: Vec::new() }
-    }
 }
 
 impl<'a> Interleaved<'a> {

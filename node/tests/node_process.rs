@@ -51,12 +51,16 @@ fn start(datadir: &Path) -> Node {
             }
         }
     });
+    // Owned by a Node from here on, so a failed assertion still kills the process (Drop).
+    let mut node = Node { child, addr: String::new(), lines: rx };
     let deadline = Instant::now() + Duration::from_secs(60);
     let mut engine = String::new();
     let mut recovery = String::new();
     loop {
-        let line =
-            rx.recv_timeout(deadline.saturating_duration_since(Instant::now())).expect("node printed its rpc address");
+        let line = node
+            .lines
+            .recv_timeout(deadline.saturating_duration_since(Instant::now()))
+            .expect("node printed its rpc address");
         if let Some(e) = line.strip_prefix("engine: ") {
             engine = e.to_string();
         }
@@ -70,7 +74,8 @@ fn start(datadir: &Path) -> Node {
                 .any(|p| !p.starts_with("Cpu") && !p.contains("unavailable") && !p.contains("(software)"));
             assert!(!recovery.is_empty(), "no sender-recovery banner");
             assert_eq!(recovery.starts_with("gloam-sig-gpu"), hardware_gpu, "engine: {engine}; recovery: {recovery}");
-            return Node { child, addr: a.to_string(), lines: rx };
+            node.addr = a.to_string();
+            return node;
         }
     }
 }
@@ -230,7 +235,7 @@ fn kill_9_during_block_production_then_restart() {
     let accepted = std::sync::Arc::new(std::sync::Mutex::new(vec![0u64; senders.len()]));
     let acc2 = accepted.clone();
     let submitter = std::thread::spawn(move || {
-        let mut nonce = vec![0u64; 10];
+        let mut nonce = [0u64; 10];
         let mut i = 0usize;
         while !stop2.load(std::sync::atomic::Ordering::Relaxed) {
             let k = i % senders.len();
