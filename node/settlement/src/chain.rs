@@ -45,6 +45,10 @@ pub struct SettlementConfig {
     pub kzg_cache_entries: usize,
     /// Most blobs held by pooled transactions (memory bound: 128 KiB each).
     pub max_pooled_blobs: usize,
+    /// Most unfinalized blocks kept with their post-states (memory bound while finality
+    /// stalls); past it, building and verifying new blocks fail with
+    /// [`SettlementError::TooManyPending`] until a finalization prunes them.
+    pub max_pending_blocks: usize,
     /// Engine for KZG (default: CPU only).
     pub engine: Option<Arc<gloam_engine::Engine>>,
 }
@@ -59,6 +63,10 @@ impl std::fmt::Debug for SettlementConfig {
             .finish_non_exhaustive()
     }
 }
+
+/// Unfinalized blocks kept by default (simplex finalizes within a few views; a thousand blocks
+/// pending means finality has stalled).
+pub const DEFAULT_MAX_PENDING_BLOCKS: usize = 1024;
 
 /// Dusk's blob retention is 86,400 blocks (about 10 days at 10 s); the same default here.
 pub const DEFAULT_RETENTION_BLOCKS: u64 = 86_400;
@@ -76,6 +84,7 @@ impl SettlementConfig {
             pool: PoolConfig::default(),
             kzg_cache_entries: 4096,
             max_pooled_blobs: 2048,
+            max_pending_blocks: DEFAULT_MAX_PENDING_BLOCKS,
             engine: None,
         }
     }
@@ -600,6 +609,7 @@ impl Settlement {
     /// pending block with its post-state, so [`Settlement::verify_block`] on it returns its hash
     /// without executing it again, and blocks can be built on it.
     pub fn build_block(&self, parent: B256, timestamp_ms: u64, proposer: Address) -> Result<Vec<u8>, SettlementError> {
+        self.check_pending_room()?;
         let (ph, pledger) = self.parent_state(&parent, None)?;
         if timestamp_ms <= ph.timestamp_ms {
             return Err(SettlementError::Timestamp { timestamp_ms, parent_ms: ph.timestamp_ms });
@@ -677,6 +687,14 @@ impl Settlement {
         Ok(encoded)
     }
 
+    fn check_pending_room(&self) -> Result<(), SettlementError> {
+        let limit = self.config.max_pending_blocks;
+        if self.pending.read().len() >= limit {
+            return Err(SettlementError::TooManyPending { limit });
+        }
+        Ok(())
+    }
+
     /// Verifies a block in network form on its parent's state and keeps it (with its post-state)
     /// for finalization. Already-known blocks return their hash. Checks: decoding, parent known,
     /// number, timestamp, gas limit, base fee, excess blob gas, sidecars (cheap checks, then ONE
@@ -688,6 +706,7 @@ impl Settlement {
         if self.pending.read().contains_key(&hash) || self.store.number_of(&hash)?.is_some() {
             return Ok(hash);
         }
+        self.check_pending_room()?;
         let h = &block.header;
         let (ph, pledger) = self.parent_state(&h.parent_hash, Some(h.number))?;
         if h.number != ph.number + 1 {

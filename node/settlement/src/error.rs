@@ -117,6 +117,8 @@ pub enum SettlementError {
     UnknownBlock(B256),
     #[error("block {hash} does not descend from the finalized head")]
     NotOnFinalizedChain { hash: B256 },
+    #[error("{limit} unfinalized blocks already kept (finality stalled?); refusing more until one is finalized")]
+    TooManyPending { limit: usize },
     #[error("state root mismatch at height {height}: header {header}, stored state {computed}")]
     StateRootMismatch { height: u64, header: B256, computed: B256 },
     #[error("the data directory belongs to another chain: genesis {stored}, configured {configured}")]

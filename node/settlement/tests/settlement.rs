@@ -740,3 +740,32 @@ fn pool_survives_restart_through_the_journal() {
         assert!(s.journal_records() <= gloam_settlement::chain::JOURNAL_COMPACT_MIN, "compacted");
     }
 }
+
+/// While finality stalls, unfinalized blocks are bounded: past `max_pending_blocks`, building
+/// and verifying fail with a typed error (known blocks still answer); a finalization makes room.
+#[test]
+fn unfinalized_blocks_are_bounded() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = open_with(dir.path(), |c| c.max_pending_blocks = 2);
+    let (g, gh) = s.finalized_header();
+    let a = s.build_block(g, gh.timestamp_ms + 10, Address::repeat_byte(0xa1)).unwrap();
+    let b = s.build_block(g, gh.timestamp_ms + 20, Address::repeat_byte(0xb1)).unwrap();
+    assert_eq!(s.pending_blocks().len(), 2);
+    assert!(matches!(
+        s.build_block(g, gh.timestamp_ms + 30, Address::repeat_byte(0xc1)),
+        Err(SettlementError::TooManyPending { limit: 2 })
+    ));
+    // A block from another node, not known here, is refused too; known ones still verify.
+    let d2 = tempfile::tempdir().unwrap();
+    let other = open(d2.path());
+    let c = other.build_block(g, gh.timestamp_ms + 40, Address::repeat_byte(0xd1)).unwrap();
+    assert!(matches!(s.verify_block(&c), Err(SettlementError::TooManyPending { limit: 2 })));
+    let ha = s.verify_block(&a).unwrap();
+    assert_eq!(s.verify_block(&b).unwrap(), Settlement::block_hash_of(&b).unwrap());
+    assert_eq!(s.pending_blocks().len(), 2, "refusals kept nothing");
+    // Finalizing a drops the competing b: room again.
+    s.finalize(ha, b"cert").unwrap();
+    assert!(s.pending_blocks().is_empty());
+    let (h1, hh) = s.finalized_header();
+    s.build_block(h1, hh.timestamp_ms + 10, Address::ZERO).unwrap();
+}
