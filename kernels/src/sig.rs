@@ -6,8 +6,8 @@
 //! | module | files | entry points |
 //! |---|---|---|
 //! | CUDA `sig` | cuda/sig/sig.cu (+ sig/limbs.cuh, sig/secp256k1.cuh, sig/ed25519.cuh, common.cuh) | `secp256k1_dsm`, `ed25519_dsm`, `ed25519_table` |
-//! | WGSL `secp256k1_prepare`, `secp256k1_ladder`, `secp256k1_finish` | dispatch, arith, sig/secp256k1_field, sig/secp256k1_point, sig/secp256k1_dsm, + sig/secp256k1_{prepare,ladder,finish} | `secp_prepare`, `secp_ladder`, `secp_finish` (one each) |
-//! | WGSL `ed25519_prepare`, `ed25519_ladder`, `ed25519_finish` | dispatch, arith, sig/ed25519_field, sig/ed25519_point, sig/ed25519_dsm, + sig/ed25519_{prepare,ladder,finish} | `ed_prepare`, `ed_ladder`, `ed_finish` (one each) |
+//! | WGSL `secp256k1_prepare`, `secp256k1_ladder`, `secp256k1_finish` | dispatch, arith, sig/limbs8, sig/secp256k1_field, sig/secp256k1_point, sig/secp256k1_dsm, + sig/secp256k1_{prepare,ladder,finish} | `secp_prepare`, `secp_ladder`, `secp_finish` (one each) |
+//! | WGSL `ed25519_prepare`, `ed25519_ladder`, `ed25519_finish` | dispatch, arith, sig/limbs8, sig/ed25519_field, sig/ed25519_point, sig/ed25519_dsm, + sig/ed25519_{prepare,ladder,finish} | `ed_prepare`, `ed_ladder`, `ed_finish` (one each) |
 
 use crate::{cuda, wgsl, Source};
 
@@ -26,6 +26,7 @@ pub const CUDA_SIG_MODULE: cuda::Module =
 /// NVRTC compilation units of this family.
 pub const CUDA_MODULES: &[cuda::Module] = &[CUDA_SIG_MODULE];
 
+pub const WGSL_LIMBS8: Source = wgsl_src!("sig/limbs8.wgsl");
 pub const WGSL_SECP256K1_FIELD: Source = wgsl_src!("sig/secp256k1_field.wgsl");
 pub const WGSL_SECP256K1_POINT: Source = wgsl_src!("sig/secp256k1_point.wgsl");
 pub const WGSL_SECP256K1_DSM: Source = wgsl_src!("sig/secp256k1_dsm.wgsl");
@@ -41,6 +42,7 @@ pub const WGSL_ED25519_FINISH: Source = wgsl_src!("sig/ed25519_finish.wgsl");
 
 /// Every WGSL file of this family.
 pub const WGSL_SOURCES: &[Source] = &[
+    WGSL_LIMBS8,
     WGSL_SECP256K1_FIELD,
     WGSL_SECP256K1_POINT,
     WGSL_SECP256K1_DSM,
@@ -63,6 +65,7 @@ pub const WGSL_SECP256K1_PREPARE_MODULE: wgsl::Module = wgsl::Module {
     parts: &[
         wgsl::DISPATCH,
         wgsl::ARITH,
+        WGSL_LIMBS8,
         WGSL_SECP256K1_FIELD,
         WGSL_SECP256K1_POINT,
         WGSL_SECP256K1_DSM,
@@ -75,6 +78,7 @@ pub const WGSL_SECP256K1_LADDER_MODULE: wgsl::Module = wgsl::Module {
     parts: &[
         wgsl::DISPATCH,
         wgsl::ARITH,
+        WGSL_LIMBS8,
         WGSL_SECP256K1_FIELD,
         WGSL_SECP256K1_POINT,
         WGSL_SECP256K1_DSM,
@@ -87,6 +91,7 @@ pub const WGSL_SECP256K1_FINISH_MODULE: wgsl::Module = wgsl::Module {
     parts: &[
         wgsl::DISPATCH,
         wgsl::ARITH,
+        WGSL_LIMBS8,
         WGSL_SECP256K1_FIELD,
         WGSL_SECP256K1_POINT,
         WGSL_SECP256K1_DSM,
@@ -101,6 +106,7 @@ pub const WGSL_ED25519_PREPARE_MODULE: wgsl::Module = wgsl::Module {
     parts: &[
         wgsl::DISPATCH,
         wgsl::ARITH,
+        WGSL_LIMBS8,
         WGSL_ED25519_FIELD,
         WGSL_ED25519_POINT,
         WGSL_ED25519_DSM,
@@ -113,6 +119,7 @@ pub const WGSL_ED25519_LADDER_MODULE: wgsl::Module = wgsl::Module {
     parts: &[
         wgsl::DISPATCH,
         wgsl::ARITH,
+        WGSL_LIMBS8,
         WGSL_ED25519_FIELD,
         WGSL_ED25519_POINT,
         WGSL_ED25519_DSM,
@@ -125,6 +132,7 @@ pub const WGSL_ED25519_FINISH_MODULE: wgsl::Module = wgsl::Module {
     parts: &[
         wgsl::DISPATCH,
         wgsl::ARITH,
+        WGSL_LIMBS8,
         WGSL_ED25519_FIELD,
         WGSL_ED25519_POINT,
         WGSL_ED25519_DSM,

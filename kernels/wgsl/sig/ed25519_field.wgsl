@@ -1,7 +1,7 @@
 // The Curve25519 base field, p = 2^255 − 19 (RFC 7748 §4.1), as 8 little-endian u32 words in
 // plain form; every function takes and returns fully reduced values (< p). A 512-bit product is
 // folded with 2^256 ≡ 38 (mod p), twice, then bit 255 with 2^255 ≡ 19, then one conditional
-// subtraction. Needs arith.wgsl.
+// subtraction. Needs arith.wgsl and sig/limbs8.wgsl.
 
 alias F25 = array<u32, 8>;
 
@@ -22,39 +22,16 @@ fn f25_one() -> F25 {
 }
 
 fn f25_is_zero(a: F25) -> bool {
-    var x = a;
-    var acc = 0u;
-    for (var i = 0u; i < 8u; i++) {
-        acc |= x[i];
-    }
-    return acc == 0u;
+    return l8_is_zero(a);
 }
 
 fn f25_eq(a: F25, b: F25) -> bool {
-    var x = a;
-    var y = b;
-    var acc = 0u;
-    for (var i = 0u; i < 8u; i++) {
-        acc |= x[i] ^ y[i];
-    }
-    return acc == 0u;
+    return l8_eq(a, b);
 }
 
 // a − p if a ≥ p, else a (for a < 2p).
 fn f25_reduce_once(a: F25) -> F25 {
-    var x = a;
-    var p = F25_P;
-    var d: F25;
-    var br = 0u;
-    for (var i = 0u; i < 8u; i++) {
-        let s = sub_borrow(x[i], p[i], br);
-        d[i] = s.x;
-        br = s.y;
-    }
-    if (br == 0u) {
-        return d;
-    }
-    return x;
+    return l8_reduce_once(a, F25_P);
 }
 
 // Any a < 2^256 to its canonical residue: 2^255 ≡ 19 folds bit 255, then one subtraction.

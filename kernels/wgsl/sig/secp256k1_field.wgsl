@@ -4,7 +4,7 @@
 // Reduction uses the special form of p: 2^256 ≡ 2^32 + 977 = 0x1000003D1 (mod p), so the high
 // half of a 512-bit product is folded in twice (the second fold is at most 34 bits wide) and a
 // final conditional subtraction leaves the canonical value. Needs arith.wgsl (mul_wide, mac,
-// add_carry, sub_borrow).
+// add_carry, sub_borrow) and sig/limbs8.wgsl.
 
 alias Fe = array<u32, 8>;
 
@@ -23,41 +23,16 @@ fn fe_one() -> Fe {
 }
 
 fn fe_is_zero(a: Fe) -> bool {
-    var x = a;
-    var acc = 0u;
-    for (var i = 0u; i < 8u; i++) {
-        acc |= x[i];
-    }
-    return acc == 0u;
+    return l8_is_zero(a);
 }
 
 fn fe_eq(a: Fe, b: Fe) -> bool {
-    var x = a;
-    var y = b;
-    var acc = 0u;
-    for (var i = 0u; i < 8u; i++) {
-        acc |= x[i] ^ y[i];
-    }
-    return acc == 0u;
+    return l8_eq(a, b);
 }
 
 // a − p if a ≥ p, else a (for any a < 2^256 < 2p).
 fn fe_reduce_once(a: Fe) -> Fe {
-    var x = a;
-    var p = SECP_P;
-    var d: Fe;
-    var br = 0u;
-    for (var i = 0u; i < 8u; i++) {
-        let s = sub_borrow(x[i], p[i], br);
-        d[i] = s.x;
-        br = s.y;
-    }
-    // Branch-free (select per word): data-dependent branches keep lavapipe from holding the
-    // words in registers, and diverge on GPUs.
-    for (var i = 0u; i < 8u; i++) {
-        d[i] = select(d[i], x[i], br != 0u);
-    }
-    return d;
+    return l8_reduce_once(a, SECP_P);
 }
 
 fn fe_add(a: Fe, b: Fe) -> Fe {
