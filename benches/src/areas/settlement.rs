@@ -43,7 +43,7 @@ fn fresh(engine: Arc<gloam_engine::Engine>, senders: u64) -> Result<(tempfile::T
     cfg.engine = Some(engine);
     cfg.max_pooled_blobs = usize::MAX; // the whole workload sits in the pool at once
     let alloc = (0..senders).map(|i| (test_signer(i).address(), U256::from(10u64).pow(U256::from(22u64)))).collect();
-    let s = Settlement::open(cfg, Genesis { timestamp_ms: 0, alloc, validators: vec![] }).map_err(other)?;
+    let s = Settlement::open(cfg, Genesis { timestamp_ms: 0, alloc, validators: vec![], registrations: vec![] }).map_err(other)?;
     s.verifier().kzg().map_err(other)?;
     Ok((dir, s))
 }

@@ -49,6 +49,13 @@ pub struct SettlementConfig {
     /// stalls); past it, building and verifying new blocks fail with
     /// [`SettlementError::TooManyPending`] until a finalization prunes them.
     pub max_pending_blocks: usize,
+    /// Blocks per consensus epoch (chain rule: must equal the consensus config's `epoch_length`).
+    /// The last block of each epoch records the next epoch's committee in the ledger.
+    pub epoch_length: u64,
+    /// Stake a registered validator needs to enter a committee (chain rule).
+    pub min_validator_stake: U256,
+    /// Largest committee (chain rule; the largest stakes win).
+    pub max_committee: usize,
     /// Engine for KZG (default: CPU only).
     pub engine: Option<Arc<gloam_engine::Engine>>,
 }
@@ -60,6 +67,7 @@ impl std::fmt::Debug for SettlementConfig {
             .field("chain_id", &self.chain_id)
             .field("retention_blocks", &self.retention_blocks)
             .field("archive", &self.archive)
+            .field("epoch_length", &self.epoch_length)
             .finish_non_exhaustive()
     }
 }
@@ -85,6 +93,9 @@ impl SettlementConfig {
             kzg_cache_entries: 4096,
             max_pooled_blobs: 2048,
             max_pending_blocks: DEFAULT_MAX_PENDING_BLOCKS,
+            epoch_length: DEFAULT_EPOCH_LENGTH,
+            min_validator_stake: U256::from(DEFAULT_MIN_VALIDATOR_STAKE_WEI),
+            max_committee: MAX_COMMITTEE,
             engine: None,
         }
     }
@@ -97,6 +108,9 @@ pub struct Genesis {
     pub alloc: Vec<(Address, U256)>,
     /// Validators and their stakes (the stake is not taken from `alloc`).
     pub validators: Vec<(Address, U256)>,
+    /// Consensus keys of genesis validators (the consensus config's genesis list), so they stay
+    /// in the committee after epoch 0.
+    pub registrations: Vec<(Address, crate::types::ValidatorKeys)>,
 }
 
 /// Stake of each dev validator: 1,000 ETH.
@@ -110,7 +124,7 @@ impl Genesis {
             .map(|i| (gloam_evm::dev_signer(i).address(), U256::from(gloam_evm::genesis::DEV_BALANCE_WEI)))
             .collect();
         let validators = (0..4).map(|i| (gloam_evm::dev_signer(i).address(), U256::from(DEV_STAKE_WEI))).collect();
-        Genesis { timestamp_ms: 0, alloc, validators }
+        Genesis { timestamp_ms: 0, alloc, validators, registrations: vec![] }
     }
 
     pub fn ledger(&self) -> Ledger {
@@ -122,6 +136,9 @@ impl Genesis {
             if !s.is_zero() {
                 *l.validators.entry(*a).or_default() += *s;
             }
+        }
+        for (a, k) in &self.registrations {
+            l.registry.insert(*a, k.clone());
         }
         l
     }
@@ -653,6 +670,7 @@ impl Settlement {
                 }
             }
         }
+        self.end_block(&mut ex, ph.number + 1);
         let header = Header {
             parent_hash: parent,
             number: ph.number + 1,
@@ -685,6 +703,30 @@ impl Settlement {
         };
         self.pending.write().insert(hash, Arc::new(pb));
         Ok(encoded)
+    }
+
+    /// State changes at the end of block `number` after its transactions: the last block of
+    /// an epoch records the next epoch's committee.
+    fn end_block(&self, ex: &mut Executed, number: u64) {
+        let len = self.config.epoch_length.max(2);
+        if (number + 1) % len == 0 {
+            let epoch = (number + 1) / len;
+            ex.ledger.snapshot_committee(
+                epoch,
+                self.config.min_validator_stake,
+                self.config.max_committee,
+                &mut ex.changes,
+            );
+        }
+    }
+
+    /// Committee of `epoch` (≥ 1) with the members' registered keys, as recorded in the finalized
+    /// ledger; `None` until the last block of epoch `epoch − 1` is finalized (epoch 0 is the
+    /// consensus config's genesis list).
+    pub fn committee(&self, epoch: u64) -> Option<Vec<(crate::types::CommitteeMember, crate::types::ValidatorKeys)>> {
+        let l = self.ledger();
+        let members = l.committees.get(&epoch)?;
+        Some(members.iter().filter_map(|m| l.registry.get(&m.address).map(|k| (m.clone(), k.clone()))).collect())
     }
 
     fn check_pending_room(&self) -> Result<(), SettlementError> {
@@ -758,6 +800,7 @@ impl Settlement {
             let sender = s.map_err(|e| BlockError::Tx { index: i, err: TxInvalid::Signature(e) })?;
             ex.push(&env, h.gas_limit, tx, sender).map_err(|err| BlockError::Tx { index: i, err })?;
         }
+        self.end_block(&mut ex, h.number);
         if ex.gas_used != h.gas_used {
             return Err(header_err("gas_used", ex.gas_used, h.gas_used).into());
         }

@@ -41,10 +41,14 @@ pub enum SystemFailure {
     ZeroStake,
     #[error("unstake {want} exceeds stake {have}")]
     InsufficientStake { have: U256, want: U256 },
-    #[error("sender {0} has no stake (only staked validators may propose outputs)")]
+    #[error("sender {0} has no stake (only staked validators may propose outputs or register keys)")]
     NotValidator(Address),
     #[error("output for env {env_id} block {l2} already proposed")]
     DuplicateOutput { env_id: u64, l2: u64 },
+    #[error("validator {0} is already registered (keys are immutable)")]
+    AlreadyRegistered(Address),
+    #[error("key already registered by another validator: {0}")]
+    KeyInUse(&'static str),
     #[error("no output proposed for env {env_id} block {l2}")]
     NoSuchOutput { env_id: u64, l2: u64 },
     #[error("posted root does not match the recorded output root")]
@@ -101,6 +105,8 @@ pub fn system_gas(to: &Address, input: &[u8]) -> u64 {
         PROPOSE_OUTPUT_GAS
     } else if sel == selector(SIG_DISPUTE) {
         DISPUTE_GAS
+    } else if sel == selector(SIG_REGISTER_VALIDATOR) {
+        REGISTER_VALIDATOR_GAS
     } else {
         0
     }
@@ -112,6 +118,63 @@ fn words(input: &[u8], n: usize) -> Result<Vec<[u8; 32]>, SystemFailure> {
         return Err(SystemFailure::BadArguments("wrong calldata length"));
     }
     Ok(input[4..].chunks_exact(32).map(|c| c.try_into().expect("32-byte chunk")).collect())
+}
+
+/// A dynamic `bytes`/`string` argument: `args` are the ABI words after the selector and
+/// `offset_word` the head word holding its offset (Solidity ABI: length word, then the data
+/// right-padded to 32 bytes). Every offset and length is bounds-checked.
+fn dyn_bytes<'a>(args: &'a [u8], offset_word: usize) -> Result<&'a [u8], SystemFailure> {
+    let head =
+        args.get(32 * offset_word..32 * offset_word + 32).ok_or(SystemFailure::BadArguments("missing head word"))?;
+    let off = word_u64(head.try_into().expect("32"))?;
+    let off = usize::try_from(off).map_err(|_| SystemFailure::BadArguments("offset out of range"))?;
+    if off % 32 != 0 {
+        return Err(SystemFailure::BadArguments("unaligned offset"));
+    }
+    let len_word = args.get(off..off.saturating_add(32)).ok_or(SystemFailure::BadArguments("offset out of range"))?;
+    let len = word_u64(len_word.try_into().expect("32"))?;
+    let len = usize::try_from(len).map_err(|_| SystemFailure::BadArguments("length out of range"))?;
+    let start = off + 32;
+    let end = start.checked_add(len).ok_or(SystemFailure::BadArguments("length out of range"))?;
+    let padded = start.checked_add(len.div_ceil(32) * 32).ok_or(SystemFailure::BadArguments("length out of range"))?;
+    if padded > args.len() {
+        return Err(SystemFailure::BadArguments("data out of range"));
+    }
+    if args[end..padded].iter().any(|b| *b != 0) {
+        return Err(SystemFailure::BadArguments("non-zero padding"));
+    }
+    Ok(&args[start..end])
+}
+
+/// Decodes `registerValidator(bytes32,bytes,bytes,string)` arguments into checked keys.
+pub fn decode_register(input: &[u8]) -> Result<crate::types::ValidatorKeys, SystemFailure> {
+    let args = input.get(4..).ok_or(SystemFailure::BadArguments("missing selector"))?;
+    if args.len() < 4 * 32 {
+        return Err(SystemFailure::BadArguments("wrong calldata length"));
+    }
+    let identity = B256::from_slice(&args[..32]);
+    let bls_public = dyn_bytes(args, 1)?;
+    let bls_pop = dyn_bytes(args, 2)?;
+    let endpoint = dyn_bytes(args, 3)?;
+    if bls_public.len() != 48 {
+        return Err(SystemFailure::BadArguments("BLS public key must be 48 bytes"));
+    }
+    if bls_pop.len() != 96 {
+        return Err(SystemFailure::BadArguments("BLS proof of possession must be 96 bytes"));
+    }
+    if endpoint.is_empty() || endpoint.len() > MAX_ENDPOINT_BYTES {
+        return Err(SystemFailure::BadArguments("endpoint length"));
+    }
+    let ok = std::str::from_utf8(endpoint).ok().and_then(|e| e.parse::<std::net::SocketAddr>().ok()).is_some();
+    if !ok {
+        return Err(SystemFailure::BadArguments("endpoint is not ip:port"));
+    }
+    Ok(crate::types::ValidatorKeys {
+        identity,
+        bls_public: Bytes::copy_from_slice(bls_public),
+        bls_pop: Bytes::copy_from_slice(bls_pop),
+        endpoint: Bytes::copy_from_slice(endpoint),
+    })
 }
 
 fn word_u64(w: &[u8; 32]) -> Result<u64, SystemFailure> {
@@ -190,6 +253,30 @@ pub fn system_call(ledger: &mut Ledger, c: &CallCtx<'_>, changes: &mut Changes) 
         let mut data = amount.to_be_bytes::<32>().to_vec();
         data.extend(total.to_be_bytes::<32>());
         return Ok(vec![event(STAKING, EV_UNSTAKED, vec![topic_addr(&c.sender)], data)]);
+    }
+    if c.to == STAKING && sel == selector(SIG_REGISTER_VALIDATOR) {
+        if !c.value.is_zero() {
+            return Err(SystemFailure::NotPayable);
+        }
+        let keys = decode_register(c.input)?;
+        if ledger.stake(&c.sender).is_zero() {
+            return Err(SystemFailure::NotValidator(c.sender));
+        }
+        if ledger.registry.contains_key(&c.sender) {
+            return Err(SystemFailure::AlreadyRegistered(c.sender));
+        }
+        for k in ledger.registry.values() {
+            if k.identity == keys.identity {
+                return Err(SystemFailure::KeyInUse("identity"));
+            }
+            if k.bls_public == keys.bls_public {
+                return Err(SystemFailure::KeyInUse("BLS public key"));
+            }
+        }
+        let identity = keys.identity;
+        ledger.registry.insert(c.sender, keys);
+        changes.registry.insert(c.sender);
+        return Ok(vec![event(STAKING, EV_VALIDATOR_REGISTERED, vec![topic_addr(&c.sender)], identity.to_vec())]);
     }
     if c.to == OUTPUT_ORACLE && sel == selector(SIG_PROPOSE_OUTPUT) {
         let w = words(c.input, 3)?;

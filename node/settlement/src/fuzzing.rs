@@ -85,6 +85,19 @@ pub fn blob_record(data: &[u8]) {
     }
 }
 
+/// `registerValidator` calldata: the ABI decoder never panics, and whatever it accepts has the
+/// documented sizes and re-encodes canonically to calldata that decodes to the same keys.
+pub fn register_calldata(data: &[u8]) {
+    let mut input = crate::params::selector(crate::params::SIG_REGISTER_VALIDATOR).to_vec();
+    input.extend_from_slice(data);
+    if let Ok(k) = crate::exec::decode_register(&input) {
+        assert_eq!((k.bls_public.len(), k.bls_pop.len()), (48, 96));
+        let ep = std::str::from_utf8(&k.endpoint).expect("accepted endpoint is UTF-8");
+        let again = crate::testutil::register_input(k.identity, &k.bls_public, &k.bls_pop, ep);
+        assert_eq!(crate::exec::decode_register(&again).as_ref(), Ok(&k), "canonical re-encoding");
+    }
+}
+
 /// JSON-RPC requests (single or batch) through the real method table.
 pub fn rpc_request(data: &[u8]) {
     let Ok(text) = std::str::from_utf8(data) else { return };

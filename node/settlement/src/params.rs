@@ -46,6 +46,15 @@ pub const STAKE_GAS: u64 = 20_000;
 pub const UNSTAKE_GAS: u64 = 20_000;
 pub const PROPOSE_OUTPUT_GAS: u64 = 40_000;
 pub const DISPUTE_GAS: u64 = 40_000;
+pub const REGISTER_VALIDATOR_GAS: u64 = 60_000;
+
+/// Committees: epoch length in blocks (the consensus config's `epoch_length` must agree; the
+/// node passes it through), the stake needed to be in a committee, and the committee size cap.
+pub const DEFAULT_EPOCH_LENGTH: u64 = 1024;
+pub const DEFAULT_MIN_VALIDATOR_STAKE_WEI: u128 = 1_000_000_000_000_000_000;
+pub const MAX_COMMITTEE: usize = 100;
+/// Longest accepted p2p endpoint string in `registerValidator`.
+pub const MAX_ENDPOINT_BYTES: usize = 64;
 
 /// First 4 bytes of keccak256 of a function signature (Solidity ABI).
 pub fn selector(signature: &str) -> [u8; 4] {
@@ -57,6 +66,9 @@ pub const SIG_STAKE: &str = "stake()";
 pub const SIG_UNSTAKE: &str = "unstake(uint256)";
 pub const SIG_PROPOSE_OUTPUT: &str = "proposeOutput(uint64,uint64,bytes32)";
 pub const SIG_DISPUTE: &str = "dispute(uint64,uint64,bytes32,bytes32)";
+/// ed25519 identity key, BLS12-381 public key (48 bytes), its proof of possession (96 bytes),
+/// p2p endpoint "ip:port".
+pub const SIG_REGISTER_VALIDATOR: &str = "registerValidator(bytes32,bytes,bytes,string)";
 /// Views answered by `eth_call`.
 pub const SIG_STAKE_OF: &str = "stakeOf(address)";
 pub const SIG_OUTPUT_ROOT: &str = "outputRoot(uint64,uint64)";
@@ -64,6 +76,7 @@ pub const SIG_OUTPUT_ROOT: &str = "outputRoot(uint64,uint64)";
 /// Event signatures of the logs system calls emit.
 pub const EV_STAKED: &str = "Staked(address,uint256,uint256)";
 pub const EV_UNSTAKED: &str = "Unstaked(address,uint256,uint256)";
+pub const EV_VALIDATOR_REGISTERED: &str = "ValidatorRegistered(address,bytes32)";
 pub const EV_OUTPUT_PROPOSED: &str = "OutputProposed(uint64,uint64,bytes32,address)";
 pub const EV_DISPUTE_RAISED: &str = "DisputeRaised(uint64,uint64,bytes32,bytes32,address)";
 

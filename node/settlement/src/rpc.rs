@@ -577,7 +577,31 @@ pub fn module(settlement: Arc<Settlement>) -> Result<RpcModule<RpcContext>, json
         ))
     })?;
     m.register_method("gloam_validators", |_, c, _| -> RpcResult<Value> {
-        Ok(Value::Array(c.settlement.validators().iter().map(|(a, s)| json!({ "address": a, "stake": s })).collect()))
+        let l = c.settlement.ledger();
+        Ok(Value::Array(
+            c.settlement
+                .validators()
+                .iter()
+                .map(|(a, s)| json!({ "address": a, "stake": s, "identity": l.registry.get(a).map(|k| k.identity) }))
+                .collect(),
+        ))
+    })?;
+    m.register_method("gloam_committee", |p, c, _| -> RpcResult<Value> {
+        let v = list(&p)?;
+        let epoch = quantity(&v, 0, "epoch")?;
+        Ok(match c.settlement.committee(epoch) {
+            Some(members) => json!({
+                "epoch": hex_u64(epoch),
+                "members": members.iter().map(|(m, k)| json!({
+                    "address": m.address,
+                    "stake": m.stake,
+                    "identity": k.identity,
+                    "blsPublic": alloy_primitives::Bytes::clone(&k.bls_public),
+                    "endpoint": String::from_utf8_lossy(&k.endpoint),
+                })).collect::<Vec<_>>(),
+            }),
+            None => Value::Null,
+        })
     })?;
     gloam_evm::rpc_logs::register(&mut m, |c: &RpcContext| (&*c.settlement, &c.filters))?;
     Ok(m)

@@ -14,7 +14,7 @@ use redb::{Database, Durability, ReadableDatabase, ReadableTable, TableDefinitio
 
 use crate::error::SettlementError;
 use crate::state::{output_key, Account, Changes, Ledger};
-use crate::types::{encode_rlp, BlobRecord, DisputeRecord, OutputRecord, StoredBlock};
+use crate::types::{encode_rlp, BlobRecord, CommitteeMember, DisputeRecord, OutputRecord, StoredBlock, ValidatorKeys};
 
 const META: TableDefinition<&str, &[u8]> = TableDefinition::new("meta");
 const BLOCKS: TableDefinition<u64, &[u8]> = TableDefinition::new("blocks");
@@ -29,6 +29,8 @@ const ACCOUNTS: TableDefinition<[u8; 20], &[u8]> = TableDefinition::new("account
 const VALIDATORS: TableDefinition<[u8; 20], &[u8]> = TableDefinition::new("validators");
 const OUTPUTS: TableDefinition<[u8; 16], &[u8]> = TableDefinition::new("outputs");
 const DISPUTES: TableDefinition<u64, &[u8]> = TableDefinition::new("disputes");
+const REGISTRY: TableDefinition<[u8; 20], &[u8]> = TableDefinition::new("validator_keys");
+const COMMITTEES: TableDefinition<u64, &[u8]> = TableDefinition::new("committees");
 
 /// A finalized block as read back.
 #[derive(Clone, Debug)]
@@ -97,6 +99,8 @@ impl Store {
             w.open_table(VALIDATORS)?;
             w.open_table(OUTPUTS)?;
             w.open_table(DISPUTES)?;
+            w.open_table(REGISTRY)?;
+            w.open_table(COMMITTEES)?;
         }
         w.commit()?;
         Ok(Self { db })
@@ -121,6 +125,8 @@ impl Store {
             validators: ledger.validators.keys().copied().collect(),
             outputs: ledger.outputs.keys().copied().collect(),
             disputes_from: (!ledger.disputes.is_empty()).then_some(0),
+            registry: ledger.registry.keys().copied().collect(),
+            committees: ledger.committees.keys().copied().collect(),
         };
         let item = FinalizeItem { block, hash: block.header.hash(), senders: &[], receipts: &[], blobs: vec![] };
         self.commit_finalized(&[item], ledger, &all, b"genesis", None)
@@ -221,6 +227,18 @@ impl Store {
                     disputes.insert(i as u64, encode_rlp(d).as_slice())?;
                 }
             }
+            let mut registry = w.open_table(REGISTRY)?;
+            for a in &changes.registry {
+                if let Some(k) = ledger.registry.get(a) {
+                    registry.insert(a.0 .0, encode_rlp(k).as_slice())?;
+                }
+            }
+            let mut committees = w.open_table(COMMITTEES)?;
+            for e in &changes.committees {
+                if let Some(m) = ledger.committees.get(e) {
+                    committees.insert(*e, encode_rlp(m).as_slice())?;
+                }
+            }
             let mut meta = w.open_table(META)?;
             let mut v = head.to_be_bytes().to_vec();
             v.extend_from_slice(last.hash.as_slice());
@@ -255,6 +273,14 @@ impl Store {
                 return Err(corrupt("disputes", "gap in indexes"));
             }
             l.disputes.push(decode::<DisputeRecord>("dispute", v.value())?);
+        }
+        for e in r.open_table(REGISTRY)?.iter()? {
+            let (k, v) = e?;
+            l.registry.insert(Address::from(k.value()), decode::<ValidatorKeys>("validator keys", v.value())?);
+        }
+        for e in r.open_table(COMMITTEES)?.iter()? {
+            let (k, v) = e?;
+            l.committees.insert(k.value(), decode::<Vec<CommitteeMember>>("committee", v.value())?);
         }
         Ok(l)
     }

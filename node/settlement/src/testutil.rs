@@ -194,3 +194,31 @@ pub fn dispute_input(env_id: u64, l2: u64, posted: B256, computed: B256) -> Vec<
     v.extend(computed.0);
     v
 }
+
+/// ABI calldata of `registerValidator(bytes32,bytes,bytes,string)` (canonical head/tail layout).
+pub fn register_input(identity: B256, bls_public: &[u8], bls_pop: &[u8], endpoint: &str) -> Vec<u8> {
+    let tails: [&[u8]; 3] = [bls_public, bls_pop, endpoint.as_bytes()];
+    let mut head = identity.0.to_vec();
+    let mut tail = Vec::new();
+    for t in tails {
+        head.extend(word_u64((4 * 32 + tail.len()) as u64));
+        tail.extend(word_u64(t.len() as u64));
+        tail.extend_from_slice(t);
+        tail.resize(tail.len().div_ceil(32) * 32, 0);
+    }
+    let mut v = selector(SIG_REGISTER_VALIDATOR).to_vec();
+    v.extend(head);
+    v.extend(tail);
+    v
+}
+
+/// Placeholder consensus keys for ledger tests (sizes right, not valid curve points: the
+/// settlement chain checks only sizes and the endpoint; the node checks the keys).
+pub fn fake_keys(i: u8) -> crate::types::ValidatorKeys {
+    crate::types::ValidatorKeys {
+        identity: B256::repeat_byte(i),
+        bls_public: vec![i; 48].into(),
+        bls_pop: vec![i; 96].into(),
+        endpoint: format!("127.0.0.1:{}", 9000 + i as u16).into_bytes().into(),
+    }
+}

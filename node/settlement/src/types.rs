@@ -4,7 +4,7 @@
 use alloy_consensus::{EthereumTxEnvelope, Signed, TxEip4844Variant, TxEip4844WithSidecar, TxEnvelope};
 use alloy_eips::eip2718::{Decodable2718, Encodable2718};
 use alloy_eips::eip7594::BlobTransactionSidecarVariant;
-use alloy_primitives::{keccak256, Address, Bloom, Bytes, FixedBytes, B256};
+use alloy_primitives::{keccak256, Address, Bloom, Bytes, FixedBytes, B256, U256};
 use alloy_rlp::{Decodable, Encodable, RlpDecodable, RlpEncodable};
 
 use crate::error::DecodeError;
@@ -305,6 +305,30 @@ pub struct DisputeRecord {
     pub submitter: Address,
     pub settlement_block: u64,
     pub tx_hash: B256,
+}
+
+/// Consensus keys a staker registered with `registerValidator` (STAKING). Immutable once
+/// registered; only sizes and the endpoint's syntax are checked on chain — the node checks the
+/// keys themselves (point decoding, BLS proof of possession) when it turns a committee into a
+/// consensus validator list, and leaves out an entry that fails.
+#[derive(Clone, Debug, PartialEq, Eq, RlpEncodable, RlpDecodable)]
+pub struct ValidatorKeys {
+    /// ed25519 identity public key (p2p and consensus identity).
+    pub identity: B256,
+    /// BLS12-381 public key (MinPk, G1 compressed, 48 bytes).
+    pub bls_public: Bytes,
+    /// Proof of possession of the BLS key (G2 compressed, 96 bytes).
+    pub bls_pop: Bytes,
+    /// p2p endpoint "ip:port" (UTF-8, a socket address).
+    pub endpoint: Bytes,
+}
+
+/// One member of an epoch's committee as the ledger recorded it at the epoch boundary.
+#[derive(Clone, Debug, PartialEq, Eq, RlpEncodable, RlpDecodable)]
+pub struct CommitteeMember {
+    pub address: Address,
+    /// Stake at the snapshot (wei).
+    pub stake: U256,
 }
 
 /// Output root of an EVM-environment block: keccak256(version 0 (32 zero bytes) ‖ stateRoot ‖

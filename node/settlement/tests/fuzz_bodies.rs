@@ -152,6 +152,7 @@ fn rpc_requests() {
         r#"{"jsonrpc":"2.0","id":14,"method":"gloam_getOutputRoot","params":["0x1","0x5"]}"#.to_string(),
         r#"{"jsonrpc":"2.0","id":15,"method":"gloam_getDisputes","params":[]}"#.to_string(),
         r#"{"jsonrpc":"2.0","id":16,"method":"gloam_validators"}"#.to_string(),
+        r#"{"jsonrpc":"2.0","id":17,"method":"gloam_committee","params":["0x1"]}"#.to_string(),
         r#"[{"jsonrpc":"2.0","id":1,"method":"eth_blockNumber"},{"jsonrpc":"2.0","id":2,"method":"net_version"}]"#.to_string(),
     ];
     let corpus: Vec<Vec<u8>> = reqs.iter().map(|r| r.as_bytes().to_vec()).collect();
@@ -166,4 +167,11 @@ fn rpc_requests() {
             || r.contains("0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266"),
         "{r}"
     );
+}
+
+#[test]
+fn register_calldata() {
+    let k = gloam_settlement::testutil::fake_keys(3);
+    let good = gloam_settlement::testutil::register_input(k.identity, &k.bls_public, &k.bls_pop, "10.0.0.1:7000");
+    run("register_calldata", seed() ^ 4, &[good[4..].to_vec()], 5000, fuzzing::register_calldata);
 }

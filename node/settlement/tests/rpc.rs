@@ -116,6 +116,9 @@ fn rpc_surface() {
     assert_eq!(rpc.ok("gloam_getOutputRoot", json!(["0x1", "0x8"])), Value::Null);
     assert_eq!(rpc.ok("gloam_getDisputes", json!([])), json!([]));
     assert_eq!(rpc.ok("gloam_validators", json!([])).as_array().unwrap().len(), 4);
+    assert_eq!(rpc.ok("gloam_validators", json!([]))[0]["identity"], Value::Null, "dev genesis registers no keys");
+    assert_eq!(rpc.ok("gloam_committee", json!(["0x1"])), Value::Null, "epoch 1 not reached");
+    assert!(rpc.call("gloam_committee", json!([])).get("error").is_some());
 
     // Views and simulated system calls.
     let mut stake_of = selector(SIG_STAKE_OF).to_vec();

@@ -769,3 +769,106 @@ fn unfinalized_blocks_are_bounded() {
     let (h1, hh) = s.finalized_header();
     s.build_block(h1, hh.timestamp_ms + 10, Address::ZERO).unwrap();
 }
+
+/// Committees per epoch from registered stake: registration rules, the snapshot at the last
+/// block of each epoch (min stake, unstaking), a second node re-deriving the same state roots
+/// through `verify_block`, and persistence across a restart.
+#[test]
+fn committees_from_registered_stake() {
+    const L: u64 = 4;
+    let eth = |x: u64| U256::from(x) * U256::from(10u64).pow(U256::from(18u64));
+    let genesis = || {
+        let mut g = Genesis::dev();
+        g.registrations = vec![(dev_signer(0).address(), fake_keys(10)), (dev_signer(1).address(), fake_keys(11))];
+        g
+    };
+    let cfg = |d: &std::path::Path| {
+        let mut c = SettlementConfig::dev(d);
+        c.epoch_length = L;
+        c
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let peer_dir = tempfile::tempdir().unwrap();
+    let s = Settlement::open(cfg(dir.path()), genesis()).unwrap();
+    let peer = Settlement::open(cfg(peer_dir.path()), genesis()).unwrap();
+    // Every block is also verified and finalized by an independent node.
+    let step = |s: &Settlement| {
+        let (parent, ph) = s.finalized_header();
+        let enc = s.build_block(parent, ph.timestamp_ms + 1, Address::ZERO).unwrap();
+        let h = s.verify_block(&enc).unwrap();
+        s.finalize(h, b"c").unwrap();
+        assert_eq!(peer.verify_block(&enc).unwrap(), h);
+        peer.finalize(h, b"c").unwrap();
+        assert_eq!(peer.ledger().root(), s.ledger().root());
+        ph.number + 1
+    };
+    let (joiner, small, stranger, copycat) = (dev_signer(4), dev_signer(6), dev_signer(5), dev_signer(7));
+    let reg = |k: &gloam_settlement::types::ValidatorKeys| {
+        register_input(k.identity, &k.bls_public, &k.bls_pop, std::str::from_utf8(&k.endpoint).unwrap())
+    };
+    let mut bad_padding = reg(&fake_keys(20));
+    let last = bad_padding.len() - 1;
+    bad_padding[last] = 1;
+    let txs = [
+        call(&joiner, CID, 0, STAKING, eth(2), stake_input(), 100_000),
+        call(&joiner, CID, 1, STAKING, U256::ZERO, reg(&fake_keys(4)), 200_000),
+        call(&small, CID, 0, STAKING, eth(1) / U256::from(2u8), stake_input(), 100_000),
+        call(&small, CID, 1, STAKING, U256::ZERO, reg(&fake_keys(6)), 200_000),
+        // Failures: not staked; identity of another validator; registered twice; bad sizes,
+        // endpoint and padding.
+        call(&stranger, CID, 0, STAKING, U256::ZERO, reg(&fake_keys(5)), 200_000),
+        call(&copycat, CID, 0, STAKING, eth(2), stake_input(), 100_000),
+        call(&copycat, CID, 1, STAKING, U256::ZERO, reg(&fake_keys(10)), 200_000),
+        call(&joiner, CID, 2, STAKING, U256::ZERO, reg(&fake_keys(40)), 200_000),
+        call(
+            &copycat,
+            CID,
+            2,
+            STAKING,
+            U256::ZERO,
+            register_input(B256::ZERO, &[1; 47], &[1; 96], "1.2.3.4:5"),
+            200_000,
+        ),
+        call(&copycat, CID, 3, STAKING, U256::ZERO, register_input(B256::ZERO, &[1; 48], &[1; 96], "nowhere"), 200_000),
+        call(&copycat, CID, 4, STAKING, U256::ZERO, bad_padding, 200_000),
+        call(&copycat, CID, 5, STAKING, U256::ZERO, reg(&fake_keys(7))[..100].to_vec(), 200_000),
+    ];
+    let hs: Vec<B256> = txs.iter().map(|t| s.submit_raw(&raw(t)).unwrap()).collect();
+    assert_eq!(step(&s), 1);
+    let ok: Vec<bool> = hs.iter().map(|h| receipt_of(&s, h).0).collect();
+    assert_eq!(ok, [true, true, true, true, false, true, false, false, false, false, false, false]);
+    let logs = receipt_of(&s, &hs[1]).2;
+    assert_eq!(logs[0].topics()[0], alloy_primitives::keccak256(EV_VALIDATOR_REGISTERED));
+    assert_eq!(s.ledger().registry.get(&joiner.address()), Some(&fake_keys(4)));
+    assert!(s.committee(1).is_none(), "no committee before the epoch's last block");
+    while step(&s) < L - 1 {}
+    // Epoch 1: registered stakers ≥ 1 ETH (dev 0, 1 from genesis; dev 4). Dev 2 and 3 are
+    // staked but never registered; dev 6 is below the minimum.
+    let members = |e: u64| -> Vec<Address> { s.committee(e).unwrap().iter().map(|(m, _)| m.address).collect() };
+    let mut want = vec![dev_signer(0).address(), dev_signer(1).address(), joiner.address()];
+    want.sort();
+    assert_eq!(members(1), want);
+    assert_eq!(s.committee(1).unwrap().iter().find(|(m, _)| m.address == joiner.address()).unwrap().1, fake_keys(4));
+    // Dev 1 leaves during epoch 1: gone from epoch 2's committee.
+    let out = call(
+        &dev_signer(1),
+        CID,
+        0,
+        STAKING,
+        U256::ZERO,
+        unstake_input(U256::from(gloam_settlement::chain::DEV_STAKE_WEI)),
+        100_000,
+    );
+    s.submit_raw(&raw(&out)).unwrap();
+    while step(&s) < 2 * L - 1 {}
+    want.retain(|a| *a != dev_signer(1).address());
+    assert_eq!(members(2), want);
+    assert_eq!(members(1).len(), 3, "earlier committees are kept");
+    // Restart: registry and committees come back from disk (the state root is checked on open).
+    let root = s.ledger().root();
+    drop(s);
+    let s = Settlement::open(cfg(dir.path()), genesis()).unwrap();
+    assert_eq!(s.ledger().root(), root);
+    assert_eq!(s.committee(2).unwrap().len(), 2);
+    assert_eq!(s.ledger().registry.len(), 4);
+}
