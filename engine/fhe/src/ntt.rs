@@ -143,6 +143,110 @@ pub struct NegacyclicNtt {
     /// tail stages (forward, inverse).
     tail_fwd: [Vec<u64>; 3],
     tail_inv: [Vec<u64>; 3],
+    /// N ≥ 64: the power-of-two decomposition run by the AVX-512 path.
+    pow2: Option<Pow2Plan>,
+}
+
+/// The same transform split as N = B·64 (Cooley–Tukey with the twiddle-factor split of the "four
+/// step" FFT; Bailey, "FFTs in external or hierarchical memory", J. Supercomputing 4, 1990, and
+/// the Goldilocks NTTs of plonky2/Winterfell, which exploit that 2 has order 192 mod p):
+///
+/// 1. the first log2(B) radix-2 stages of the merged-twist CT transform, unchanged (their
+///    twiddles ψ^bitrev(m + j) have order 4m ≤ 64 when B ≤ 32, i.e. N ≤ 2048: powers of two up
+///    to sign, multiplied by shifts); block b (64 words) then holds a mod (X^64 − ζ_b^64) with
+///    ζ_b = ψ^(2·bitrev(b) + 1) (bitrev on log2(B) bits);
+/// 2. substituting X = ζ_b·Y: coefficient i of block b times ζ_b^i (`diag`, the only general
+///    multiplications left), then a *cyclic* 64-point transform in Y (natural in, bit-reversed out)
+///    whose twiddles are 64th roots of unity, all ±2^e.
+///
+/// Output position 64b + k evaluates a at ζ_b·ω^bitrev6(k) = ψ^(2·bitrev(64b + k) + 1) with
+/// ω = ψ^(2B): exactly the order and values of the radix-2 transform (unit tests pin this). The
+/// inverse undoes each butterfly in reverse order with inverse twiddles (Gentleman–Sande).
+#[derive(Clone, Debug)]
+struct Pow2Plan {
+    /// Exponents e (w = 2^e, e < 192) of psi_rev[i] / psi_inv_rev[i] for i < B, or
+    /// `ntt_avx512::NOT_POW2` (general multiplication, N > 2048).
+    outer_fwd: Vec<u8>,
+    outer_inv: Vec<u8>,
+    /// ζ_b^i and ζ_b^(−i) at 64b + i.
+    diag: Vec<u64>,
+    diag_inv: Vec<u64>,
+    #[cfg(target_arch = "x86_64")]
+    inner_fwd: crate::ntt_avx512::Inner64,
+    #[cfg(target_arch = "x86_64")]
+    inner_inv: crate::ntt_avx512::Inner64,
+}
+
+/// 2^e mod p for e < 192 → e (2 has order 192: 2^96 = 2^64·2^32 ≡ (2^32 − 1)·2^32 ≡ −1).
+fn log2_pow(w: u64) -> Option<u8> {
+    let mut x = 1u64;
+    for e in 0..192u8 {
+        if x == w {
+            return Some(e);
+        }
+        x = add(x, x);
+    }
+    None
+}
+
+impl Pow2Plan {
+    fn new(n: usize, psi: u64, psi_rev: &[u64], psi_inv_rev: &[u64]) -> Self {
+        let b = n / 64;
+        let not_pow2 = 255u8;
+        let outer_fwd = psi_rev[..b].iter().map(|&w| log2_pow(w).unwrap_or(not_pow2)).collect();
+        let outer_inv = psi_inv_rev[..b].iter().map(|&w| log2_pow(w).unwrap_or(not_pow2)).collect();
+        let bbits = b.trailing_zeros();
+        let (mut diag, mut diag_inv) = (vec![0u64; n], vec![0u64; n]);
+        for blk in 0..b {
+            let zeta = pow(psi, 2 * bit_reverse(blk, bbits) as u64 + 1);
+            let zeta_inv = inv(zeta);
+            let (mut x, mut y) = (1u64, 1u64);
+            for i in 0..64 {
+                diag[64 * blk + i] = x;
+                diag_inv[64 * blk + i] = y;
+                x = mul(x, zeta);
+                y = mul(y, zeta_inv);
+            }
+        }
+        // 64-point cyclic twiddles: index m + j (m = 1, 2, …, 32 blocks) is ω^(bitrev_log2(m)(j)·32/m).
+        let omega = pow(psi, 2 * b as u64);
+        let tw = |idx: usize, inverse: bool| -> u8 {
+            let m = 1usize << (usize::BITS - 1 - idx.leading_zeros());
+            let j = idx - m;
+            let w = pow(omega, (bit_reverse(j, m.trailing_zeros()) * 32 / m) as u64);
+            let w = if inverse { self::inv(w) } else { w };
+            log2_pow(w).expect("64th roots of unity are ± powers of two")
+        };
+        #[cfg(target_arch = "x86_64")]
+        let inner = |inverse: bool| {
+            let mut t = crate::ntt_avx512::Inner64::default();
+            for (i, r) in t.reg.iter_mut().enumerate().skip(1) {
+                *r = tw(i, inverse);
+            }
+            for (s, half) in [4usize, 2, 1].into_iter().enumerate() {
+                let m = 32 / half;
+                let xs = crate::ntt_avx512::x_positions(half);
+                for g in 0..4 {
+                    for (k, &x) in xs.iter().enumerate() {
+                        t.lane[s][g][k] = tw(m + (16 * g + x) / (2 * half), inverse);
+                    }
+                }
+            }
+            t
+        };
+        #[cfg(not(target_arch = "x86_64"))]
+        let _ = tw;
+        Self {
+            outer_fwd,
+            outer_inv,
+            diag,
+            diag_inv,
+            #[cfg(target_arch = "x86_64")]
+            inner_fwd: inner(false),
+            #[cfg(target_arch = "x86_64")]
+            inner_inv: inner(true),
+        }
+    }
 }
 
 impl NegacyclicNtt {
@@ -164,7 +268,8 @@ impl NegacyclicNtt {
         let psi_rev: Vec<u64> = (0..n).map(|i| pw[bit_reverse(i, bits)]).collect();
         let psi_inv_rev: Vec<u64> = (0..n).map(|i| pw_inv[bit_reverse(i, bits)]).collect();
         let (tail_fwd, tail_inv) = expand_tail_twiddles(n, &psi_rev, &psi_inv_rev);
-        Some(Self { n, psi_rev, psi_inv_rev, n_inv: inv(n as u64), avx512: has_avx512(), tail_fwd, tail_inv })
+        let pow2 = (n >= 64).then(|| Pow2Plan::new(n, psi, &psi_rev, &psi_inv_rev));
+        Some(Self { n, psi_rev, psi_inv_rev, n_inv: inv(n as u64), avx512: has_avx512(), tail_fwd, tail_inv, pow2 })
     }
 
     pub fn size(&self) -> usize {
@@ -207,6 +312,22 @@ impl NegacyclicNtt {
         let mut t = n;
         let mut m = 1;
         #[cfg(target_arch = "x86_64")]
+        if let (true, Some(pp)) = (self.avx512, &self.pow2) {
+            let b = n / 64;
+            while m < b {
+                t >>= 1;
+                // SAFETY: AVX-512F detected at run time; m blocks of 2t words, t ≥ 64, m exponents
+                // and twiddles.
+                unsafe {
+                    crate::ntt_avx512::forward_stage_pow2(a, t, &pp.outer_fwd[m..2 * m], &self.psi_rev[m..2 * m])
+                };
+                m <<= 1;
+            }
+            // SAFETY: N a multiple of 64, diag of length N.
+            unsafe { crate::ntt_avx512::forward_blocks64(a, &pp.diag, &pp.inner_fwd) };
+            return;
+        }
+        #[cfg(target_arch = "x86_64")]
         if self.avx512 && n >= 16 {
             while m < n {
                 t >>= 1;
@@ -246,6 +367,25 @@ impl NegacyclicNtt {
         let n = self.n;
         let mut t = 1;
         let mut m = n >> 1;
+        #[cfg(target_arch = "x86_64")]
+        if let (true, Some(pp)) = (self.avx512, &self.pow2) {
+            // SAFETY: as in `forward`.
+            unsafe { crate::ntt_avx512::inverse_blocks64(a, &pp.diag_inv, &pp.inner_inv) };
+            let mut m = n / 128;
+            while m >= 1 {
+                // SAFETY: as in `forward`.
+                unsafe {
+                    crate::ntt_avx512::inverse_stage_pow2(
+                        a,
+                        n / (2 * m),
+                        &pp.outer_inv[m..2 * m],
+                        &self.psi_inv_rev[m..2 * m],
+                    )
+                };
+                m >>= 1;
+            }
+            return;
+        }
         #[cfg(target_arch = "x86_64")]
         if self.avx512 && n >= 16 {
             while m >= 1 {
@@ -410,6 +550,87 @@ mod tests {
                 scalar.mul_accumulate(&mut acc2, &a, &c);
                 assert_eq!(acc1, acc2, "seed {seed} n={n} mul_accumulate");
             }
+        }
+    }
+
+    /// The transform by its definition, O(N²): output k = Σ_j a_j·ψ^((2·bitrev(k) + 1)·j) with
+    /// ψ = 7^((p − 1)/2N). This is the layout the GPU engines and the serialized bootstrap key
+    /// rely on.
+    fn reference_forward(a: &[u64]) -> Vec<u64> {
+        let n = a.len();
+        let psi = pow(GENERATOR, (P - 1) / (2 * n as u64));
+        let bits = n.trailing_zeros();
+        (0..n)
+            .map(|k| {
+                let x = pow(psi, 2 * bit_reverse(k, bits) as u64 + 1);
+                // Horner
+                a.iter().rev().fold(0u64, |acc, &c| add(mul(acc, x), c))
+            })
+            .collect()
+    }
+
+    #[test]
+    fn transforms_match_definition_on_every_path() {
+        let seed: u64 = std::env::var("GLOAM_TEST_SEED").ok().and_then(|s| s.parse().ok()).unwrap_or(0x5eed_0007);
+        eprintln!("seed {seed}");
+        let mut rng = ChaCha8Rng::seed_from_u64(seed);
+        for log_n in [1u32, 4, 5, 6, 7, 8, 9, 10, 11, 12] {
+            let n = 1usize << log_n;
+            let plan = NegacyclicNtt::new(n).unwrap();
+            let mut paths = vec![("portable", plan.scalar_only())];
+            if plan.uses_avx512() {
+                paths.push(("avx512", plan.clone()));
+            } else {
+                eprintln!("*** no AVX-512F on this CPU: only the portable path is checked ***");
+            }
+            let rounds = if n >= 2048 { 3 } else { 6 };
+            for round in 0..rounds {
+                let a: Vec<u64> = match round {
+                    0 => vec![P - 1; n],
+                    1 => (0..n).map(|i| (i == n - 1) as u64).collect(),
+                    _ => (0..n).map(|_| rng.gen_range(0..P)).collect(),
+                };
+                // the definition is O(N²): checked up to N = 2048, above that the paths agree
+                let expect = (n <= 2048).then(|| reference_forward(&a));
+                let mut outs = Vec::new();
+                for (name, p) in &paths {
+                    let mut f = a.clone();
+                    p.forward(&mut f);
+                    if let Some(e) = &expect {
+                        assert_eq!(&f, e, "seed {seed} n={n} round {round} {name} forward vs definition");
+                    }
+                    let mut back = f.clone();
+                    p.inverse_unscaled(&mut back);
+                    let n_mod = n as u64 % P;
+                    let scaled: Vec<u64> = a.iter().map(|&x| mul(x, n_mod)).collect();
+                    assert_eq!(back, scaled, "seed {seed} n={n} round {round} {name} inverse(forward(a)) = N·a");
+                    // the inverse on arbitrary canonical input, compared across paths below
+                    let mut r: Vec<u64> = (0..n).map(|i| a[(i * 7 + 3) % n]).collect();
+                    p.inverse_unscaled(&mut r);
+                    outs.push((f, r));
+                }
+                for w in outs.windows(2) {
+                    assert_eq!(w[0], w[1], "seed {seed} n={n} round {round}: paths differ");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn power_of_two_tables() {
+        // 2 has order 192 and 2^96 = −1.
+        assert_eq!(log2_pow(P - 1), Some(96));
+        assert_eq!(log2_pow(1), Some(0));
+        assert_eq!(log2_pow(3), None);
+        assert_eq!(pow(2, 192), 1);
+        assert_ne!(pow(2, 64), 1);
+        // N ≤ 2048: every outer twiddle is a power of two; N = 4096 needs one general stage.
+        for log_n in 6..=12 {
+            let plan = NegacyclicNtt::new(1 << log_n).unwrap();
+            let pp = plan.pow2.as_ref().unwrap();
+            let general = pp.outer_fwd.iter().skip(1).filter(|&&e| e == 255).count();
+            assert_eq!(general, if log_n == 12 { 32 } else { 0 }, "n=2^{log_n}");
+            assert_eq!(pp.outer_inv.iter().skip(1).filter(|&&e| e == 255).count(), general);
         }
     }
 

@@ -298,3 +298,361 @@ pub(crate) unsafe fn add_mod_p_to_native(acc: &mut [u64], v: &[u64]) {
         unsafe { _mm512_storeu_si512(acc.as_mut_ptr().add(i) as *mut _, out) };
     }
 }
+
+// ---------------------------------------------------------------------------------------------
+// Power-of-two twiddles (see `ntt::Pow2Plan`). In Z_p, 2 has order 192 (2^96 ≡ −1), so every
+// 64th root of unity is ±2^e: multiplying by it is a shift and a Goldilocks reduction, no
+// multiplier. This is the observation behind the Goldilocks FFTs of plonky2 and of "Goldilocks"
+// write-ups (e.g. Polygon Zero's "Plonky2" paper, §5, and the Nova/Winterfell notes on
+// p = 2^64 − 2^32 + 1); the code below is our own.
+// ---------------------------------------------------------------------------------------------
+
+/// Shift counts of x·2^e for one e ∈ [0, 96) per lane (see [`shl_mod`]); counts are u64 and
+/// "negative" ones wrap to huge values, which `vpsllvq`/`vpsrlvq` turn into 0.
+#[derive(Clone, Copy)]
+pub(crate) struct Shift {
+    c0: __m512i,
+    c96: __m512i,
+    c64: __m512i,
+    cm64: __m512i,
+}
+
+impl Shift {
+    /// Same exponent in every lane.
+    #[inline]
+    #[target_feature(enable = "avx512f")]
+    fn uniform(e: u64) -> Self {
+        Self {
+            c0: _mm512_set1_epi64(e as i64),
+            c96: _mm512_set1_epi64(96i64 - e as i64),
+            c64: _mm512_set1_epi64(64i64 - e as i64),
+            cm64: _mm512_set1_epi64(e as i64 - 64),
+        }
+    }
+
+    /// One exponent per lane.
+    #[inline]
+    #[target_feature(enable = "avx512f")]
+    fn lanes(e: &[u8; 8]) -> Self {
+        let v = e.map(|x| x as i64);
+        // SAFETY: reading 8 i64 from a local array.
+        let c0 = unsafe { _mm512_loadu_si512(v.as_ptr() as *const _) };
+        Self {
+            c0,
+            c96: _mm512_sub_epi64(_mm512_set1_epi64(96), c0),
+            c64: _mm512_sub_epi64(_mm512_set1_epi64(64), c0),
+            cm64: _mm512_sub_epi64(c0, _mm512_set1_epi64(64)),
+        }
+    }
+}
+
+/// x·2^e mod p, canonical, for any x < 2^64 and e ∈ [0, 96) (counts in `s`).
+///
+/// With P0 = x·2^e mod 2^64 (0 when e ≥ 64), S = ⌊x / 2^(96−e)⌋ < 2^63 and q0 = bits 64..96 of
+/// x·2^e: x·2^e ≡ P0 − S + q0·(2^32 − 1), because x·2^e = P0 + 2^64·(q0 + 2^32·(bits 96..)) and
+/// 2^64 ≡ 2^32 − 1, 2^96 ≡ −1 (bits 96.. are at most 31 bits, and S = bits 96.. · 2^32 + bits
+/// 64..96 − q0… written out: for e < 64, S = (x·2^e) >> 96; for e ≥ 64, S = (x·2^(e−64)) >> 32,
+/// covering bits 96..160 of which the part above 128 carries 2^128 ≡ −2^32).
+#[inline]
+#[target_feature(enable = "avx512f")]
+fn shl_mod(x: __m512i, s: &Shift) -> __m512i {
+    let eps = _mm512_set1_epi64(EPS as i64);
+    let p0 = _mm512_sllv_epi64(x, s.c0);
+    let sh = _mm512_srlv_epi64(x, s.c96);
+    let q0 = _mm512_and_si512(_mm512_or_si512(_mm512_srlv_epi64(x, s.c64), _mm512_sllv_epi64(x, s.cm64)), eps);
+    let t1 = _mm512_sub_epi64(_mm512_slli_epi64::<32>(q0), q0);
+    let t0 = _mm512_sub_epi64(p0, sh);
+    let t0 = _mm512_mask_sub_epi64(t0, _mm512_cmplt_epu64_mask(p0, sh), t0, eps);
+    let r = _mm512_add_epi64(t0, t1);
+    let carry = _mm512_cmplt_epu64_mask(r, t0);
+    canonical(_mm512_mask_add_epi64(r, carry, r, eps))
+}
+
+/// x·2^e mod p for one e ≤ 32 in every lane (no bits above 96): P0 + (x >> (64 − e))·(2^32 − 1).
+#[inline]
+#[target_feature(enable = "avx512f")]
+fn shl_mod_small(x: __m512i, c0: __m128i, c64: __m128i) -> __m512i {
+    let eps = _mm512_set1_epi64(EPS as i64);
+    let p0 = _mm512_sll_epi64(x, c0);
+    let q0 = _mm512_srl_epi64(x, c64);
+    let t1 = _mm512_sub_epi64(_mm512_slli_epi64::<32>(q0), q0);
+    let r = _mm512_add_epi64(p0, t1);
+    let carry = _mm512_cmplt_epu64_mask(r, p0);
+    canonical(_mm512_mask_add_epi64(r, carry, r, eps))
+}
+
+/// Lazy add: a any u64, b ≤ p; result ≡ a + b, any u64 (a + b − 2^64 + ε cannot overflow).
+#[inline]
+#[target_feature(enable = "avx512f")]
+fn add_lazy(a: __m512i, b: __m512i) -> __m512i {
+    let s = _mm512_add_epi64(a, b);
+    let over = _mm512_cmplt_epu64_mask(s, a);
+    _mm512_mask_add_epi64(s, over, s, _mm512_set1_epi64(EPS as i64))
+}
+
+/// Lazy sub: a any u64, b ≤ p; result ≡ a − b, any u64 (`sub` is already exact for this).
+#[inline]
+#[target_feature(enable = "avx512f")]
+fn sub_lazy(a: __m512i, b: __m512i) -> __m512i {
+    sub(a, b)
+}
+
+/// Twiddle of one butterfly: 255 = not a power of two (general multiplication by `w`), else
+/// e ∈ [0, 192) with w = 2^e.
+pub(crate) const NOT_POW2: u8 = 255;
+
+/// v = y·w for a block twiddle, result ≤ p; `neg` tells the caller to swap x + v and x − v.
+#[inline]
+#[target_feature(enable = "avx512f")]
+fn twiddle_mul(y: __m512i, e: u8, w: u64) -> (__m512i, bool) {
+    if e == NOT_POW2 {
+        let wv = _mm512_set1_epi64(w as i64);
+        return (mul(y, wv, _mm512_set1_epi64((w >> 32) as i64)), false);
+    }
+    let neg = e >= 96;
+    let e = (e % 96) as i64;
+    if e <= 32 {
+        let c0 = _mm_set_epi64x(0, e);
+        let c64 = _mm_set_epi64x(0, 64 - e);
+        (shl_mod_small(y, c0, c64), neg)
+    } else {
+        (shl_mod(y, &Shift::uniform(e as u64)), neg)
+    }
+}
+
+/// Cooley–Tukey stage, half-block t ≥ 8, lazy values (inputs any u64, outputs any u64): block j
+/// has twiddle 2^exps[j] (or ws[j] when exps[j] = [`NOT_POW2`]).
+#[target_feature(enable = "avx512f")]
+pub(crate) unsafe fn forward_stage_pow2(a: &mut [u64], t: usize, exps: &[u8], ws: &[u64]) {
+    debug_assert!(t.is_multiple_of(8) && a.len() == 2 * t * exps.len() && exps.len() == ws.len());
+    for (j, (&e, &w)) in exps.iter().zip(ws).enumerate() {
+        // SAFETY: block j spans [2jt, 2jt + 2t) ⊂ a (length asserted by the caller).
+        unsafe {
+            let base = a.as_mut_ptr().add(2 * j * t);
+            for k in (0..t).step_by(8) {
+                let px = base.add(k);
+                let py = base.add(k + t);
+                let x = _mm512_loadu_si512(px as *const _);
+                let y = _mm512_loadu_si512(py as *const _);
+                let (v, neg) = twiddle_mul(y, e, w);
+                let (s, d) = (add_lazy(x, v), sub_lazy(x, v));
+                let (s, d) = if neg { (d, s) } else { (s, d) };
+                _mm512_storeu_si512(px as *mut _, s);
+                _mm512_storeu_si512(py as *mut _, d);
+            }
+        }
+    }
+}
+
+/// Gentleman–Sande stage, half-block t ≥ 8: (x, y) → (x + y, (x − y)·w), inputs ≤ p, outputs
+/// canonical.
+#[target_feature(enable = "avx512f")]
+pub(crate) unsafe fn inverse_stage_pow2(a: &mut [u64], t: usize, exps: &[u8], ws: &[u64]) {
+    debug_assert!(t.is_multiple_of(8) && a.len() == 2 * t * exps.len() && exps.len() == ws.len());
+    for (j, (&e, &w)) in exps.iter().zip(ws).enumerate() {
+        // SAFETY: as in `forward_stage_pow2`.
+        unsafe {
+            let base = a.as_mut_ptr().add(2 * j * t);
+            for k in (0..t).step_by(8) {
+                let px = base.add(k);
+                let py = base.add(k + t);
+                let x = _mm512_loadu_si512(px as *const _);
+                let y = _mm512_loadu_si512(py as *const _);
+                let neg = e != NOT_POW2 && e >= 96;
+                // (x − y)·(−2^e') = (y − x)·2^e'
+                let d = if neg { sub(y, x) } else { sub(x, y) };
+                let (v, _) = twiddle_mul(d, if neg { e - 96 } else { e }, w);
+                _mm512_storeu_si512(px as *mut _, add(x, y));
+                _mm512_storeu_si512(py as *mut _, v);
+            }
+        }
+    }
+}
+
+/// Exponent tables of the 64-point cyclic transform run on every block (see `ntt::Pow2Plan`):
+/// `reg[1..8]` for the stages with half-block 32, 16, 8 (twiddle index m + j as in the radix-2
+/// stages), `lane[s][g]` the per-lane exponents of stage s (half-block 4, 2, 1) in 16-element
+/// group g (lanes as [`x_positions`]).
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Inner64 {
+    pub reg: [u8; 8],
+    pub lane: [[[u8; 8]; 4]; 3],
+}
+
+/// Butterfly with a lane-varying power-of-two twiddle: `sh` holds e mod 96, `neg` the lanes
+/// with e ≥ 96.
+#[derive(Clone, Copy)]
+struct LaneTw {
+    sh: Shift,
+    neg: __mmask8,
+}
+
+#[inline]
+#[target_feature(enable = "avx512f")]
+fn lane_tw(e: &[u8; 8]) -> LaneTw {
+    let mut m = 0u8;
+    let mut r = [0u8; 8];
+    for k in 0..8 {
+        if e[k] >= 96 {
+            m |= 1 << k;
+        }
+        r[k] = e[k] % 96;
+    }
+    LaneTw { sh: Shift::lanes(&r), neg: m }
+}
+
+/// Forward CT butterfly with a uniform power-of-two twiddle, lazy.
+#[inline]
+#[target_feature(enable = "avx512f")]
+fn ct_reg(x: &mut __m512i, y: &mut __m512i, e: u8) {
+    if e == 0 {
+        let (s, d) = (add_lazy(*x, canonical(*y)), sub_lazy(*x, canonical(*y)));
+        *x = s;
+        *y = d;
+        return;
+    }
+    let (v, neg) = twiddle_mul(*y, e, 0);
+    let (s, d) = (add_lazy(*x, v), sub_lazy(*x, v));
+    (*x, *y) = if neg { (d, s) } else { (s, d) };
+}
+
+/// Inverse GS butterfly with a uniform power-of-two twiddle; inputs ≤ p, outputs ≤ p.
+#[inline]
+#[target_feature(enable = "avx512f")]
+fn gs_reg(x: &mut __m512i, y: &mut __m512i, e: u8) {
+    let neg = e >= 96;
+    let d = if neg { sub(*y, *x) } else { sub(*x, *y) };
+    let s = add(*x, *y);
+    *y = if e == 0 { d } else { twiddle_mul(d, e % 96, 0).0 };
+    *x = s;
+}
+
+/// 64-point cyclic CT on 8 registers (natural in, bit-reversed out), lazy in, canonical out.
+#[inline]
+#[target_feature(enable = "avx512f")]
+fn forward64(v: &mut [__m512i; 8], tw: &Inner64, lanes: &[[LaneTw; 4]; 3], perm: &[[__m512i; 4]; 3]) {
+    // half-block 32 (vectors i, i + 4), 16, 8
+    for i in 0..4 {
+        let (lo, hi) = v.split_at_mut(4);
+        ct_reg(&mut lo[i], &mut hi[i], tw.reg[1]);
+    }
+    for blk in 0..2 {
+        for i in 0..2 {
+            let (a, b) = (4 * blk + i, 4 * blk + i + 2);
+            let (lo, hi) = v.split_at_mut(b);
+            ct_reg(&mut lo[a], &mut hi[0], tw.reg[2 + blk]);
+        }
+    }
+    for blk in 0..4 {
+        let (lo, hi) = v.split_at_mut(2 * blk + 1);
+        ct_reg(&mut lo[2 * blk], &mut hi[0], tw.reg[4 + blk]);
+    }
+    // half-block 4, 2, 1 inside each pair of vectors
+    for (s, (lt, pm)) in lanes.iter().zip(perm).enumerate() {
+        for g in 0..4 {
+            let (v0, v1) = (v[2 * g], v[2 * g + 1]);
+            let x = _mm512_permutex2var_epi64(v0, pm[0], v1);
+            let y = _mm512_permutex2var_epi64(v0, pm[1], v1);
+            let tw = &lt[g];
+            let w = shl_mod(y, &tw.sh);
+            let w = _mm512_mask_sub_epi64(w, tw.neg, _mm512_set1_epi64(P as i64), w);
+            let (mut nx, mut ny) = (add_lazy(x, w), sub_lazy(x, w));
+            if s == 2 {
+                nx = canonical(nx);
+                ny = canonical(ny);
+            }
+            v[2 * g] = _mm512_permutex2var_epi64(nx, pm[2], ny);
+            v[2 * g + 1] = _mm512_permutex2var_epi64(nx, pm[3], ny);
+        }
+    }
+}
+
+/// Inverse of [`forward64`] up to the factor 64: bit-reversed in (≤ p), natural out (≤ p).
+#[inline]
+#[target_feature(enable = "avx512f")]
+fn inverse64(v: &mut [__m512i; 8], tw: &Inner64, lanes: &[[LaneTw; 4]; 3], perm: &[[__m512i; 4]; 3]) {
+    for (lt, pm) in lanes.iter().zip(perm).rev() {
+        for g in 0..4 {
+            let (v0, v1) = (v[2 * g], v[2 * g + 1]);
+            let x = _mm512_permutex2var_epi64(v0, pm[0], v1);
+            let y = _mm512_permutex2var_epi64(v0, pm[1], v1);
+            let tw = &lt[g];
+            let nx = add(x, y);
+            let d = _mm512_mask_blend_epi64(tw.neg, sub(x, y), sub(y, x));
+            let ny = shl_mod(d, &tw.sh);
+            v[2 * g] = _mm512_permutex2var_epi64(nx, pm[2], ny);
+            v[2 * g + 1] = _mm512_permutex2var_epi64(nx, pm[3], ny);
+        }
+    }
+    for blk in 0..4 {
+        let (lo, hi) = v.split_at_mut(2 * blk + 1);
+        gs_reg(&mut lo[2 * blk], &mut hi[0], tw.reg[4 + blk]);
+    }
+    for blk in 0..2 {
+        for i in 0..2 {
+            let (a, b) = (4 * blk + i, 4 * blk + i + 2);
+            let (lo, hi) = v.split_at_mut(b);
+            gs_reg(&mut lo[a], &mut hi[0], tw.reg[2 + blk]);
+        }
+    }
+    for i in 0..4 {
+        let (lo, hi) = v.split_at_mut(4);
+        gs_reg(&mut lo[i], &mut hi[i], tw.reg[1]);
+    }
+}
+
+#[inline]
+#[target_feature(enable = "avx512f")]
+fn lane_tables(tw: &[[[u8; 8]; 4]; 3]) -> ([[LaneTw; 4]; 3], [[__m512i; 4]; 3]) {
+    let lanes = tw.map(|st| st.map(|e| lane_tw(&e)));
+    let perm = [4usize, 2, 1].map(|t| {
+        let (xi, yi, o0, o1) = tail_indices(t);
+        // SAFETY: reading 8 i64 from local arrays.
+        [xi, yi, o0, o1].map(|a| unsafe { _mm512_loadu_si512(a.as_ptr() as *const _) })
+    });
+    (lanes, perm)
+}
+
+/// Blocks of 64: multiply by `diag` (lazy in), 64-point cyclic forward transform, canonical out.
+#[target_feature(enable = "avx512f")]
+pub(crate) unsafe fn forward_blocks64(a: &mut [u64], diag: &[u64], tw: &Inner64) {
+    debug_assert!(a.len().is_multiple_of(64) && diag.len() == a.len());
+    let (lanes, perm) = lane_tables(&tw.lane);
+    for (blk, d) in a.chunks_exact_mut(64).zip(diag.chunks_exact(64)) {
+        // SAFETY: 64 words in each chunk.
+        unsafe {
+            let mut v = [_mm512_setzero_si512(); 8];
+            for (i, r) in v.iter_mut().enumerate() {
+                let x = _mm512_loadu_si512(blk.as_ptr().add(8 * i) as *const _);
+                let w = _mm512_loadu_si512(d.as_ptr().add(8 * i) as *const _);
+                *r = mul(x, w, _mm512_srli_epi64::<32>(w));
+            }
+            forward64(&mut v, tw, &lanes, &perm);
+            for (i, r) in v.iter().enumerate() {
+                _mm512_storeu_si512(blk.as_mut_ptr().add(8 * i) as *mut _, *r);
+            }
+        }
+    }
+}
+
+/// Blocks of 64: inverse 64-point cyclic transform (×64), then multiply by `diag`; canonical out.
+#[target_feature(enable = "avx512f")]
+pub(crate) unsafe fn inverse_blocks64(a: &mut [u64], diag: &[u64], tw: &Inner64) {
+    debug_assert!(a.len().is_multiple_of(64) && diag.len() == a.len());
+    let (lanes, perm) = lane_tables(&tw.lane);
+    for (blk, d) in a.chunks_exact_mut(64).zip(diag.chunks_exact(64)) {
+        // SAFETY: 64 words in each chunk.
+        unsafe {
+            let mut v = [_mm512_setzero_si512(); 8];
+            for (i, r) in v.iter_mut().enumerate() {
+                *r = _mm512_loadu_si512(blk.as_ptr().add(8 * i) as *const _);
+            }
+            inverse64(&mut v, tw, &lanes, &perm);
+            for (i, r) in v.iter().enumerate() {
+                let w = _mm512_loadu_si512(d.as_ptr().add(8 * i) as *const _);
+                let out = mul(*r, w, _mm512_srli_epi64::<32>(w));
+                _mm512_storeu_si512(blk.as_mut_ptr().add(8 * i) as *mut _, out);
+            }
+        }
+    }
+}
