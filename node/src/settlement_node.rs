@@ -222,7 +222,23 @@ pub async fn start(opts: &SettlementOptions, cfg: ValidatorConfig) -> Result<Set
     scfg.retention_blocks = opts.retention_blocks;
     scfg.archive = opts.archive;
     scfg.engine = Some(opts.engine.clone());
+    // Consensus archives every finalized block, so a crash's unsynced tail is delivered again.
+    scfg.sync = gloam_settlement::SyncPolicy::NODE;
     let settlement = Settlement::open(scfg, genesis()).map_err(|e| format!("settlement: {e}"))?;
+    tokio::spawn({
+        let s = settlement.clone();
+        async move {
+            loop {
+                tokio::time::sleep(Duration::from_millis(100)).await;
+                let s = s.clone();
+                match tokio::task::spawn_blocking(move || s.flush_if_due()).await {
+                    Ok(Ok(())) => {}
+                    Ok(Err(e)) => tracing::error!(error = %e, "settlement store sync failed"),
+                    Err(_) => return,
+                }
+            }
+        }
+    });
     let app = Arc::new(SettlementApp::new(
         settlement.clone(),
         dev_fee_recipients(cfg.validators.len()),

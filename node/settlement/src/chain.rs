@@ -56,8 +56,31 @@ pub struct SettlementConfig {
     pub min_validator_stake: U256,
     /// Largest committee (chain rule; the largest stakes win).
     pub max_committee: usize,
+    /// When finalizations are fsynced.
+    pub sync: SyncPolicy,
     /// Engine for KZG (default: CPU only).
     pub engine: Option<Arc<gloam_engine::Engine>>,
+}
+
+/// When finalized blocks reach the disk.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SyncPolicy {
+    /// Every finalization is fsynced before [`Settlement::finalize`] returns. For a chain with
+    /// no other copy of its finalized blocks (the standalone [`crate::DevProducer`], tests).
+    EveryBlock,
+    /// Every finalization is committed at once (atomic and visible to readers) but fsynced
+    /// only when `max_blocks` blocks or `max_delay` have passed since the last fsync (and by
+    /// [`Settlement::flush`] / [`Settlement::shutdown`]); the blocks of one burst then share a
+    /// disk sync (group commit). A crash loses at most that unsynced tail, which consensus
+    /// delivers again from its own archive at restart (the node resumes from
+    /// [`Settlement::last_finalized_height`], i.e. the last durable block). This is what
+    /// `gloam node` runs.
+    Deferred { max_blocks: u64, max_delay: Duration },
+}
+
+impl SyncPolicy {
+    /// `gloam node`'s policy: fsync at least every 16 blocks or 500 ms.
+    pub const NODE: SyncPolicy = SyncPolicy::Deferred { max_blocks: 16, max_delay: Duration::from_millis(500) };
 }
 
 impl std::fmt::Debug for SettlementConfig {
@@ -96,6 +119,7 @@ impl SettlementConfig {
             epoch_length: DEFAULT_EPOCH_LENGTH,
             min_validator_stake: U256::from(DEFAULT_MIN_VALIDATOR_STAKE_WEI),
             max_committee: MAX_COMMITTEE,
+            sync: SyncPolicy::EveryBlock,
             engine: None,
         }
     }
@@ -216,6 +240,8 @@ pub struct Settlement {
     pub finalized_tx: tokio::sync::broadcast::Sender<(u64, B256)>,
     /// Pooled transactions in network form, re-admitted after a restart.
     journal: PoolJournal,
+    /// Height of the last fsynced finalization and when it was synced.
+    durable: Mutex<(u64, std::time::Instant)>,
 }
 
 impl std::fmt::Debug for Settlement {
@@ -318,6 +344,7 @@ impl Settlement {
                 (hash, b.block.header, ledger)
             }
         };
+        let head_number = header.number;
         let engine = config.engine.clone().unwrap_or_else(|| Arc::new(gloam_engine::Engine::cpu_only()));
         let verifier = BlobVerifier::new(engine, config.kzg_cache_entries);
         let pool = Pool { txs: TxPool::new(config.pool.clone()), sidecars: HashMap::new() };
@@ -335,6 +362,7 @@ impl Settlement {
             arrivals: (Mutex::new(0), Condvar::new()),
             finalized_tx,
             journal,
+            durable: Mutex::new((head_number, std::time::Instant::now())),
         });
         s.recover_pool();
         Ok(s)
@@ -371,9 +399,40 @@ impl Settlement {
         self.journal.records()
     }
 
-    /// Flushes and syncs the pool journal (clean shutdown).
+    /// Flushes and syncs the pool journal and the store (clean shutdown).
     pub fn shutdown(&self) {
         self.journal.sync();
+        if let Err(e) = self.flush() {
+            tracing::error!(error = %e, "settlement store sync at shutdown failed");
+        }
+    }
+
+    /// Makes every finalization so far durable (fsync), if any is not yet.
+    pub fn flush(&self) -> Result<(), SettlementError> {
+        let _g = self.finalize_lock.lock();
+        let head = self.head.read().header.number;
+        let mut d = self.durable.lock();
+        if d.0 < head {
+            self.store.sync()?;
+            *d = (head, std::time::Instant::now());
+        }
+        Ok(())
+    }
+
+    /// [`Settlement::flush`] once the deferred policy's delay has passed since the last sync
+    /// (a node calls this periodically so a quiet chain does not keep an unsynced tail).
+    pub fn flush_if_due(&self) -> Result<(), SettlementError> {
+        if let SyncPolicy::Deferred { max_delay, .. } = self.config.sync {
+            if self.durable.lock().1.elapsed() >= max_delay {
+                return self.flush();
+            }
+        }
+        Ok(())
+    }
+
+    /// Height of the last finalization known to be on disk.
+    pub fn durable_height(&self) -> u64 {
+        self.durable.lock().0
     }
 
     pub fn config(&self) -> &SettlementConfig {
@@ -907,9 +966,20 @@ impl Settlement {
         }
         let last = chain.last().expect("non-empty chain").clone();
         let retention = (!self.config.archive).then_some(self.config.retention_blocks);
-        self.store.commit_finalized(&items, &last.ledger, &changes, certificate, retention)?;
-        drop(items);
         let new_n = last.stored.header.number;
+        let mut durable = self.durable.lock();
+        let sync = match self.config.sync {
+            SyncPolicy::EveryBlock => true,
+            SyncPolicy::Deferred { max_blocks, max_delay } => {
+                new_n.saturating_sub(durable.0) >= max_blocks || durable.1.elapsed() >= max_delay
+            }
+        };
+        self.store.commit_finalized(&items, &last.ledger, &changes, certificate, retention, sync)?;
+        if sync {
+            *durable = (new_n, std::time::Instant::now());
+        }
+        drop(durable);
+        drop(items);
         *self.head.write() = Head { hash: last.hash, header: last.stored.header.clone(), ledger: last.ledger.clone() };
         // Keep only descendants of the new head.
         {

@@ -26,7 +26,7 @@ pub mod store;
 pub mod testutil;
 pub mod types;
 
-pub use chain::{Genesis, Heads, PendingBlock, Settlement, SettlementConfig, DEFAULT_RETENTION_BLOCKS};
+pub use chain::{Genesis, Heads, PendingBlock, Settlement, SettlementConfig, SyncPolicy, DEFAULT_RETENTION_BLOCKS};
 pub use error::{BlobError, BlockError, DecodeError, SettlementError, SubmitError, TxInvalid};
 pub use params::{BATCH_INBOX, DEV_CHAIN_ID, DISPUTES, EVM_ENV_ID, OUTPUT_ORACLE, STAKING};
 pub use producer::DevProducer;

@@ -1,4 +1,5 @@
-//! Persistence in redb 4.4: one write transaction (`Durability::Immediate`) per finalization
+//! Persistence in redb 4.4: one write transaction per finalization (fsynced per block or
+//! deferred, see [`crate::chain::SyncPolicy`])
 //! holds the blocks (without sidecars), their senders and receipts, the transaction index, the
 //! sidecars in their own tables (versioned hash → sidecar record, height → versioned hashes),
 //! the certificate, the ledger changes, the new finalized head and the sidecar pruning. A
@@ -129,13 +130,23 @@ impl Store {
             committees: ledger.committees.keys().copied().collect(),
         };
         let item = FinalizeItem { block, hash: block.header.hash(), senders: &[], receipts: &[], blobs: vec![] };
-        self.commit_finalized(&[item], ledger, &all, b"genesis", None)
+        self.commit_finalized(&[item], ledger, &all, b"genesis", None, true)
+    }
+
+    /// Makes every earlier commit durable (an empty commit with `Durability::Immediate`).
+    pub fn sync(&self) -> Result<(), SettlementError> {
+        let mut w = self.db.begin_write()?;
+        w.set_durability(Durability::Immediate)?;
+        w.commit()?;
+        Ok(())
     }
 
     /// The finalization write: every block of `items` (in order), the ledger keys in
     /// `changes` as they are in `ledger`, the certificate of the last block, the new head, and
     /// sidecar pruning (`retention`: keep the sidecars of the last `retention` heights; `None`
-    /// keeps all).
+    /// keeps all). `durable`: fsynced before returning; otherwise committed (atomic, visible to
+    /// readers) but on disk only after a later durable commit or [`Store::sync`] — a crash in
+    /// between rolls the store back to the last durable commit, never to a torn state.
     pub fn commit_finalized(
         &self,
         items: &[FinalizeItem<'_>],
@@ -143,10 +154,11 @@ impl Store {
         changes: &Changes,
         certificate: &[u8],
         retention: Option<u64>,
+        durable: bool,
     ) -> Result<(), SettlementError> {
         let Some(last) = items.last() else { return Ok(()) };
         let mut w = self.db.begin_write()?;
-        w.set_durability(Durability::Immediate)?;
+        w.set_durability(if durable { Durability::Immediate } else { Durability::None })?;
         {
             let mut blocks = w.open_table(BLOCKS)?;
             let mut senders = w.open_table(SENDERS)?;

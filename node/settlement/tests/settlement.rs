@@ -13,7 +13,7 @@ use gloam_settlement::error::*;
 use gloam_settlement::params::*;
 use gloam_settlement::testutil::*;
 use gloam_settlement::types::{Block, NetTx};
-use gloam_settlement::{Genesis, Settlement, SettlementConfig};
+use gloam_settlement::{Genesis, Settlement, SettlementConfig, SyncPolicy};
 
 const CID: u64 = DEV_CHAIN_ID;
 
@@ -871,4 +871,61 @@ fn committees_from_registered_stake() {
     assert_eq!(s.ledger().root(), root);
     assert_eq!(s.committee(2).unwrap().len(), 2);
     assert_eq!(s.ledger().registry.len(), 4);
+}
+
+/// Deferred sync (what `gloam node` runs): a burst of finalizations shares fsyncs; a process
+/// that dies without flushing comes back at its last durable block, and the lost tail — which
+/// consensus delivers again from its archive — re-applies to the same state. Runs the crashing
+/// half in a child process (`std::process::exit` skips every destructor, like kill -9).
+#[test]
+fn deferred_sync_loses_only_the_unsynced_tail() {
+    const CHILD: &str = "GLOAM_TEST_DEFERRED_SYNC_CHILD";
+    let policy = SyncPolicy::Deferred { max_blocks: 4, max_delay: std::time::Duration::from_secs(3600) };
+    let open_deferred = |d: &std::path::Path| {
+        let mut c = SettlementConfig::dev(d);
+        c.sync = policy;
+        Settlement::open(c, Genesis::dev()).unwrap()
+    };
+    if let Some(dir) = std::env::var_os(CHILD) {
+        let dir = std::path::PathBuf::from(dir);
+        let s = open_deferred(&dir.join("chain"));
+        let mut blocks = Vec::new();
+        for i in 0..6u64 {
+            let t = evmt::transfer(&dev_signer(1), CID, i, Address::repeat_byte(9), U256::from(1u8));
+            s.submit_raw(&raw(&t)).unwrap();
+            let (parent, ph) = s.finalized_header();
+            let enc = s.build_block(parent, ph.timestamp_ms + 1, Address::ZERO).unwrap();
+            let h = s.verify_block(&enc).unwrap();
+            s.finalize(h, b"c").unwrap();
+            blocks.push(alloy_primitives::hex::encode(&enc));
+        }
+        assert_eq!(s.durable_height(), 4, "synced at 4 blocks past genesis, not after");
+        let out = serde_json::json!({ "blocks": blocks, "root": s.ledger().root() });
+        std::fs::write(dir.join("out.json"), out.to_string()).unwrap();
+        std::process::exit(0);
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let st = std::process::Command::new(std::env::current_exe().unwrap())
+        .args(["--exact", "deferred_sync_loses_only_the_unsynced_tail", "--nocapture", "--test-threads", "1"])
+        .env(CHILD, dir.path())
+        .status()
+        .unwrap();
+    assert!(st.success());
+    let out: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join("out.json")).unwrap()).unwrap();
+    let s = open_deferred(&dir.path().join("chain"));
+    assert_eq!(s.last_finalized_height(), 4, "back at the last durable block");
+    assert_eq!(s.durable_height(), 4);
+    // Consensus re-delivers blocks 5 and 6 (the transfers are also back in the pool journal).
+    for b in &out["blocks"].as_array().unwrap()[4..] {
+        let enc = alloy_primitives::hex::decode(b.as_str().unwrap()).unwrap();
+        let h = s.verify_block(&enc).unwrap();
+        s.finalize(h, b"c").unwrap();
+    }
+    assert_eq!(s.last_finalized_height(), 6);
+    assert_eq!(format!("{:?}", s.ledger().root()), out["root"].as_str().unwrap());
+    assert_eq!(s.ledger().account(&Address::repeat_byte(9)).balance, U256::from(6u8));
+    assert_eq!(s.durable_height(), 4, "below max_blocks: not synced yet");
+    s.flush().unwrap();
+    assert_eq!(s.durable_height(), 6);
 }
