@@ -656,3 +656,77 @@ pub(crate) unsafe fn inverse_blocks64(a: &mut [u64], diag: &[u64], tw: &Inner64)
         }
     }
 }
+
+/// 64×64 → 128-bit products (hi, lo) of 8 lane pairs.
+#[inline]
+#[target_feature(enable = "avx512f")]
+fn mul_wide(a: __m512i, b: __m512i) -> (__m512i, __m512i) {
+    let a_hi = _mm512_srli_epi64::<32>(a);
+    let b_hi = _mm512_srli_epi64::<32>(b);
+    let ll = _mm512_mul_epu32(a, b);
+    let lh = _mm512_mul_epu32(a, b_hi);
+    let hl = _mm512_mul_epu32(a_hi, b);
+    let hh = _mm512_mul_epu32(a_hi, b_hi);
+    let mid = _mm512_add_epi64(lh, hl);
+    let mid_carry = _mm512_cmplt_epu64_mask(mid, lh);
+    let lo = _mm512_add_epi64(ll, _mm512_slli_epi64::<32>(mid));
+    let c1 = _mm512_cmplt_epu64_mask(lo, ll);
+    let mut hi = _mm512_add_epi64(hh, _mm512_srli_epi64::<32>(mid));
+    hi = _mm512_mask_add_epi64(hi, mid_carry, hi, _mm512_set1_epi64(1 << 32));
+    hi = _mm512_mask_add_epi64(hi, c1, hi, _mm512_set1_epi64(1));
+    (hi, lo)
+}
+
+/// lo + 2^64·hi mod p, canonical.
+#[inline]
+#[target_feature(enable = "avx512f")]
+fn reduce_wide(hi: __m512i, lo: __m512i) -> __m512i {
+    let eps = _mm512_set1_epi64(EPS as i64);
+    let h1 = _mm512_srli_epi64::<32>(hi);
+    let h0 = _mm512_and_si512(hi, eps);
+    let t0 = _mm512_sub_epi64(lo, h1);
+    let borrow = _mm512_cmplt_epu64_mask(lo, h1);
+    let t0 = _mm512_mask_sub_epi64(t0, borrow, t0, eps);
+    let t1 = _mm512_sub_epi64(_mm512_slli_epi64::<32>(h0), h0);
+    let r = _mm512_add_epi64(t0, t1);
+    let carry = _mm512_cmplt_epu64_mask(r, t0);
+    canonical(_mm512_mask_add_epi64(r, carry, r, eps))
+}
+
+/// out = d0·k0 + d1·k1 mod p (or out += … when `accumulate`), all inputs canonical, lengths equal
+/// and a multiple of 8. The two 128-bit products are summed before one reduction: with
+/// hi_i < 2^64 − 2^33 the sum is lo + 2^64·hi + 2^128·c, and 2^128 ≡ −2^32.
+#[target_feature(enable = "avx512f")]
+pub(crate) unsafe fn mac2(out: &mut [u64], d0: &[u64], k0: &[u64], d1: &[u64], k1: &[u64], accumulate: bool) {
+    debug_assert!([d0.len(), k0.len(), d1.len(), k1.len()].iter().all(|&l| l == out.len()));
+    debug_assert!(out.len().is_multiple_of(8));
+    let one = _mm512_set1_epi64(1);
+    let two32 = _mm512_set1_epi64(1 << 32);
+    for i in (0..out.len()).step_by(8) {
+        // SAFETY: i + 8 ≤ len for every slice (asserted equal, multiple of 8).
+        let (x0, y0, x1, y1) = unsafe {
+            (
+                _mm512_loadu_si512(d0.as_ptr().add(i) as *const _),
+                _mm512_loadu_si512(k0.as_ptr().add(i) as *const _),
+                _mm512_loadu_si512(d1.as_ptr().add(i) as *const _),
+                _mm512_loadu_si512(k1.as_ptr().add(i) as *const _),
+            )
+        };
+        let (h0, l0) = mul_wide(x0, y0);
+        let (h1, l1) = mul_wide(x1, y1);
+        let lo = _mm512_add_epi64(l0, l1);
+        let h0 = _mm512_mask_add_epi64(h0, _mm512_cmplt_epu64_mask(lo, l0), h0, one);
+        let hi = _mm512_add_epi64(h0, h1);
+        let c = _mm512_cmplt_epu64_mask(hi, h1);
+        let r = reduce_wide(hi, lo);
+        let r = sub(r, _mm512_maskz_mov_epi64(c, two32));
+        let r = if accumulate {
+            // SAFETY: as above.
+            add(r, unsafe { _mm512_loadu_si512(out.as_ptr().add(i) as *const _) })
+        } else {
+            r
+        };
+        // SAFETY: as above.
+        unsafe { _mm512_storeu_si512(out.as_mut_ptr().add(i) as *mut _, r) };
+    }
+}
