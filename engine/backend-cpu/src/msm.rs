@@ -361,6 +361,170 @@ impl Xyzz {
     }
 }
 
+// ---------------------------------------------------------------------------------------------
+// Streaming batch-affine accumulation (fixed-base tables with many buckets).
+
+const EMPTY: u8 = 0;
+const FULL: u8 = 1;
+const BUSY: u8 = 2;
+
+/// Affine buckets that points are added into one at a time, the additions queued and executed
+/// in batches that share one inversion (the "batch affine" accumulation of gnark's MSM, Botrel and
+/// El Housni, "Faster Montgomery multiplication and Multi-Scalar-Multiplication for SNARKs",
+/// TCHES 2023/3). A point whose bucket already has an addition in the open batch is deferred;
+/// the deferred points are reduced at the end by the tree reduction of [`reduce_buckets`] (which
+/// also takes the degenerate case of every point in one bucket) and added in one last batch.
+///
+/// Compared with sorting all points by bucket first, the table is read once, sequentially, and
+/// the only random accesses are to the buckets (`(nb + 1)·96` bytes: 192 KiB at c = 12, in L2).
+struct StreamBuckets {
+    pts: Vec<Pt>,
+    state: Vec<u8>,
+    ops_b: Vec<u32>,
+    ops_p: Vec<Pt>,
+    ops_kind: Vec<u8>,
+    pre: Vec<Fq>,
+    def_b: Vec<u32>,
+    def_p: Vec<Pt>,
+    batch: usize,
+}
+
+impl StreamBuckets {
+    /// Buckets 1..=nb (index 0 unused), batches of `batch` additions.
+    fn new(nb: usize, batch: usize) -> Self {
+        StreamBuckets {
+            pts: vec![Pt::default(); nb + 1],
+            state: vec![EMPTY; nb + 1],
+            ops_b: Vec::with_capacity(batch),
+            ops_p: Vec::with_capacity(batch),
+            ops_kind: Vec::with_capacity(batch),
+            pre: Vec::with_capacity(batch),
+            def_b: Vec::new(),
+            def_p: Vec::new(),
+            batch,
+        }
+    }
+
+    /// Bucket `b` += `p`.
+    #[inline(always)]
+    fn push(&mut self, b: usize, p: Pt) {
+        match self.state[b] {
+            EMPTY => {
+                self.pts[b] = p;
+                self.state[b] = FULL;
+            }
+            BUSY => {
+                self.def_b.push(b as u32);
+                self.def_p.push(p);
+            }
+            _ => {
+                let q = &self.pts[b];
+                let kind = if !fq::eq(&q.x, &p.x) {
+                    ADD
+                } else if fq::eq(&q.y, &p.y) && !fq::is_zero(&p.y) {
+                    DOUBLE
+                } else {
+                    // Q + (−Q), or doubling a 2-torsion point: the bucket becomes empty. Kept out
+                    // of the batch: a zero denominator would corrupt the shared inversion.
+                    self.state[b] = EMPTY;
+                    return;
+                };
+                self.state[b] = BUSY;
+                self.ops_b.push(b as u32);
+                self.ops_p.push(p);
+                self.ops_kind.push(kind);
+                if self.ops_b.len() >= self.batch {
+                    self.flush();
+                }
+            }
+        }
+    }
+
+    /// Executes the queued additions with one inversion (Montgomery's trick).
+    #[inline(always)]
+    fn flush(&mut self) {
+        let n = self.ops_b.len();
+        if n == 0 {
+            return;
+        }
+        let den = |q: &Pt, p: &Pt, kind: u8| if kind == ADD { fq::sub(&p.x, &q.x) } else { fq::double(&q.y) };
+        self.pre.clear();
+        let mut acc = Fq::one();
+        for k in 0..n {
+            let q = &self.pts[self.ops_b[k] as usize];
+            self.pre.push(acc);
+            acc = fq::mul(&acc, &den(q, &self.ops_p[k], self.ops_kind[k]));
+        }
+        // A product of non-zero field elements: invertible.
+        let mut inv = acc.inverse().unwrap_or_else(Fq::zero);
+        for k in (0..n).rev() {
+            let b = self.ops_b[k] as usize;
+            let q = self.pts[b];
+            let p = &self.ops_p[k];
+            let kind = self.ops_kind[k];
+            let inv_k = fq::mul(&inv, &self.pre[k]);
+            inv = fq::mul(&inv, &den(&q, p, kind));
+            let lambda = if kind == ADD {
+                fq::mul(&fq::sub(&p.y, &q.y), &inv_k)
+            } else {
+                let xx = fq::sqr(&q.x);
+                fq::mul(&fq::add(&fq::double(&xx), &xx), &inv_k)
+            };
+            let x3 = fq::sub(&fq::sub(&fq::sqr(&lambda), &q.x), &p.x);
+            let y3 = fq::sub(&fq::mul(&lambda, &fq::sub(&q.x, &x3)), &q.y);
+            self.pts[b] = Pt { x: x3, y: y3 };
+            self.state[b] = FULL;
+        }
+        self.ops_b.clear();
+        self.ops_p.clear();
+        self.ops_kind.clear();
+    }
+
+    /// Adds the deferred points, then Σ_b b·B_b.
+    #[inline(always)]
+    fn finish(mut self) -> G1Projective {
+        self.flush();
+        if !self.def_b.is_empty() {
+            let nb = self.pts.len() - 1;
+            let mut len = vec![0u32; nb + 1];
+            for &b in &self.def_b {
+                len[b as usize] += 1;
+            }
+            let mut start = vec![0u32; nb + 1];
+            let mut acc = 0u32;
+            for b in 0..=nb {
+                start[b] = acc;
+                acc += len[b];
+            }
+            let mut sorted = vec![Pt::default(); acc as usize];
+            let mut fill = start.clone();
+            for (&b, p) in self.def_b.iter().zip(&self.def_p) {
+                sorted[fill[b as usize] as usize] = *p;
+                fill[b as usize] += 1;
+            }
+            reduce_buckets(&mut sorted, &start, &mut len, &mut Scratch::default());
+            // One point per bucket at most now, and no addition is open: no further deferral.
+            self.def_b.clear();
+            for b in 1..=nb {
+                if len[b] == 1 {
+                    self.push(b, sorted[start[b] as usize]);
+                }
+            }
+            self.flush();
+            debug_assert!(self.def_b.is_empty());
+        }
+        let mut running = Xyzz::ZERO;
+        let mut total = Xyzz::ZERO;
+        for b in (1..self.pts.len()).rev() {
+            if self.state[b] == FULL {
+                running.add_affine(&self.pts[b]);
+            }
+            total.add(&running);
+        }
+        total.to_projective()
+    }
+}
+
 /// One bucket pass over entries `0..count`: sorts the points by bucket, reduces each bucket,
 /// returns Σ digit·point. `digit(i)` is entry i's signed digit (0 skips it, which is also how
 /// identity points are skipped); `point(i)` its point, read only for non-zero digits.
@@ -619,6 +783,13 @@ pub fn msm_batch(jobs: &[(&[G1Affine], &[Fr])]) -> Vec<G1Projective> {
 // ---------------------------------------------------------------------------------------------
 // Fixed bases.
 
+/// Fixed-base tables with windows of at least this many bits stream into affine buckets
+/// ([`StreamBuckets`]); smaller ones (few buckets, many points each) sort and reduce by trees.
+const STREAM_MIN_WINDOW: usize = 9;
+/// Additions per shared inversion in [`StreamBuckets`] (at most a quarter of the buckets, which
+/// keeps deferrals rare).
+const STREAM_BATCH: usize = 512;
+
 /// Table memory [`FixedBase::new`] allows itself (4096 bases need 8.3 MiB).
 pub const DEFAULT_TABLE_BUDGET: u64 = 1 << 30;
 
@@ -706,6 +877,14 @@ impl FixedBase {
 
     /// Σ over entries `lo..hi` of the flattened (base, window) list.
     fn pass(&self, rec: &Recoded, lo: usize, hi: usize) -> G1Projective {
+        if self.c >= STREAM_MIN_WINDOW {
+            #[cfg(target_arch = "x86_64")]
+            if has_mulx() {
+                // SAFETY: the CPU supports BMI2 and ADX (checked at run time).
+                return unsafe { self.stream_pass_mulx(rec, lo, hi) };
+            }
+            return self.stream_pass(rec, lo, hi);
+        }
         let w = self.windows;
         bucket_pass(
             hi - lo,
@@ -725,6 +904,41 @@ impl FixedBase {
             },
             |j| self.table[lo + j],
         )
+    }
+
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "bmi2,adx")]
+    unsafe fn stream_pass_mulx(&self, rec: &Recoded, lo: usize, hi: usize) -> G1Projective {
+        self.stream_pass(rec, lo, hi)
+    }
+
+    /// [`Self::pass`] by streaming the table into affine buckets ([`StreamBuckets`]).
+    #[inline(always)]
+    fn stream_pass(&self, rec: &Recoded, lo: usize, hi: usize) -> G1Projective {
+        let w = self.windows;
+        let nb = 1usize << (self.c - 1);
+        let mut acc = StreamBuckets::new(nb, STREAM_BATCH.min(nb / 4));
+        let mut e = lo;
+        while e < hi {
+            let i = e / w;
+            let end = ((i + 1) * w).min(hi);
+            if self.infinity.get(i).copied().unwrap_or(false) {
+                e = end;
+                continue;
+            }
+            let neg = rec.neg[i];
+            for (j, p) in (e - i * w..).zip(&self.table[e..end]) {
+                let d = rec.digit(i, j);
+                if d == 0 {
+                    continue;
+                }
+                let negate = (d < 0) != neg;
+                let p = if negate { Pt { x: p.x, y: fq::neg(&p.y) } } else { *p };
+                acc.push(d.unsigned_abs() as usize, p);
+            }
+            e = end;
+        }
+        acc.finish()
     }
 
     fn msm_inner(&self, scalars: &[Fr], chunks: usize) -> G1Projective {

@@ -1,0 +1,134 @@
+//! One-thread timings against c-kzg in one process (issue #3 targets), not a correctness test:
+//!
+//!   CARGO_TARGET_DIR=… cargo test --release -p gloam-kzg --test timing -- --ignored --nocapture
+//!
+//! c-kzg is loaded exactly as `gloam bench kzg` loads it: `ethereum_kzg_settings(8)`, the
+//! precompute setting reth uses. gloam runs in a one-thread rayon pool on the CPU engine; both
+//! get the same random blobs. Samples alternate between the two implementations so that load
+//! from other processes on a shared machine hits both alike; the medians and their ratio are
+//! printed. `GLOAM_TIMING_SAMPLES` sets the sample count (default 9). The results are checked
+//! against c-kzg byte for byte before anything is timed.
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use ark_bls12_381::Fr;
+use ark_ff::UniformRand;
+use gloam_engine::Engine;
+use gloam_kzg::codec::fr_to_be;
+use gloam_kzg::*;
+use rand::SeedableRng;
+
+fn median(v: &mut [f64]) -> f64 {
+    v.sort_by(|a, b| a.total_cmp(b));
+    v[v.len() / 2]
+}
+
+/// Alternating samples of `ours` and `theirs`; returns (median ours, median theirs) in ms.
+fn pair(samples: usize, ours: &mut dyn FnMut(), theirs: &mut dyn FnMut()) -> (f64, f64) {
+    ours();
+    theirs();
+    let (mut a, mut b) = (Vec::new(), Vec::new());
+    for _ in 0..samples {
+        let t = Instant::now();
+        ours();
+        a.push(t.elapsed().as_secs_f64() * 1e3);
+        let t = Instant::now();
+        theirs();
+        b.push(t.elapsed().as_secs_f64() * 1e3);
+    }
+    (median(&mut a), median(&mut b))
+}
+
+#[test]
+#[ignore = "timing: run with --release -- --ignored --nocapture"]
+fn kzg_one_thread_vs_ckzg() {
+    let samples: usize = std::env::var("GLOAM_TIMING_SAMPLES").ok().and_then(|s| s.parse().ok()).unwrap_or(9);
+    let pool = rayon::ThreadPoolBuilder::new().num_threads(1).build().expect("pool");
+    pool.install(|| run(samples));
+}
+
+fn run(samples: usize) {
+    let load = std::fs::read_to_string("/proc/loadavg").unwrap_or_default();
+    let t = Instant::now();
+    let s = KzgSettings::mainnet_with(
+        Arc::new(Engine::cpu_only()),
+        SetupOptions { fk20_eager: true, ..Default::default() },
+    )
+    .expect("setup");
+    let ours_load = t.elapsed().as_secs_f64() * 1e3;
+    let c = c_kzg::ethereum_kzg_settings(8);
+    println!("load average at start: {}", load.trim());
+    println!("gloam setup {ours_load:.0} ms ({}); one rayon thread, {samples} samples", s.stats());
+
+    let mut rng = rand_chacha::ChaCha20Rng::seed_from_u64(0x71e);
+    let blobs: Vec<Blob> = (0..64)
+        .map(|_| {
+            let mut b = Blob::zero();
+            for ch in b.as_bytes_mut().chunks_mut(32) {
+                ch.copy_from_slice(&fr_to_be(&Fr::rand(&mut rng)));
+            }
+            b
+        })
+        .collect();
+    let cblobs: Vec<c_kzg::Blob> = blobs.iter().map(|b| c_kzg::Blob::from_bytes(b.as_bytes()).unwrap()).collect();
+    let coms: Vec<Bytes48> = blobs.iter().map(|b| s.blob_to_kzg_commitment(b).unwrap().to_bytes()).collect();
+    let ccoms: Vec<c_kzg::Bytes48> = coms.iter().map(|x| c_kzg::Bytes48::from_bytes(&x.0).unwrap()).collect();
+    let proofs: Vec<Bytes48> =
+        blobs.iter().zip(&coms).map(|(b, c)| s.compute_blob_kzg_proof(b, c).unwrap().to_bytes()).collect();
+    let cproofs: Vec<c_kzg::Bytes48> = proofs.iter().map(|x| c_kzg::Bytes48::from_bytes(&x.0).unwrap()).collect();
+
+    // Same bytes as c-kzg before timing anything.
+    assert_eq!(c.blob_to_kzg_commitment(&cblobs[0]).unwrap().to_bytes().as_slice(), &coms[0].0[..]);
+    assert_eq!(c.compute_blob_kzg_proof(&cblobs[0], &ccoms[0]).unwrap().to_bytes().as_slice(), &proofs[0].0[..]);
+    let (cells, cell_proofs) = s.compute_cells_and_kzg_proofs(&blobs[0]).unwrap();
+    let (ccells, ccell_proofs) = c.compute_cells_and_kzg_proofs(&cblobs[0]).unwrap();
+    for i in 0..cells.len() {
+        assert_eq!(cells[i].as_bytes(), &ccells[i].to_bytes()[..], "cell {i}");
+        assert_eq!(&cell_proofs[i].to_bytes().0[..], ccell_proofs[i].to_bytes().as_slice(), "cell proof {i}");
+    }
+
+    let keep = |x| {
+        std::hint::black_box(x);
+    };
+    let mut rows = Vec::new();
+    let mut row = |name: &'static str, target: f64, (a, b): (f64, f64)| {
+        println!("{name:<34} gloam {a:>8.2} ms   c-kzg {b:>8.2} ms   ratio {:.2} (target ≤ {target})", a / b);
+        rows.push((name, a / b));
+    };
+    row(
+        "blob_to_kzg_commitment",
+        0.5,
+        pair(samples, &mut || keep(s.blob_to_kzg_commitment(&blobs[1]).unwrap().to_bytes().0[0]), &mut || {
+            keep(c.blob_to_kzg_commitment(&cblobs[1]).unwrap().to_bytes()[0])
+        }),
+    );
+    row(
+        "compute_blob_kzg_proof",
+        0.7,
+        pair(
+            samples,
+            &mut || keep(s.compute_blob_kzg_proof(&blobs[1], &coms[1]).unwrap().to_bytes().0[0]),
+            &mut || keep(c.compute_blob_kzg_proof(&cblobs[1], &ccoms[1]).unwrap().to_bytes()[0]),
+        ),
+    );
+    row(
+        "compute_cells_and_kzg_proofs",
+        0.7,
+        pair(
+            samples.div_ceil(3),
+            &mut || keep(s.compute_cells_and_kzg_proofs(&blobs[1]).unwrap().1.len() as u8),
+            &mut || keep(c.compute_cells_and_kzg_proofs(&cblobs[1]).unwrap().1.len() as u8),
+        ),
+    );
+    row(
+        "verify_blob_kzg_proof_batch n=64",
+        0.8,
+        pair(
+            samples.div_ceil(3),
+            &mut || assert!(s.verify_blob_kzg_proof_batch(&blobs, &coms, &proofs).unwrap()),
+            &mut || assert!(c.verify_blob_kzg_proof_batch(&cblobs, &ccoms, &cproofs).unwrap()),
+        ),
+    );
+    println!("load average at end: {}", std::fs::read_to_string("/proc/loadavg").unwrap_or_default().trim());
+}
