@@ -218,22 +218,7 @@ impl Pow2Plan {
             log2_pow(w).expect("64th roots of unity are ± powers of two")
         };
         #[cfg(target_arch = "x86_64")]
-        let inner = |inverse: bool| {
-            let mut t = crate::ntt_avx512::Inner64::default();
-            for (i, r) in t.reg.iter_mut().enumerate().skip(1) {
-                *r = tw(i, inverse);
-            }
-            for (s, half) in [4usize, 2, 1].into_iter().enumerate() {
-                let m = 32 / half;
-                let xs = crate::ntt_avx512::x_positions(half);
-                for g in 0..4 {
-                    for (k, &x) in xs.iter().enumerate() {
-                        t.lane[s][g][k] = tw(m + (16 * g + x) / (2 * half), inverse);
-                    }
-                }
-            }
-            t
-        };
+        let inner = |inverse: bool| crate::ntt_avx512::Inner64::new(|i| tw(i, inverse), !inverse);
         #[cfg(not(target_arch = "x86_64"))]
         let _ = tw;
         Self {

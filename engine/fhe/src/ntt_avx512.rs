@@ -329,21 +329,6 @@ impl Shift {
             cm64: _mm512_set1_epi64(e as i64 - 64),
         }
     }
-
-    /// One exponent per lane.
-    #[inline]
-    #[target_feature(enable = "avx512f")]
-    fn lanes(e: &[u8; 8]) -> Self {
-        let v = e.map(|x| x as i64);
-        // SAFETY: reading 8 i64 from a local array.
-        let c0 = unsafe { _mm512_loadu_si512(v.as_ptr() as *const _) };
-        Self {
-            c0,
-            c96: _mm512_sub_epi64(_mm512_set1_epi64(96), c0),
-            c64: _mm512_sub_epi64(_mm512_set1_epi64(64), c0),
-            cm64: _mm512_sub_epi64(c0, _mm512_set1_epi64(64)),
-        }
-    }
 }
 
 /// x·2^e mod p, canonical, for any x < 2^64 and e ∈ [0, 96) (counts in `s`).
@@ -469,14 +454,129 @@ pub(crate) unsafe fn inverse_stage_pow2(a: &mut [u64], t: usize, exps: &[u8], ws
     }
 }
 
+/// Where the 16 elements of a pair of vectors sit: element index (0..16, within the pair) of
+/// each lane of the first and second vector. Used at plan time to follow the lane shuffles of
+/// the half-block 4, 2, 1 stages.
+type Layout = ([u8; 8], [u8; 8]);
+
+/// `_mm512_shuffle_i64x2(a, b, IMM)` on element indices.
+fn sim_shuffle_i64x2(a: [u8; 8], b: [u8; 8], imm: u8) -> [u8; 8] {
+    let mut r = [0u8; 8];
+    for c in 0..4 {
+        let src = if c < 2 { a } else { b };
+        let sel = ((imm >> (2 * c)) & 3) as usize;
+        r[2 * c] = src[2 * sel];
+        r[2 * c + 1] = src[2 * sel + 1];
+    }
+    r
+}
+
+/// `_mm512_unpacklo_epi64` / `_mm512_unpackhi_epi64` on element indices.
+fn sim_unpack(a: [u8; 8], b: [u8; 8], hi: bool) -> [u8; 8] {
+    let o = hi as usize;
+    [a[o], b[o], a[2 + o], b[2 + o], a[4 + o], b[4 + o], a[6 + o], b[6 + o]]
+}
+
+/// The butterfly partner of every lane of the first vector must be in the same lane of the
+/// second, at distance `t`.
+fn assert_pairs(l: &Layout, t: u8) {
+    for k in 0..8 {
+        assert_eq!(l.1[k], l.0[k] + t, "lane shuffles do not pair elements at distance {t}");
+    }
+}
+
+/// vpermt2q indices taking layout `l` back to the natural one (0..8, 8..16).
+fn perm_indices(l: &Layout) -> [[i64; 8]; 2] {
+    let mut out = [[0i64; 8]; 2];
+    for (v, o) in out.iter_mut().enumerate() {
+        for (k, x) in o.iter_mut().enumerate() {
+            let e = (8 * v + k) as u8;
+            let q = l.0.iter().position(|&y| y == e).map(|q| q as i64);
+            *x = q.unwrap_or_else(|| 8 + l.1.iter().position(|&y| y == e).expect("permutation") as i64);
+        }
+    }
+    out
+}
+
+const NATURAL: Layout = ([0, 1, 2, 3, 4, 5, 6, 7], [8, 9, 10, 11, 12, 13, 14, 15]);
+// Shuffle immediates: 256-bit halves (lane bit 2 ↔ vector), 128-bit chunks (lane bit 1 ↔ vector).
+const HALVES_LO: i32 = 0x44;
+const HALVES_HI: i32 = 0xEE;
+const CHUNKS_LO: i32 = 0x88;
+const CHUNKS_HI: i32 = 0xDD;
+
+/// The lane layouts of the forward lane stages (half-block 4, 2, 1): 256-bit halves, 128-bit
+/// chunks, unpack (one cheap shuffle per vector each), then one vpermt2q pair back to natural
+/// order.
+fn lane_layouts() -> [Layout; 3] {
+    let sh =
+        |l: Layout, lo: i32, hi: i32| (sim_shuffle_i64x2(l.0, l.1, lo as u8), sim_shuffle_i64x2(l.0, l.1, hi as u8));
+    let l4 = sh(NATURAL, HALVES_LO, HALVES_HI);
+    let l2 = sh(l4, CHUNKS_LO, CHUNKS_HI);
+    let l1 = (sim_unpack(l2.0, l2.1, false), sim_unpack(l2.0, l2.1, true));
+    [l4, l2, l1]
+}
+
 /// Exponent tables of the 64-point cyclic transform run on every block (see `ntt::Pow2Plan`):
 /// `reg[1..8]` for the stages with half-block 32, 16, 8 (twiddle index m + j as in the radix-2
-/// stages), `lane[s][g]` the per-lane exponents of stage s (half-block 4, 2, 1) in 16-element
-/// group g (lanes as [`x_positions`]).
+/// stages), `lane[s][g]` the per-lane exponents of lane stage s (in execution order) in
+/// 16-element group g, for the lane layouts of [`lane_layouts`] (forward) or [`x_positions`]
+/// (inverse); `post` the forward's vpermt2q indices back to natural order.
 #[derive(Clone, Debug, Default)]
 pub(crate) struct Inner64 {
-    pub reg: [u8; 8],
-    pub lane: [[[u8; 8]; 4]; 3],
+    reg: [u8; 8],
+    lane: [[[u8; 8]; 4]; 3],
+    post: [[i64; 8]; 2],
+    /// `lane` as the shift counts of [`Shift`] (e mod 96, 96 − e, 64 − e, e − 64 as u64) and
+    /// the lanes with e ≥ 96, precomputed so that a transform loads them directly.
+    counts: [[[[u64; 8]; 4]; 4]; 3],
+    neg: [[u8; 4]; 3],
+}
+
+impl Inner64 {
+    /// `tw(i)`: exponent of the twiddle with index i = m + j (m blocks, block j) of the forward
+    /// (or inverse) 64-point transform.
+    pub(crate) fn new(tw: impl Fn(usize) -> u8, forward: bool) -> Self {
+        let mut t = Self::default();
+        for (i, r) in t.reg.iter_mut().enumerate().skip(1) {
+            *r = tw(i);
+        }
+        let halves: [u8; 3] = if forward { [4, 2, 1] } else { [1, 2, 4] };
+        // forward: the shuffle layouts; inverse: x lanes as `x_positions` (vpermt2q per stage,
+        // measured faster there)
+        let layouts = if forward {
+            lane_layouts()
+        } else {
+            halves.map(|h| {
+                let xs = x_positions(h as usize).map(|x| x as u8);
+                (xs, xs.map(|x| x + h))
+            })
+        };
+        for (s, (l, &half)) in layouts.iter().zip(&halves).enumerate() {
+            assert_pairs(l, half);
+            let m = 32 / half as usize;
+            for g in 0..4 {
+                for k in 0..8 {
+                    t.lane[s][g][k] = tw(m + (16 * g + l.0[k] as usize) / (2 * half as usize));
+                }
+            }
+        }
+        t.post = perm_indices(&layouts[2]);
+        for s in 0..3 {
+            for g in 0..4 {
+                for k in 0..8 {
+                    let e = t.lane[s][g][k];
+                    let r = (e % 96) as u64;
+                    t.counts[s][g][0][k] = r;
+                    t.counts[s][g][1][k] = 96u64.wrapping_sub(r);
+                    t.counts[s][g][2][k] = 64u64.wrapping_sub(r);
+                    t.counts[s][g][3][k] = r.wrapping_sub(64);
+                    t.neg[s][g] |= ((e >= 96) as u8) << k;
+                }
+            }
+        }
+        t
+    }
 }
 
 /// Butterfly with a lane-varying power-of-two twiddle: `sh` holds e mod 96, `neg` the lanes
@@ -489,16 +589,10 @@ struct LaneTw {
 
 #[inline]
 #[target_feature(enable = "avx512f")]
-fn lane_tw(e: &[u8; 8]) -> LaneTw {
-    let mut m = 0u8;
-    let mut r = [0u8; 8];
-    for k in 0..8 {
-        if e[k] >= 96 {
-            m |= 1 << k;
-        }
-        r[k] = e[k] % 96;
-    }
-    LaneTw { sh: Shift::lanes(&r), neg: m }
+fn lane_tw(c: &[[u64; 8]; 4], neg: u8) -> LaneTw {
+    // SAFETY: reading 8 u64 from arrays of 8.
+    let ld = |x: &[u64; 8]| unsafe { _mm512_loadu_si512(x.as_ptr() as *const _) };
+    LaneTw { sh: Shift { c0: ld(&c[0]), c96: ld(&c[1]), c64: ld(&c[2]), cm64: ld(&c[3]) }, neg }
 }
 
 /// Forward CT butterfly with a uniform power-of-two twiddle, lazy.
@@ -527,10 +621,27 @@ fn gs_reg(x: &mut __m512i, y: &mut __m512i, e: u8) {
     *x = s;
 }
 
+/// Lazy CT butterfly with lane twiddles (x any u64, result any u64).
+#[inline]
+#[target_feature(enable = "avx512f")]
+fn ct_lane(x: __m512i, y: __m512i, tw: &LaneTw) -> (__m512i, __m512i) {
+    let w = shl_mod(y, &tw.sh);
+    let w = _mm512_mask_sub_epi64(w, tw.neg, _mm512_set1_epi64(P as i64), w);
+    (add_lazy(x, w), sub_lazy(x, w))
+}
+
+/// GS butterfly with lane twiddles (inputs ≤ p, outputs ≤ p).
+#[inline]
+#[target_feature(enable = "avx512f")]
+fn gs_lane(x: __m512i, y: __m512i, tw: &LaneTw) -> (__m512i, __m512i) {
+    let d = _mm512_mask_blend_epi64(tw.neg, sub(x, y), sub(y, x));
+    (add(x, y), shl_mod(d, &tw.sh))
+}
+
 /// 64-point cyclic CT on 8 registers (natural in, bit-reversed out), lazy in, canonical out.
 #[inline]
 #[target_feature(enable = "avx512f")]
-fn forward64(v: &mut [__m512i; 8], tw: &Inner64, lanes: &[[LaneTw; 4]; 3], perm: &[[__m512i; 4]; 3]) {
+fn forward64(v: &mut [__m512i; 8], tw: &Inner64, lanes: &[[LaneTw; 4]; 3], post: &[__m512i; 2]) {
     // half-block 32 (vectors i, i + 4), 16, 8
     for i in 0..4 {
         let (lo, hi) = v.split_at_mut(4);
@@ -547,23 +658,29 @@ fn forward64(v: &mut [__m512i; 8], tw: &Inner64, lanes: &[[LaneTw; 4]; 3], perm:
         let (lo, hi) = v.split_at_mut(2 * blk + 1);
         ct_reg(&mut lo[2 * blk], &mut hi[0], tw.reg[4 + blk]);
     }
-    // half-block 4, 2, 1 inside each pair of vectors
-    for (s, (lt, pm)) in lanes.iter().zip(perm).enumerate() {
-        for g in 0..4 {
-            let (v0, v1) = (v[2 * g], v[2 * g + 1]);
-            let x = _mm512_permutex2var_epi64(v0, pm[0], v1);
-            let y = _mm512_permutex2var_epi64(v0, pm[1], v1);
-            let tw = &lt[g];
-            let w = shl_mod(y, &tw.sh);
-            let w = _mm512_mask_sub_epi64(w, tw.neg, _mm512_set1_epi64(P as i64), w);
-            let (mut nx, mut ny) = (add_lazy(x, w), sub_lazy(x, w));
-            if s == 2 {
-                nx = canonical(nx);
-                ny = canonical(ny);
-            }
-            v[2 * g] = _mm512_permutex2var_epi64(nx, pm[2], ny);
-            v[2 * g + 1] = _mm512_permutex2var_epi64(nx, pm[3], ny);
-        }
+    // half-block 4, 2, 1 inside each pair of vectors, following `lane_layouts(true)`; stage by
+    // stage over the four pairs (independent chains for the out-of-order core)
+    let mut x = [_mm512_setzero_si512(); 4];
+    let mut y = [_mm512_setzero_si512(); 4];
+    for g in 0..4 {
+        (x[g], y[g]) = ct_lane(
+            _mm512_shuffle_i64x2::<HALVES_LO>(v[2 * g], v[2 * g + 1]),
+            _mm512_shuffle_i64x2::<HALVES_HI>(v[2 * g], v[2 * g + 1]),
+            &lanes[0][g],
+        );
+    }
+    for g in 0..4 {
+        (x[g], y[g]) = ct_lane(
+            _mm512_shuffle_i64x2::<CHUNKS_LO>(x[g], y[g]),
+            _mm512_shuffle_i64x2::<CHUNKS_HI>(x[g], y[g]),
+            &lanes[1][g],
+        );
+    }
+    for g in 0..4 {
+        let (a, b) = ct_lane(_mm512_unpacklo_epi64(x[g], y[g]), _mm512_unpackhi_epi64(x[g], y[g]), &lanes[2][g]);
+        let (a, b) = (canonical(a), canonical(b));
+        v[2 * g] = _mm512_permutex2var_epi64(a, post[0], b);
+        v[2 * g + 1] = _mm512_permutex2var_epi64(a, post[1], b);
     }
 }
 
@@ -571,15 +688,13 @@ fn forward64(v: &mut [__m512i; 8], tw: &Inner64, lanes: &[[LaneTw; 4]; 3], perm:
 #[inline]
 #[target_feature(enable = "avx512f")]
 fn inverse64(v: &mut [__m512i; 8], tw: &Inner64, lanes: &[[LaneTw; 4]; 3], perm: &[[__m512i; 4]; 3]) {
-    for (lt, pm) in lanes.iter().zip(perm).rev() {
+    // half-block 1, 2, 4: x/y lanes gathered and scattered back with vpermt2q, stage by stage
+    for (lt, pm) in lanes.iter().zip(perm) {
         for g in 0..4 {
             let (v0, v1) = (v[2 * g], v[2 * g + 1]);
             let x = _mm512_permutex2var_epi64(v0, pm[0], v1);
             let y = _mm512_permutex2var_epi64(v0, pm[1], v1);
-            let tw = &lt[g];
-            let nx = add(x, y);
-            let d = _mm512_mask_blend_epi64(tw.neg, sub(x, y), sub(y, x));
-            let ny = shl_mod(d, &tw.sh);
+            let (nx, ny) = gs_lane(x, y, &lt[g]);
             v[2 * g] = _mm512_permutex2var_epi64(nx, pm[2], ny);
             v[2 * g + 1] = _mm512_permutex2var_epi64(nx, pm[3], ny);
         }
@@ -603,21 +718,23 @@ fn inverse64(v: &mut [__m512i; 8], tw: &Inner64, lanes: &[[LaneTw; 4]; 3], perm:
 
 #[inline]
 #[target_feature(enable = "avx512f")]
-fn lane_tables(tw: &[[[u8; 8]; 4]; 3]) -> ([[LaneTw; 4]; 3], [[__m512i; 4]; 3]) {
-    let lanes = tw.map(|st| st.map(|e| lane_tw(&e)));
-    let perm = [4usize, 2, 1].map(|t| {
+fn lane_tables(tw: &Inner64) -> ([[LaneTw; 4]; 3], [__m512i; 2], [[__m512i; 4]; 3]) {
+    let lanes: [[LaneTw; 4]; 3] =
+        std::array::from_fn(|s| std::array::from_fn(|g| lane_tw(&tw.counts[s][g], tw.neg[s][g])));
+    // SAFETY: reading 8 i64 from arrays of 8.
+    let load = |x: [i64; 8]| unsafe { _mm512_loadu_si512(x.as_ptr() as *const _) };
+    let perm = [1usize, 2, 4].map(|t| {
         let (xi, yi, o0, o1) = tail_indices(t);
-        // SAFETY: reading 8 i64 from local arrays.
-        [xi, yi, o0, o1].map(|a| unsafe { _mm512_loadu_si512(a.as_ptr() as *const _) })
+        [xi, yi, o0, o1].map(load)
     });
-    (lanes, perm)
+    (lanes, tw.post.map(load), perm)
 }
 
 /// Blocks of 64: multiply by `diag` (lazy in), 64-point cyclic forward transform, canonical out.
 #[target_feature(enable = "avx512f")]
 pub(crate) unsafe fn forward_blocks64(a: &mut [u64], diag: &[u64], tw: &Inner64) {
     debug_assert!(a.len().is_multiple_of(64) && diag.len() == a.len());
-    let (lanes, perm) = lane_tables(&tw.lane);
+    let (lanes, post, _) = lane_tables(tw);
     for (blk, d) in a.chunks_exact_mut(64).zip(diag.chunks_exact(64)) {
         // SAFETY: 64 words in each chunk.
         unsafe {
@@ -627,7 +744,7 @@ pub(crate) unsafe fn forward_blocks64(a: &mut [u64], diag: &[u64], tw: &Inner64)
                 let w = _mm512_loadu_si512(d.as_ptr().add(8 * i) as *const _);
                 *r = mul(x, w, _mm512_srli_epi64::<32>(w));
             }
-            forward64(&mut v, tw, &lanes, &perm);
+            forward64(&mut v, tw, &lanes, &post);
             for (i, r) in v.iter().enumerate() {
                 _mm512_storeu_si512(blk.as_mut_ptr().add(8 * i) as *mut _, *r);
             }
@@ -639,7 +756,7 @@ pub(crate) unsafe fn forward_blocks64(a: &mut [u64], diag: &[u64], tw: &Inner64)
 #[target_feature(enable = "avx512f")]
 pub(crate) unsafe fn inverse_blocks64(a: &mut [u64], diag: &[u64], tw: &Inner64) {
     debug_assert!(a.len().is_multiple_of(64) && diag.len() == a.len());
-    let (lanes, perm) = lane_tables(&tw.lane);
+    let (lanes, _, perm) = lane_tables(tw);
     for (blk, d) in a.chunks_exact_mut(64).zip(diag.chunks_exact(64)) {
         // SAFETY: 64 words in each chunk.
         unsafe {
