@@ -298,14 +298,21 @@ impl NegacyclicNtt {
         let mut m = 1;
         #[cfg(target_arch = "x86_64")]
         if let (true, Some(pp)) = (self.avx512, &self.pow2) {
+            // outer stages two at a time (radix 4), a last single one if their number is odd
             let b = n / 64;
             while m < b {
                 t >>= 1;
-                // SAFETY: AVX-512F detected at run time; m blocks of 2t words, t ≥ 64, m exponents
-                // and twiddles.
+                // SAFETY: AVX-512F detected at run time; m blocks of 2t words, t ≥ 64; twiddle
+                // indices < 4m ≤ 2B for the radix-4 pass (taken only when 2m < B).
                 unsafe {
-                    crate::ntt_avx512::forward_stage_pow2(a, t, &pp.outer_fwd[m..2 * m], &self.psi_rev[m..2 * m])
-                };
+                    if 2 * m < b {
+                        crate::ntt_avx512::forward_radix4_pow2(a, m, t, &pp.outer_fwd, &self.psi_rev);
+                        t >>= 1;
+                        m <<= 1;
+                    } else {
+                        crate::ntt_avx512::forward_stage_pow2(a, t, &pp.outer_fwd[m..2 * m], &self.psi_rev[m..2 * m]);
+                    }
+                }
                 m <<= 1;
             }
             // SAFETY: N a multiple of 64, diag of length N.
@@ -356,8 +363,10 @@ impl NegacyclicNtt {
         if let (true, Some(pp)) = (self.avx512, &self.pow2) {
             // SAFETY: as in `forward`.
             unsafe { crate::ntt_avx512::inverse_blocks64(a, &pp.diag_inv, &pp.inner_inv) };
+            // outer stages from half 64 upwards: a single one first if their number is odd,
+            // then two at a time (radix 4)
             let mut m = n / 128;
-            while m >= 1 {
+            if (n / 64).trailing_zeros() % 2 == 1 {
                 // SAFETY: as in `forward`.
                 unsafe {
                     crate::ntt_avx512::inverse_stage_pow2(
@@ -368,6 +377,13 @@ impl NegacyclicNtt {
                     )
                 };
                 m >>= 1;
+            }
+            while m >= 2 {
+                // SAFETY: as in `forward`; halves n/(2m) and n/m, m/2 top blocks.
+                unsafe {
+                    crate::ntt_avx512::inverse_radix4_pow2(a, m / 2, n / (2 * m), &pp.outer_inv, &self.psi_inv_rev)
+                };
+                m >>= 2;
             }
             return;
         }

@@ -847,3 +847,75 @@ pub(crate) unsafe fn mac2(out: &mut [u64], d0: &[u64], k0: &[u64], d1: &[u64], k
         unsafe { _mm512_storeu_si512(out.as_mut_ptr().add(i) as *mut _, r) };
     }
 }
+
+/// Two consecutive Cooley–Tukey stages in one pass over memory (radix 4), lazy values: the
+/// first stage has `m0` blocks of half `t0` (≥ 16); twiddle i is 2^exps[i] (or ws[i] when not a
+/// power of two), indexed m + j as in the radix-2 stages.
+#[target_feature(enable = "avx512f")]
+pub(crate) unsafe fn forward_radix4_pow2(a: &mut [u64], m0: usize, t0: usize, exps: &[u8], ws: &[u64]) {
+    let u = t0 / 2;
+    debug_assert!(u.is_multiple_of(8) && a.len() == 2 * m0 * t0 && exps.len() >= 4 * m0 && ws.len() >= 4 * m0);
+    for j0 in 0..m0 {
+        let i0 = m0 + j0;
+        let i1 = 2 * (m0 + j0);
+        let (e0, w0, e1, w1, e2, w2) = (exps[i0], ws[i0], exps[i1], ws[i1], exps[i1 + 1], ws[i1 + 1]);
+        // SAFETY: the top block [2·t0·j0, 2·t0·(j0 + 1)) lies in a; k + 3u + 8 ≤ 2·t0.
+        unsafe {
+            let base = a.as_mut_ptr().add(2 * t0 * j0);
+            for k in (0..u).step_by(8) {
+                let p = [base.add(k), base.add(k + u), base.add(k + 2 * u), base.add(k + 3 * u)];
+                let mut v = p.map(|q| _mm512_loadu_si512(q as *const _));
+                let ct = |x: __m512i, y: __m512i, e: u8, w: u64| {
+                    let (vn, neg) = twiddle_mul(y, e, w);
+                    let (s, d) = (add_lazy(x, vn), sub_lazy(x, vn));
+                    if neg {
+                        (d, s)
+                    } else {
+                        (s, d)
+                    }
+                };
+                (v[0], v[2]) = ct(v[0], v[2], e0, w0);
+                (v[1], v[3]) = ct(v[1], v[3], e0, w0);
+                (v[0], v[1]) = ct(v[0], v[1], e1, w1);
+                (v[2], v[3]) = ct(v[2], v[3], e2, w2);
+                for (q, r) in p.iter().zip(v) {
+                    _mm512_storeu_si512(*q as *mut _, r);
+                }
+            }
+        }
+    }
+}
+
+/// Two consecutive Gentleman–Sande stages in one pass (inverse of [`forward_radix4_pow2`] with
+/// inverse twiddles): halves `u` then 2u, `m_top` blocks at the second; inputs ≤ p, outputs
+/// canonical.
+#[target_feature(enable = "avx512f")]
+pub(crate) unsafe fn inverse_radix4_pow2(a: &mut [u64], m_top: usize, u: usize, exps: &[u8], ws: &[u64]) {
+    let t0 = 2 * u;
+    debug_assert!(u.is_multiple_of(8) && a.len() == 2 * m_top * t0 && exps.len() >= 4 * m_top);
+    for j0 in 0..m_top {
+        let i0 = m_top + j0;
+        let i1 = 2 * (m_top + j0);
+        let (e0, w0, e1, w1, e2, w2) = (exps[i0], ws[i0], exps[i1], ws[i1], exps[i1 + 1], ws[i1 + 1]);
+        // SAFETY: as in `forward_radix4_pow2`.
+        unsafe {
+            let base = a.as_mut_ptr().add(2 * t0 * j0);
+            for k in (0..u).step_by(8) {
+                let p = [base.add(k), base.add(k + u), base.add(k + 2 * u), base.add(k + 3 * u)];
+                let mut v = p.map(|q| _mm512_loadu_si512(q as *const _));
+                let gs = |x: __m512i, y: __m512i, e: u8, w: u64| {
+                    let neg = e != NOT_POW2 && e >= 96;
+                    let d = if neg { sub(y, x) } else { sub(x, y) };
+                    (add(x, y), twiddle_mul(d, if neg { e - 96 } else { e }, w).0)
+                };
+                (v[0], v[1]) = gs(v[0], v[1], e1, w1);
+                (v[2], v[3]) = gs(v[2], v[3], e2, w2);
+                (v[0], v[2]) = gs(v[0], v[2], e0, w0);
+                (v[1], v[3]) = gs(v[1], v[3], e0, w0);
+                for (q, r) in p.iter().zip(v) {
+                    _mm512_storeu_si512(*q as *mut _, r);
+                }
+            }
+        }
+    }
+}
