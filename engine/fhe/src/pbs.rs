@@ -152,18 +152,6 @@ fn monomial_mul_sub_into(out: &mut [u64], poly: &[u64], k: usize) {
     }
 }
 
-/// Software prefetch of a slice into L2 (one hint per 64-byte line); a no-op off x86-64.
-#[inline]
-fn prefetch_l2(words: &[u64]) {
-    #[cfg(target_arch = "x86_64")]
-    for line in words.chunks(8) {
-        // SAFETY: a prefetch hint never faults, and the address is inside the slice.
-        unsafe { std::arch::x86_64::_mm_prefetch::<{ std::arch::x86_64::_MM_HINT_T1 }>(line.as_ptr() as *const i8) };
-    }
-    #[cfg(not(target_arch = "x86_64"))]
-    let _ = words;
-}
-
 /// One key polynomial: 2^64 → Z_p, forward NTT, × N^{−1}.
 fn convert_poly(ntt: &NegacyclicNtt, out: &mut [u64], poly: &[u64]) {
     for (o, &v) in out.iter_mut().zip(poly) {
@@ -464,9 +452,6 @@ impl BootstrapKey {
                 monomial_mul_sub_into(c1, c0, a);
             }
             let ggsw = &self.data[i * ggsw_len..(i + 1) * ggsw_len];
-            // The key streams from memory (57.6 MB per bootstrap with the HPU parameters): ask for
-            // the next GGSW (64 KiB) in L2 while this one's transforms run.
-            prefetch_l2(self.data.get((i + 1) * ggsw_len..(i + 2) * ggsw_len).unwrap_or(&[]));
             self.add_external_product(ggsw, s);
         }
         if body != 0 {
