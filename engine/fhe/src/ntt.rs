@@ -617,6 +617,44 @@ mod tests {
         }
     }
 
+    #[cfg(target_arch = "x86_64")]
+    #[test]
+    fn fused_multiply_accumulate_matches_scalar() {
+        if !has_avx512() {
+            eprintln!("*** no AVX-512F on this CPU: fused MAC kernel not run ***");
+            return;
+        }
+        let seed = 0x5eed_0009;
+        let mut rng = ChaCha8Rng::seed_from_u64(seed);
+        let n = 256;
+        for round in 0..20 {
+            let mut v: Vec<Vec<u64>> = (0..8).map(|_| (0..n).map(|_| rng.gen_range(0..P)).collect()).collect();
+            if round == 0 {
+                // largest products: both 128-bit sums overflow
+                v.iter_mut().for_each(|x| x.fill(P - 1));
+            }
+            let (d0, d1, k00, k10) = (&v[0], &v[1], &v[2], &v[3]);
+            let expect = |acc: &[u64], ka: &[u64], kb: &[u64], accumulate: bool| -> Vec<u64> {
+                (0..n)
+                    .map(|i| {
+                        let s = add(mul(d0[i], ka[i]), mul(d1[i], kb[i]));
+                        if accumulate {
+                            add(acc[i], s)
+                        } else {
+                            s
+                        }
+                    })
+                    .collect()
+            };
+            for accumulate in [false, true] {
+                let mut o = v[6].clone();
+                // SAFETY: AVX-512F checked above; all slices of length 256.
+                unsafe { crate::ntt_avx512::mac2(&mut o, d0, k00, d1, k10, accumulate) };
+                assert_eq!(o, expect(&v[6], k00, k10, accumulate), "seed {seed} round {round} accumulate {accumulate}");
+            }
+        }
+    }
+
     #[test]
     fn power_of_two_tables() {
         // 2 has order 192 and 2^96 = −1.
