@@ -533,6 +533,13 @@ pub(crate) struct Inner64 {
     neg: [[u8; 4]; 3],
 }
 
+/// The register-stage exponents (`Inner64::reg`) of the forward and inverse 64-point cyclic
+/// transform. They depend only on ω = 7^((p − 1)/64) (the same 64th root for every N), so the
+/// kernels use them as constants (no branches on the twiddle kind); `Inner64::new` checks them
+/// against the computed tables.
+const REG_FWD: [u8; 8] = [0, 0, 0, 48, 0, 48, 120, 168];
+const REG_INV: [u8; 8] = [0, 0, 0, 144, 0, 144, 72, 24];
+
 impl Inner64 {
     /// `tw(i)`: exponent of the twiddle with index i = m + j (m blocks, block j) of the forward
     /// (or inverse) 64-point transform.
@@ -541,6 +548,7 @@ impl Inner64 {
         for (i, r) in t.reg.iter_mut().enumerate().skip(1) {
             *r = tw(i);
         }
+        assert_eq!(t.reg, if forward { REG_FWD } else { REG_INV }, "64-point twiddle constants");
         let halves: [u8; 3] = if forward { [4, 2, 1] } else { [1, 2, 4] };
         // forward: the shuffle layouts; inverse: x lanes as `x_positions` (vpermt2q per stage,
         // measured faster there)
@@ -641,22 +649,22 @@ fn gs_lane(x: __m512i, y: __m512i, tw: &LaneTw) -> (__m512i, __m512i) {
 /// 64-point cyclic CT on 8 registers (natural in, bit-reversed out), lazy in, canonical out.
 #[inline]
 #[target_feature(enable = "avx512f")]
-fn forward64(v: &mut [__m512i; 8], tw: &Inner64, lanes: &[[LaneTw; 4]; 3], post: &[__m512i; 2]) {
+fn forward64(v: &mut [__m512i; 8], lanes: &[[LaneTw; 4]; 3], post: &[__m512i; 2]) {
     // half-block 32 (vectors i, i + 4), 16, 8
     for i in 0..4 {
         let (lo, hi) = v.split_at_mut(4);
-        ct_reg(&mut lo[i], &mut hi[i], tw.reg[1]);
+        ct_reg(&mut lo[i], &mut hi[i], REG_FWD[1]);
     }
     for blk in 0..2 {
         for i in 0..2 {
             let (a, b) = (4 * blk + i, 4 * blk + i + 2);
             let (lo, hi) = v.split_at_mut(b);
-            ct_reg(&mut lo[a], &mut hi[0], tw.reg[2 + blk]);
+            ct_reg(&mut lo[a], &mut hi[0], REG_FWD[2 + blk]);
         }
     }
     for blk in 0..4 {
         let (lo, hi) = v.split_at_mut(2 * blk + 1);
-        ct_reg(&mut lo[2 * blk], &mut hi[0], tw.reg[4 + blk]);
+        ct_reg(&mut lo[2 * blk], &mut hi[0], REG_FWD[4 + blk]);
     }
     // half-block 4, 2, 1 inside each pair of vectors, following `lane_layouts(true)`; stage by
     // stage over the four pairs (independent chains for the out-of-order core)
@@ -687,7 +695,7 @@ fn forward64(v: &mut [__m512i; 8], tw: &Inner64, lanes: &[[LaneTw; 4]; 3], post:
 /// Inverse of [`forward64`] up to the factor 64: bit-reversed in (≤ p), natural out (≤ p).
 #[inline]
 #[target_feature(enable = "avx512f")]
-fn inverse64(v: &mut [__m512i; 8], tw: &Inner64, lanes: &[[LaneTw; 4]; 3], perm: &[[__m512i; 4]; 3]) {
+fn inverse64(v: &mut [__m512i; 8], lanes: &[[LaneTw; 4]; 3], perm: &[[__m512i; 4]; 3]) {
     // half-block 1, 2, 4: x/y lanes gathered and scattered back with vpermt2q, stage by stage
     for (lt, pm) in lanes.iter().zip(perm) {
         for g in 0..4 {
@@ -701,18 +709,18 @@ fn inverse64(v: &mut [__m512i; 8], tw: &Inner64, lanes: &[[LaneTw; 4]; 3], perm:
     }
     for blk in 0..4 {
         let (lo, hi) = v.split_at_mut(2 * blk + 1);
-        gs_reg(&mut lo[2 * blk], &mut hi[0], tw.reg[4 + blk]);
+        gs_reg(&mut lo[2 * blk], &mut hi[0], REG_INV[4 + blk]);
     }
     for blk in 0..2 {
         for i in 0..2 {
             let (a, b) = (4 * blk + i, 4 * blk + i + 2);
             let (lo, hi) = v.split_at_mut(b);
-            gs_reg(&mut lo[a], &mut hi[0], tw.reg[2 + blk]);
+            gs_reg(&mut lo[a], &mut hi[0], REG_INV[2 + blk]);
         }
     }
     for i in 0..4 {
         let (lo, hi) = v.split_at_mut(4);
-        gs_reg(&mut lo[i], &mut hi[i], tw.reg[1]);
+        gs_reg(&mut lo[i], &mut hi[i], REG_INV[1]);
     }
 }
 
@@ -744,7 +752,7 @@ pub(crate) unsafe fn forward_blocks64(a: &mut [u64], diag: &[u64], tw: &Inner64)
                 let w = _mm512_loadu_si512(d.as_ptr().add(8 * i) as *const _);
                 *r = mul(x, w, _mm512_srli_epi64::<32>(w));
             }
-            forward64(&mut v, tw, &lanes, &post);
+            forward64(&mut v, &lanes, &post);
             for (i, r) in v.iter().enumerate() {
                 _mm512_storeu_si512(blk.as_mut_ptr().add(8 * i) as *mut _, *r);
             }
@@ -764,7 +772,7 @@ pub(crate) unsafe fn inverse_blocks64(a: &mut [u64], diag: &[u64], tw: &Inner64)
             for (i, r) in v.iter_mut().enumerate() {
                 *r = _mm512_loadu_si512(blk.as_ptr().add(8 * i) as *const _);
             }
-            inverse64(&mut v, tw, &lanes, &perm);
+            inverse64(&mut v, &lanes, &perm);
             for (i, r) in v.iter().enumerate() {
                 let w = _mm512_loadu_si512(d.as_ptr().add(8 * i) as *const _);
                 let out = mul(*r, w, _mm512_srli_epi64::<32>(w));
