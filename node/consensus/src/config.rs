@@ -54,6 +54,19 @@ fn d_fetch() -> u64 {
 fn d_payload() -> usize {
     4 * 1024 * 1024
 }
+fn d_epoch() -> u64 {
+    DEFAULT_EPOCH_LENGTH
+}
+
+/// Default number of blocks per epoch (`ValidatorConfig::epoch_length`).
+pub const DEFAULT_EPOCH_LENGTH: u64 = 1024;
+/// Smallest allowed epoch length: commonware's `FixedEpocher` needs more than one block per epoch
+/// (epoch 0 would otherwise hold only genesis), and every epoch ends with a boundary block that the
+/// next epoch's engine starts from.
+pub const MIN_EPOCH_LENGTH: u64 = 2;
+/// Largest committee: the p2p layer tracks the union of two consecutive committees per peer set,
+/// bounded by `2 * MAX_VALIDATORS` peers.
+pub const MAX_VALIDATORS: usize = 100;
 
 /// Configuration of one validator (`serde` JSON). Durations are in milliseconds.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -93,6 +106,13 @@ pub struct ValidatorConfig {
     /// Maximum application payload size in bytes.
     #[serde(default = "d_payload")]
     pub max_payload_bytes: usize,
+    /// Blocks per epoch. Height `h` belongs to epoch `h / epoch_length` (commonware's
+    /// `FixedEpocher`: epoch `e` spans heights `e * epoch_length .. (e + 1) * epoch_length`, genesis
+    /// is in epoch 0). The committee of epoch `e >= 1` is `Application::validators_for_epoch(e)`,
+    /// read after the last block of epoch `e - 1` was applied. Must be `>= 2`; every validator of a
+    /// chain must use the same value.
+    #[serde(default = "d_epoch")]
+    pub epoch_length: u64,
 }
 
 impl ValidatorConfig {
@@ -114,6 +134,7 @@ impl ValidatorConfig {
         if self.max_payload_bytes == 0 || self.max_payload_bytes > 64 * 1024 * 1024 {
             return Err(ConsensusError::Config("max_payload_bytes must be in 1..=64 MiB".into()));
         }
+        check_epoch_length(self.epoch_length)?;
         Ok(())
     }
 
@@ -132,6 +153,17 @@ impl ValidatorConfig {
         let kf: KeyFile = serde_json::from_str(&text)?;
         Keys::from_hex(&kf.identity_private, &kf.bls_private)
     }
+}
+
+/// `epoch_length` must be at least [`MIN_EPOCH_LENGTH`] (and at most `u64::MAX / 2`, so that
+/// epoch arithmetic cannot overflow).
+pub fn check_epoch_length(epoch_length: u64) -> Result<(), ConsensusError> {
+    if !(MIN_EPOCH_LENGTH..=u64::MAX / 2).contains(&epoch_length) {
+        return Err(ConsensusError::Config(format!(
+            "epoch_length must be in {MIN_EPOCH_LENGTH}..=2^63-1 blocks (got {epoch_length})"
+        )));
+    }
+    Ok(())
 }
 
 /// Consensus timing parameters.
@@ -188,6 +220,12 @@ impl ValidatorSet {
         }
         if rows.is_empty() {
             return Err(ConsensusError::Config("no validator has stake >= min_stake".into()));
+        }
+        if rows.len() > MAX_VALIDATORS {
+            return Err(ConsensusError::Config(format!(
+                "{} validators have stake >= min_stake; at most {MAX_VALIDATORS} are supported",
+                rows.len()
+            )));
         }
         rows.sort_by(|a, b| a.0.cmp(&b.0));
         for w in rows.windows(2) {
@@ -267,6 +305,7 @@ pub fn init_testnet(n: usize, dir: &Path, base_port: u16, seed: Option<u64>) -> 
             min_block_time_ms: d_block(),
             fetch_timeout_ms: d_fetch(),
             max_payload_bytes: d_payload(),
+            epoch_length: d_epoch(),
         };
         let cfg_path = vdir.join("config.json");
         std::fs::write(&cfg_path, serde_json::to_string_pretty(&cfg)?)?;
@@ -362,6 +401,18 @@ mod tests {
         let mut c = good.clone();
         c.min_block_time_ms = c.leader_timeout_ms;
         assert!(c.check().is_err());
+        // Epoch length: default 1024 when absent, 0 and 1 rejected, 2 accepted.
+        assert_eq!(good.epoch_length, DEFAULT_EPOCH_LENGTH);
+        let mut v = serde_json::to_value(&good).unwrap();
+        v.as_object_mut().unwrap().remove("epoch_length");
+        assert_eq!(ValidatorConfig::from_json(&v.to_string()).unwrap().epoch_length, 1024);
+        for (len, ok) in [(0u64, false), (1, false), (2, true), (u64::MAX, false)] {
+            let mut c = good.clone();
+            c.epoch_length = len;
+            assert_eq!(c.check().is_ok(), ok, "epoch_length {len}");
+            v["epoch_length"] = serde_json::json!(len);
+            assert_eq!(ValidatorConfig::from_json(&v.to_string()).is_ok(), ok, "epoch_length {len} (json)");
+        }
         // Unknown fields and broken JSON.
         assert!(ValidatorConfig::from_json("{").is_err());
         let mut v = serde_json::to_value(&good).unwrap();

@@ -2,26 +2,43 @@
 //! deterministic in simulation) and the p2p implementation (authenticated or simulated):
 //!
 //! ```text
-//!  simplex::Engine ──automaton/relay/reporter──▶ Inline (marshal standard wrapper)
-//!        │                                         │ propose/verify
-//!        │ faults                                  ▼
-//!        ▼                                     AppAdapter ──blocking thread──▶ dyn Application
-//!  fault task ──▶ Application::fault          marshal::Actor ──Update::Block──▶ delivery task
-//!                                               │        │                     ──▶ Application::finalized
-//!                                 buffered::Engine   resolver::p2p (backfill)
+//!  orchestrator ── one simplex::Engine per epoch (votes/certs/resolver muxed by epoch)
+//!        │ automaton/relay/reporter
+//!        ▼
+//!  Inline (marshal standard wrapper) ──propose/verify──▶ AppAdapter ──blocking thread──▶ dyn Application
+//!        │                                                 (proposer index from the epoch's set)
+//!  marshal::Actor (provider = Epochs: one scheme per epoch) ──Update::Block──▶ delivery task
+//!        │        │                             ──▶ Application::finalized
+//!  buffered::Engine   resolver::p2p (backfill)   at an epoch's last block: validators_for_epoch,
+//!                                                 store the set, tell the orchestrator to enter
 //! ```
 //!
-//! p2p channels: 0 votes, 1 certificates, 2 simplex resolver (missing certificates), 3 marshal
-//! backfill (missing blocks), 4 block broadcast.
+//! p2p channels: 0 votes, 1 certificates, 2 simplex resolver (missing certificates) — each carries
+//! a varint epoch prefix (commonware `p2p::utils::mux`) so that the engines of two epochs can run
+//! side by side — 3 marshal backfill (missing blocks), 4 block broadcast.
+//!
+//! # Epochs
+//!
+//! Height `h` is in epoch `h / epoch_length` (commonware `FixedEpocher`). The committee of epoch 0
+//! is the genesis list; the committee of epoch `e >= 1` is decided by the delivery task right after
+//! the application applied the last block of epoch `e - 1` (`Application::validators_for_epoch`),
+//! stored (metadata partition `<prefix>-epochs`, only the epochs whose list changed plus the
+//! highest decided epoch), and then the orchestrator starts epoch `e`'s simplex engine whose floor
+//! (genesis) is that boundary block. A validator outside an epoch's committee runs the engine with
+//! a verify-only scheme: it never votes but still receives certificates and follows through
+//! marshal. Epoch `e - 1`'s engine is stopped when the first block of epoch `e` is applied.
+//! A node that sees votes of an epoch it has not entered asks marshal to fetch the finalized
+//! boundary block of its own epoch from that peer (`hint_finalized`).
 
-use std::collections::HashSet;
+use std::collections::{BTreeMap, HashSet};
+use std::net::SocketAddr;
 use std::num::NonZeroUsize;
-use std::sync::Arc;
+use std::sync::{Arc, RwLock};
 use std::time::{Duration, UNIX_EPOCH};
 
 use commonware_actor::Feedback;
 use commonware_broadcast::buffered;
-use commonware_codec::Encode;
+use commonware_codec::{Encode, RangeCfg};
 use commonware_consensus::{
     marshal::{
         self,
@@ -34,27 +51,32 @@ use commonware_consensus::{
         self,
         config::{Floor, ForwardPolicy, SkipBudget, SkipPolicy},
         elector::RoundRobin,
+        scheme::bls12381_multisig,
         types::{Activity, Attributable as _, Context},
     },
     types::{Epoch, FixedEpocher, Height, ViewDelta},
     Epochable as _, Heightable as _, Reporter, Viewable as _,
 };
 use commonware_cryptography::{
-    certificate::{ConstantProvider, Verifier as _},
+    bls12381::primitives::group,
+    certificate::{Scoped, Verifier as _},
     sha256, Digested, Digestible as _,
 };
-use commonware_p2p::{Blocker, Provider, Receiver, Sender};
+use commonware_p2p::{
+    utils::mux::{Builder as _, Muxer},
+    Blocker, Provider, Receiver, Sender,
+};
 use commonware_parallel::Sequential;
 use commonware_runtime::{buffer::paged::CacheRef, Clock, Handle, Metrics, Spawner, Storage};
-use commonware_storage::archive::immutable;
-use commonware_utils::{Acknowledgement as _, NZDuration, NZUsize, NZU16, NZU64};
+use commonware_storage::{archive::immutable, metadata};
+use commonware_utils::{vec::NonEmptyVec, Acknowledgement as _, NZDuration, NZUsize, NZU16, NZU64};
 use futures::{channel::mpsc, StreamExt as _};
-use tracing::{debug, warn};
+use tracing::{debug, error, info, warn};
 
 use crate::block::Block;
-use crate::config::Timeouts;
-use crate::keys::{PublicKey, Scheme};
-use crate::{Application, BlockContext, Fault, FaultKind, MAX_FUTURE_DRIFT_MS};
+use crate::config::{Timeouts, ValidatorEntry, ValidatorSet};
+use crate::keys::{self, PublicKey, Scheme};
+use crate::{Application, BlockContext, ConsensusError, Fault, FaultKind, MAX_FUTURE_DRIFT_MS};
 
 /// p2p channel numbers.
 pub const CH_VOTES: u64 = 0;
@@ -63,9 +85,8 @@ pub const CH_RESOLVER: u64 = 2;
 pub const CH_BACKFILL: u64 = 3;
 pub const CH_BLOCKS: u64 = 4;
 
-/// Blocks per epoch: the committee is fixed (no reconfiguration yet), so one epoch covers the
-/// whole chain. (marshal re-proposes the last block of an epoch; with this length it never does.)
-const EPOCH_LENGTH: u64 = u64::MAX / 2;
+/// Metadata key of the highest epoch whose committee has been decided (epoch keys are `>= 1`).
+const HIGHEST_DECIDED: u64 = u64::MAX;
 
 /// What the stack reports to its owner (handle, simulation harness).
 #[derive(Clone, Debug)]
@@ -74,9 +95,18 @@ pub enum Event {
     Finalized { height: u64, digest: [u8; 32], timestamp_ms: u64, at_ms: u64 },
     /// A fault was reported to the application.
     Fault(Fault),
+    /// The committee of `epoch` was decided (`changed`: the application returned a valid new
+    /// list; otherwise the previous committee continues) and this node entered the epoch
+    /// (`member`: it votes in it).
+    Epoch { epoch: u64, size: usize, member: bool, changed: bool },
 }
 
 pub type Observer = Arc<dyn Fn(&Event) + Send + Sync>;
+
+/// Called when this node enters epoch `e` with the peers to admit: `primary` = the committee of
+/// `e`, `secondary` = members of `e - 1`'s committee that left (so they can still follow and
+/// finish the previous epoch). Production passes the lookup oracle's `track(e, ..)`.
+pub type PeerTracker = Arc<dyn Fn(u64, Vec<(PublicKey, SocketAddr)>, Vec<(PublicKey, SocketAddr)>) + Send + Sync>;
 
 /// The runtime capabilities the stack needs.
 pub trait Runtime: Spawner + Clock + Metrics + Storage + rand_core::CryptoRng + Send + Sync + 'static {}
@@ -85,14 +115,92 @@ impl<T> Runtime for T where T: Spawner + Clock + Metrics + Storage + rand_core::
 /// Parameters of one validator's stack.
 #[derive(Clone)]
 pub struct StackParams {
-    pub signer: Scheme,
+    /// This node's identity (ed25519 public key).
     pub me: PublicKey,
-    /// Sorted committee (index = validator index).
-    pub participants: Arc<Vec<PublicKey>>,
+    /// This node's BLS signing key: used in every epoch whose committee lists `me` with its
+    /// public key.
+    pub bls: group::Private,
+    /// Signing namespace (`keys::namespace(chain)`).
+    pub namespace: Vec<u8>,
+    /// Genesis validator list (committee of epoch 0) and the stake filter for every epoch.
+    pub genesis: Vec<ValidatorEntry>,
+    pub min_stake: u64,
+    /// Blocks per epoch (`>= 2`).
+    pub epoch_length: u64,
     /// Storage partition prefix (unique per validator within one storage backend).
     pub partition: String,
     pub timeouts: Timeouts,
     pub max_payload: usize,
+    /// Peer admission on entering an epoch (None in simulation: one global peer set).
+    pub tracker: Option<PeerTracker>,
+}
+
+/// The committee of one epoch.
+pub struct Committee {
+    pub set: ValidatorSet,
+    /// A signing scheme when this node is a member, else a verify-only one.
+    pub scheme: Arc<Scheme>,
+    /// This node's index in `set` when it votes in this epoch.
+    pub index: Option<u32>,
+}
+
+impl Committee {
+    /// Checks `entries` exactly as the genesis list (`ValidatorSet::from_entries`) and builds the
+    /// multisig scheme (signing when `me` is listed with the public key of `bls`).
+    pub fn build(
+        entries: &[ValidatorEntry],
+        min_stake: u64,
+        namespace: &[u8],
+        me: &PublicKey,
+        bls: &group::Private,
+    ) -> Result<Self, ConsensusError> {
+        let set = ValidatorSet::from_entries(entries, min_stake)?;
+        let map = keys::committee(set.identities.iter().cloned().zip(set.bls.iter().copied()).collect())?;
+        let (scheme, index) = match set.index_of(me) {
+            Some(i) => match bls12381_multisig::Scheme::signer(namespace, map.clone(), bls.clone()) {
+                Some(s) if set.bls[i as usize] == keys::public_of(bls) => (s, Some(i)),
+                _ => {
+                    error!(index = i, "own identity is listed with another BLS key: following without voting");
+                    (bls12381_multisig::Scheme::verifier(namespace, map), None)
+                }
+            },
+            None => (bls12381_multisig::Scheme::verifier(namespace, map), None),
+        };
+        Ok(Self { set, scheme: Arc::new(scheme), index })
+    }
+
+    fn peers(&self) -> impl Iterator<Item = (PublicKey, SocketAddr)> + '_ {
+        self.set.identities.iter().cloned().zip(self.set.addresses.iter().copied())
+    }
+}
+
+/// Committees by epoch, shared by marshal (as its certificate `Provider`), the application
+/// adapter (proposer index), the fault reporter and the orchestrator.
+#[derive(Clone, Default)]
+pub struct Epochs(Arc<RwLock<BTreeMap<u64, Arc<Committee>>>>);
+
+impl Epochs {
+    pub fn get(&self, epoch: u64) -> Option<Arc<Committee>> {
+        self.0.read().unwrap_or_else(|e| e.into_inner()).get(&epoch).cloned()
+    }
+    fn insert(&self, epoch: u64, c: Arc<Committee>) {
+        self.0.write().unwrap_or_else(|e| e.into_inner()).insert(epoch, c);
+    }
+    /// Highest epoch whose committee is known.
+    pub fn highest(&self) -> u64 {
+        self.0.read().unwrap_or_else(|e| e.into_inner()).keys().next_back().copied().unwrap_or(0)
+    }
+}
+
+impl commonware_cryptography::certificate::Provider for Epochs {
+    type Scope = Epoch;
+    type Scheme = Scheme;
+
+    fn scoped(&self, scope: Epoch) -> Option<Scoped<Scheme>> {
+        // The full scheme (participants) also when this node only verifies: marshal needs the
+        // participant set to check notarized deliveries.
+        self.get(scope.get()).map(|c| Scoped::scheme(c.scheme.clone()))
+    }
 }
 
 /// Maximum p2p message size for a committee of `n` and payloads of `max_payload` bytes.
@@ -115,13 +223,14 @@ async fn blocking<E: Runtime, T: Send + 'static>(rt: &E, f: impl FnOnce() -> T +
 #[derive(Clone)]
 pub struct AppAdapter {
     app: Arc<dyn Application>,
-    participants: Arc<Vec<PublicKey>>,
+    epochs: Epochs,
     min_block_time_ms: u64,
 }
 
 impl AppAdapter {
-    fn index_of(&self, pk: &PublicKey) -> Option<u32> {
-        self.participants.binary_search(pk).ok().map(|i| i as u32)
+    /// Index of `pk` in the committee of `epoch`.
+    fn index_of(&self, epoch: Epoch, pk: &PublicKey) -> Option<u32> {
+        self.epochs.get(epoch.get()).and_then(|c| c.set.index_of(pk))
     }
 }
 
@@ -139,7 +248,7 @@ impl<E: Runtime> commonware_consensus::Application<E> for AppAdapter {
     ) -> Option<Digested<Block>> {
         let parent = ancestry.next().await?;
         let parent = parent.inner().clone();
-        let proposer = self.index_of(&ctx.leader)?;
+        let proposer = self.index_of(ctx.round.epoch(), &ctx.leader)?;
         // Block time target: no earlier than parent + min_block_time.
         let target = parent.ctx.timestamp_ms.saturating_add(self.min_block_time_ms);
         let now = now_ms(&rt);
@@ -180,7 +289,8 @@ impl<E: Runtime> commonware_consensus::Application<E> for AppAdapter {
         if b.ctx.parent != p.id() || b.ctx.height != p.ctx.height + 1 {
             return false;
         }
-        if b.ctx.view != ctx.round.view().get() || Some(b.ctx.proposer) != self.index_of(&ctx.leader) {
+        if b.ctx.view != ctx.round.view().get() || Some(b.ctx.proposer) != self.index_of(ctx.round.epoch(), &ctx.leader)
+        {
             return false;
         }
         if b.ctx.timestamp_ms <= p.ctx.timestamp_ms {
@@ -209,7 +319,7 @@ impl<E: Runtime> commonware_consensus::Application<E> for AppAdapter {
 struct Reporting<R> {
     inner: R,
     faults: mpsc::UnboundedSender<Fault>,
-    participants: Arc<Vec<PublicKey>>,
+    epochs: Epochs,
 }
 
 impl<R: Reporter<Activity = Activity<Scheme, sha256::Digest>>> Reporter for Reporting<R> {
@@ -225,7 +335,7 @@ impl<R: Reporter<Activity = Activity<Scheme, sha256::Digest>>> Reporter for Repo
         if let Some((kind, signer, epoch, view)) = fault {
             let idx = signer.get() as usize;
             let mut identity = [0u8; 32];
-            if let Some(pk) = self.participants.get(idx) {
+            if let Some(pk) = self.epochs.get(epoch.get()).and_then(|c| c.set.identities.get(idx).cloned()) {
                 identity.copy_from_slice(pk.encode().as_ref());
             }
             let _ = self.faults.unbounded_send(Fault {
@@ -279,6 +389,15 @@ impl Stack {
     }
 }
 
+/// Orchestrator commands (from the delivery task).
+enum Cmd {
+    /// Start the engine of `epoch` on the boundary block `floor` (the last block of `epoch - 1`,
+    /// or genesis for epoch 0). Ignored for epochs at or below the highest entered one.
+    Enter { epoch: u64, floor: sha256::Digest },
+    /// Stop the engines of epochs below `below`.
+    Retire { below: u64 },
+}
+
 /// Builds and starts one validator's stack.
 pub async fn start<E, S, R, B, P>(
     rt: E,
@@ -288,7 +407,7 @@ pub async fn start<E, S, R, B, P>(
     blocker: B,
     peers: P,
     observer: Option<Observer>,
-) -> Stack
+) -> Result<Stack, ConsensusError>
 where
     E: Runtime,
     S: Sender<PublicKey = PublicKey>,
@@ -300,14 +419,65 @@ where
     let page_cache = CacheRef::new(NZU16!(4096), NZUsize!(256));
     let prefix = params.partition.clone();
     let t = params.timeouts;
+    crate::config::check_epoch_length(params.epoch_length)?;
+    let epoch_length = params.epoch_length;
 
     // Genesis.
     let genesis_app = app.clone();
     let genesis_payload = blocking(&rt, move || genesis_app.genesis()).await.unwrap_or_default();
     let genesis = Block::genesis(genesis_payload);
     let genesis_digest = genesis.digest();
-    let epocher = FixedEpocher::new(NZU64!(EPOCH_LENGTH));
-    let provider = ConstantProvider::new(params.signer.clone());
+    let epocher = FixedEpocher::new(NZU64!(epoch_length));
+
+    // Committees: epoch 0 from the genesis list, later ones from storage.
+    let epochs = Epochs::default();
+    let genesis_committee =
+        Arc::new(Committee::build(&params.genesis, params.min_stake, &params.namespace, &params.me, &params.bls)?);
+    epochs.insert(0, genesis_committee.clone());
+    let store: metadata::Metadata<E, u64, Vec<u8>> = metadata::Metadata::init(
+        rt.child("epochs"),
+        metadata::Config { partition: format!("{prefix}-epochs"), codec_config: (RangeCfg::from(..=(1 << 24)), ()) },
+    )
+    .await
+    .map_err(|e| ConsensusError::Runtime(format!("epoch storage: {e}")))?;
+    let highest = store
+        .get(&HIGHEST_DECIDED)
+        .and_then(|v| <[u8; 8]>::try_from(v.as_slice()).ok())
+        .map(u64::from_be_bytes)
+        .unwrap_or(0);
+    let mut current = genesis_committee;
+    for e in 1..=highest {
+        if let Some(bytes) = store.get(&e) {
+            match serde_json::from_slice::<Vec<ValidatorEntry>>(bytes).map_err(ConsensusError::from).and_then(
+                |entries| Committee::build(&entries, params.min_stake, &params.namespace, &params.me, &params.bls),
+            ) {
+                Ok(c) => current = Arc::new(c),
+                Err(err) => error!(epoch = e, error = %err, "stored committee unreadable; keeping the previous one"),
+            }
+        }
+        epochs.insert(e, current.clone());
+    }
+    let mut reconfig = Reconfig {
+        epochs: epochs.clone(),
+        store: Some(store),
+        app: app.clone(),
+        min_stake: params.min_stake,
+        namespace: params.namespace.clone(),
+        me: params.me.clone(),
+        bls: params.bls.clone(),
+        observer: observer.clone(),
+    };
+    // The application may have applied an epoch's last block without the next committee having
+    // been stored (stopped in between): decide it now, from the same state.
+    let a = app.clone();
+    let applied = blocking(&rt, move || a.last_finalized()).await.unwrap_or(0);
+    while applied >= last_of(epochs.highest(), epoch_length) {
+        let next = epochs.highest() + 1;
+        if applied > last_of(next - 1, epoch_length) {
+            warn!(epoch = next, applied, "committee decided from a state past the epoch boundary");
+        }
+        reconfig.decide(&rt, next).await;
+    }
 
     // Block broadcast.
     let (broadcast_engine, buffer) = buffered::Engine::new(
@@ -365,13 +535,13 @@ where
         archive_cfg("finalizations", Scheme::certificate_codec_config_unbounded()),
     )
     .await
-    .expect("finalizations archive");
+    .map_err(|e| ConsensusError::Runtime(format!("finalizations archive: {e}")))?;
     let blocks = immutable::Archive::init(rt.child("finalized_blocks"), archive_cfg("blocks", params.max_payload))
         .await
-        .expect("blocks archive");
+        .map_err(|e| ConsensusError::Runtime(format!("blocks archive: {e}")))?;
 
     let marshal_cfg = marshal::Config {
-        provider,
+        provider: epochs.clone(),
         epocher: epocher.clone(),
         start: marshal::Start::Genesis(Digested::precomputed(genesis.clone(), genesis_digest)),
         partition_prefix: format!("{prefix}-marshal"),
@@ -391,13 +561,15 @@ where
         MarshalActor::init(rt.child("marshal"), finalizations, blocks, marshal_cfg).await;
 
     // Delivery and fault tasks.
+    let (cmd_tx, cmd_rx) = mpsc::unbounded::<Cmd>();
     let (delivery_tx, delivery_rx) = mpsc::unbounded();
     let marshal_handle = actor.start(Delivery { tx: delivery_tx }, buffer, resolver);
     let delivery_handle = rt.child("delivery").spawn({
         let app = app.clone();
         let mailbox = marshal_mailbox.clone();
         let observer = observer.clone();
-        move |rt| deliver(rt, app, mailbox, delivery_rx, observer)
+        let cmd_tx = cmd_tx.clone();
+        move |rt| deliver(rt, app, mailbox, delivery_rx, observer, reconfig, cmd_tx, epoch_length)
     });
     let (fault_tx, mut fault_rx) = mpsc::unbounded::<Fault>();
     let fault_handle = rt.child("faults").spawn({
@@ -409,7 +581,7 @@ where
                 if !seen.insert((f.kind, f.validator, f.epoch, f.view)) {
                     continue;
                 }
-                warn!(kind = ?f.kind, validator = f.validator, view = f.view, "consensus fault");
+                warn!(kind = ?f.kind, validator = f.validator, epoch = f.epoch, view = f.view, "consensus fault");
                 if let Some(o) = &observer {
                     o(&Event::Fault(f.clone()));
                 }
@@ -419,60 +591,243 @@ where
         }
     });
 
-    // Simplex.
-    let adapter = AppAdapter {
-        app: app.clone(),
-        participants: params.participants.clone(),
-        min_block_time_ms: t.min_block_time.as_millis() as u64,
-    };
+    // Enter the highest decided epoch: its floor is genesis or the last block of the epoch before,
+    // which marshal's archive holds once it was finalized (retried until it is there).
+    let start_epoch = epochs.highest();
+    let start_handle = rt.child("enter").spawn({
+        let mailbox = marshal_mailbox.clone();
+        let cmd_tx = cmd_tx.clone();
+        move |rt| async move {
+            let floor = loop {
+                if start_epoch == 0 {
+                    break genesis_digest;
+                }
+                match mailbox.get_block(Height::new(last_of(start_epoch - 1, epoch_length))).await {
+                    Some(b) => break b.digest(),
+                    None => {
+                        warn!(epoch = start_epoch, "boundary block not in the archive yet; retrying");
+                        rt.sleep(Duration::from_millis(500)).await;
+                    }
+                }
+            };
+            let _ = cmd_tx.unbounded_send(Cmd::Enter { epoch: start_epoch, floor });
+        }
+    });
+
+    // One simplex engine per epoch.
+    let adapter =
+        AppAdapter { app: app.clone(), epochs: epochs.clone(), min_block_time_ms: t.min_block_time.as_millis() as u64 };
     let inline = Inline::new(rt.child("inline"), adapter, marshal_mailbox.clone(), epocher);
-    let reporter = Reporting { inner: inline.clone(), faults: fault_tx, participants: params.participants.clone() };
-    let engine = simplex::Engine::new(
-        rt.child("simplex"),
-        simplex::config::Config {
-            scheme: params.signer.clone(),
-            elector: RoundRobin::<sha256::Sha256>::default(),
-            blocker,
-            automaton: inline.clone(),
-            relay: inline,
-            reporter,
-            strategy: Sequential,
-            partition: format!("{prefix}-simplex"),
-            mailbox_size: mailbox,
-            epoch: Epoch::zero(),
-            floor: Floor::Genesis(genesis_digest),
-            replay_buffer: NZUsize!(64 * 1024),
-            write_buffer: NZUsize!(64 * 1024),
-            page_cache,
-            leader_timeout: t.leader,
-            certification_timeout: t.notarization,
-            timeout_retry: t.nullify_retry,
-            view_retention: ViewDelta::new(16),
-            skip: SkipPolicy::Enabled {
-                timeout: t.notarization.max(t.nullify_retry) + t.leader,
-                budget: SkipBudget::Participants,
+    let reporter = Reporting { inner: inline.clone(), faults: fault_tx, epochs: epochs.clone() };
+    let orchestrator_handle = rt.child("orchestrator").spawn(move |ctx| async move {
+        let (mux, mut votes, mut backup) =
+            Muxer::builder(ctx.child("vote_mux"), channels.votes.0, channels.votes.1).with_backup().build();
+        let _vote_mux = mux.start();
+        let (mux, mut certs) = Muxer::new(ctx.child("cert_mux"), channels.certs.0, channels.certs.1);
+        let _cert_mux = mux.start();
+        let (mux, mut resolvers) = Muxer::new(ctx.child("resolver_mux"), channels.resolver.0, channels.resolver.1);
+        let _resolver_mux = mux.start();
+        let mut cmd_rx = cmd_rx;
+        let mut engines: BTreeMap<u64, Handle<()>> = BTreeMap::new();
+        let mut entered: Option<u64> = None;
+        let mut last_hint: Option<(u64, std::time::SystemTime)> = None;
+        loop {
+            commonware_macros::select! {
+                cmd = cmd_rx.next() => {
+                    let Some(cmd) = cmd else { break };
+                    match cmd {
+                        Cmd::Enter { epoch, floor } => {
+                            // Replays of old boundaries (restart) and repeats are ignored.
+                            if entered.is_some_and(|e| epoch <= e) || epoch < epochs.highest() {
+                                continue;
+                            }
+                            let Some(committee) = epochs.get(epoch) else {
+                                error!(epoch, "entering an epoch without a committee");
+                                continue;
+                            };
+                            if let Some(track) = &params.tracker {
+                                let primary: Vec<(PublicKey, SocketAddr)> = committee.peers().collect();
+                                let secondary: Vec<(PublicKey, SocketAddr)> = epoch
+                                    .checked_sub(1)
+                                    .and_then(|p| epochs.get(p))
+                                    .map(|prev| prev.peers().filter(|(k, _)| committee.set.index_of(k).is_none()).collect())
+                                    .unwrap_or_default();
+                                track(epoch, primary, secondary);
+                            }
+                            let (Ok(v), Ok(c), Ok(r)) =
+                                (votes.register(epoch).await, certs.register(epoch).await, resolvers.register(epoch).await)
+                            else {
+                                error!(epoch, "could not open the epoch's p2p subchannels");
+                                continue;
+                            };
+                            let partition = if epoch == 0 { format!("{prefix}-simplex") } else { format!("{prefix}-simplex-e{epoch}") };
+                            let engine = simplex::Engine::new(
+                                ctx.child("simplex").with_attribute("epoch", epoch),
+                                simplex::config::Config {
+                                    scheme: (*committee.scheme).clone(),
+                                    elector: RoundRobin::<sha256::Sha256>::default(),
+                                    blocker: blocker.clone(),
+                                    automaton: inline.clone(),
+                                    relay: inline.clone(),
+                                    reporter: reporter.clone(),
+                                    strategy: Sequential,
+                                    partition,
+                                    mailbox_size: mailbox,
+                                    epoch: Epoch::new(epoch),
+                                    floor: Floor::Genesis(floor),
+                                    replay_buffer: NZUsize!(64 * 1024),
+                                    write_buffer: NZUsize!(64 * 1024),
+                                    page_cache: page_cache.clone(),
+                                    leader_timeout: t.leader,
+                                    certification_timeout: t.notarization,
+                                    timeout_retry: t.nullify_retry,
+                                    view_retention: ViewDelta::new(16),
+                                    skip: SkipPolicy::Enabled {
+                                        timeout: t.notarization.max(t.nullify_retry) + t.leader,
+                                        budget: SkipBudget::Participants,
+                                    },
+                                    fetch_timeout: NZDuration!(t.fetch),
+                                    fetch_retry_delay: Duration::from_millis(100),
+                                    forward: ForwardPolicy::Disabled,
+                                    track_historical_votes: false,
+                                },
+                            );
+                            engines.insert(epoch, engine.start(v, c, r));
+                            entered = Some(epoch);
+                            info!(epoch, size = committee.set.len(), member = committee.index.is_some(), "entered epoch");
+                        }
+                        Cmd::Retire { below } => {
+                            let keep = engines.split_off(&below);
+                            for (epoch, h) in std::mem::replace(&mut engines, keep) {
+                                h.abort();
+                                debug!(epoch, "retired epoch engine");
+                            }
+                        }
+                    }
+                },
+                msg = backup.recv() => {
+                    let Some((their, (from, _))) = msg else { break };
+                    // Votes of an epoch we have not entered: our epoch's boundary block is
+                    // finalized somewhere; ask that peer for it (at most once a second).
+                    let Some(ours) = entered else { continue };
+                    if their <= ours {
+                        continue;
+                    }
+                    let now = ctx.current();
+                    if last_hint.is_some_and(|(e, at)| e == ours && now.duration_since(at).unwrap_or_default() < Duration::from_secs(1)) {
+                        continue;
+                    }
+                    last_hint = Some((ours, now));
+                    debug!(ours, their, "votes from a later epoch: fetching our epoch's last block");
+                    marshal_mailbox.hint_finalized(Height::new(last_of(ours, epoch_length)), NonEmptyVec::new(from));
+                },
+            }
+        }
+    });
+    Ok(Stack {
+        handles: vec![
+            orchestrator_handle,
+            marshal_handle,
+            broadcast_handle,
+            delivery_handle,
+            fault_handle,
+            start_handle,
+        ],
+    })
+}
+
+/// Last height of `epoch`.
+pub fn last_of(epoch: u64, epoch_length: u64) -> u64 {
+    epoch.saturating_add(1).saturating_mul(epoch_length).saturating_sub(1)
+}
+
+/// Decides committees at epoch boundaries (owned by the delivery task).
+struct Reconfig<E: Runtime> {
+    epochs: Epochs,
+    store: Option<metadata::Metadata<E, u64, Vec<u8>>>,
+    app: Arc<dyn Application>,
+    min_stake: u64,
+    namespace: Vec<u8>,
+    me: PublicKey,
+    bls: group::Private,
+    observer: Option<Observer>,
+}
+
+impl<E: Runtime> Reconfig<E> {
+    /// Decides the committee of `epoch` (if not yet known): asks the application, checks the list,
+    /// keeps the previous committee on `None` or an invalid list, stores the outcome.
+    async fn decide(&mut self, rt: &E, epoch: u64) {
+        if epoch == 0 || self.epochs.get(epoch).is_some() {
+            return;
+        }
+        let Some(prev) = self.epochs.get(epoch - 1) else {
+            error!(epoch, "no committee for the previous epoch");
+            return;
+        };
+        let app = self.app.clone();
+        let answer = blocking(rt, move || app.validators_for_epoch(epoch)).await.flatten();
+        let (committee, changed) = match answer {
+            None => (prev, None),
+            Some(entries) => match Committee::build(&entries, self.min_stake, &self.namespace, &self.me, &self.bls) {
+                Ok(c) => (Arc::new(c), Some(entries)),
+                Err(e) => {
+                    error!(epoch, error = %e, "invalid validator list from the application; keeping the previous committee");
+                    (prev, None)
+                }
             },
-            fetch_timeout: NZDuration!(t.fetch),
-            fetch_retry_delay: Duration::from_millis(100),
-            forward: ForwardPolicy::Disabled,
-            track_historical_votes: false,
-        },
-    );
-    let simplex_handle = engine.start(channels.votes, channels.certs, channels.resolver);
-    Stack { handles: vec![simplex_handle, marshal_handle, broadcast_handle, delivery_handle, fault_handle] }
+        };
+        // Store before anyone can use the committee (marshal, the engine): a restart must find the
+        // same committee for this epoch.
+        if let Some(mut store) = self.store.take() {
+            if let Some(entries) = &changed {
+                match serde_json::to_vec(entries) {
+                    Ok(bytes) => {
+                        store.put(epoch, bytes);
+                    }
+                    Err(e) => error!(epoch, error = %e, "cannot encode the committee"),
+                }
+            }
+            store.put(HIGHEST_DECIDED, epoch.to_be_bytes().to_vec());
+            match store.sync().await {
+                Ok(s) => self.store = Some(s),
+                Err(e) => error!(epoch, error = %e, "cannot store the committee; later epochs are not persisted"),
+            }
+        }
+        info!(
+            epoch,
+            size = committee.set.len(),
+            member = committee.index.is_some(),
+            changed = changed.is_some(),
+            "committee decided"
+        );
+        if let Some(o) = &self.observer {
+            o(&Event::Epoch {
+                epoch,
+                size: committee.set.len(),
+                member: committee.index.is_some(),
+                changed: changed.is_some(),
+            });
+        }
+        self.epochs.insert(epoch, committee);
+    }
 }
 
 /// Delivers finalized blocks to the application exactly once, in height order, from
 /// `last_finalized() + 1`. marshal delivers at least once from its own processed floor; blocks
 /// at or below what the application already applied are acknowledged and skipped, and a gap
 /// (application behind marshal's floor, e.g. it lost unsynced state) is filled from marshal's
-/// archive.
+/// archive. After an epoch's last block it decides the next committee and enters that epoch;
+/// after the first block of an epoch it retires the engines of earlier epochs.
+#[allow(clippy::too_many_arguments)]
 async fn deliver<E: Runtime>(
     rt: E,
     app: Arc<dyn Application>,
     mailbox: MarshalMailbox<Scheme, Standard<Block>>,
     mut rx: mpsc::UnboundedReceiver<Update<Block>>,
     observer: Option<Observer>,
+    mut reconfig: Reconfig<E>,
+    cmds: mpsc::UnboundedSender<Cmd>,
+    epoch_length: u64,
 ) {
     let a = app.clone();
     let Some(last) = blocking(&rt, move || a.last_finalized()).await else { return };
@@ -490,7 +845,9 @@ async fn deliver<E: Runtime>(
         while next < height {
             match mailbox.get_block(Height::new(next)).await {
                 Some(missing) => {
-                    apply(&rt, &app, &mailbox, missing.inner().clone(), observer.as_ref()).await;
+                    let b = missing.inner().clone();
+                    apply(&rt, &app, &mailbox, b.clone(), observer.as_ref()).await;
+                    boundary(&rt, &mut reconfig, &cmds, &b, epoch_length).await;
                     next += 1;
                 }
                 None => {
@@ -499,9 +856,29 @@ async fn deliver<E: Runtime>(
                 }
             }
         }
-        apply(&rt, &app, &mailbox, block.inner().clone(), observer.as_ref()).await;
+        let b = block.inner().clone();
+        apply(&rt, &app, &mailbox, b.clone(), observer.as_ref()).await;
+        boundary(&rt, &mut reconfig, &cmds, &b, epoch_length).await;
         next = height + 1;
         ack.acknowledge();
+    }
+}
+
+/// Epoch bookkeeping after `block` was applied.
+async fn boundary<E: Runtime>(
+    rt: &E,
+    reconfig: &mut Reconfig<E>,
+    cmds: &mpsc::UnboundedSender<Cmd>,
+    block: &Block,
+    epoch_length: u64,
+) {
+    let h = block.ctx.height;
+    let epoch = h / epoch_length;
+    if h == last_of(epoch, epoch_length) {
+        reconfig.decide(rt, epoch + 1).await;
+        let _ = cmds.unbounded_send(Cmd::Enter { epoch: epoch + 1, floor: sha256::Digest::from(block.id()) });
+    } else if h.is_multiple_of(epoch_length) && epoch > 0 {
+        let _ = cmds.unbounded_send(Cmd::Retire { below: epoch });
     }
 }
 

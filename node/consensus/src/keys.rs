@@ -103,3 +103,8 @@ pub fn committee(entries: Vec<(PublicKey, BlsPublic)>) -> Result<BiMap<PublicKey
 pub fn namespace(chain: &str) -> Vec<u8> {
     format!("gloam/consensus/{chain}").into_bytes()
 }
+
+/// The BLS public key of a private key.
+pub fn public_of(private: &group::Private) -> BlsPublic {
+    ops::compute_public::<V>(private)
+}

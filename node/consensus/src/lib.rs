@@ -25,7 +25,7 @@ pub mod sim;
 
 pub use block::{block_digest, Block, BLOCK_DIGEST_DOMAIN};
 pub use config::{init_testnet, KeyFile, ValidatorConfig, ValidatorEntry, ValidatorSet};
-pub use node::{run_validator, ValidatorHandle};
+pub use node::{run_validator, ValidatorHandle, NOT_A_GENESIS_MEMBER};
 pub use sim::{simulate, SimLink, SimReport};
 
 /// A block digest: what consensus votes on ([`block_digest`]).
@@ -43,7 +43,8 @@ pub struct BlockContext {
     /// Proposer's wall-clock time in milliseconds since the Unix epoch (strictly increasing along
     /// the chain, not further than [`MAX_FUTURE_DRIFT_MS`] ahead of a verifier's clock).
     pub timestamp_ms: u64,
-    /// Index of the proposer in the (sorted) validator set.
+    /// Index of the proposer in the validator set **of the block's epoch** (`height / epoch_length`),
+    /// sorted by identity key. The same validator can have different indices in different epochs.
     pub proposer: u32,
 }
 
@@ -71,6 +72,19 @@ pub trait Application: Send + Sync + 'static {
     }
     /// A consensus fault with evidence (equivocation / conflicting votes), for slashing.
     fn fault(&self, _fault: &Fault) {}
+    /// The validator list for `epoch` (≥ 1), read from the application state after the last block of
+    /// epoch `epoch − 1` has been passed to `finalized` (so every validator computes the same list).
+    /// `None` keeps the previous epoch's list. Entries go through the same checks as the genesis
+    /// list (`ValidatorSet::from_entries` with `min_stake`); an invalid or empty list keeps the
+    /// previous set and logs an error (never halts the chain).
+    ///
+    /// Called once per epoch boundary, on a blocking thread, before any block of `epoch` is handed
+    /// to `finalized`; the answer is stored in consensus storage, so it is not asked again for the
+    /// same epoch after a restart (except when the node stopped between applying the boundary block
+    /// and storing the answer: then it is asked again with the state still at the boundary).
+    fn validators_for_epoch(&self, _epoch: u64) -> Option<Vec<ValidatorEntry>> {
+        None
+    }
 }
 
 /// Kind of a consensus fault (commonware simplex `Activity` fault variants).
@@ -88,7 +102,7 @@ pub enum FaultKind {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Fault {
     pub kind: FaultKind,
-    /// Index of the faulty validator in the sorted validator set.
+    /// Index of the faulty validator in the sorted validator set of epoch `epoch`.
     pub validator: u32,
     /// Identity (ed25519 public key) of the faulty validator.
     pub identity: [u8; 32],

@@ -6,9 +6,8 @@ use std::sync::{Arc, Condvar, Mutex};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-use commonware_consensus::simplex::scheme::bls12381_multisig;
 use commonware_cryptography::{ChaCha20Poly1305, Signer as _};
-use commonware_p2p::{authenticated::lookup, Address, AddressableManager as _};
+use commonware_p2p::{authenticated::lookup, Address, AddressableManager as _, AddressableTrackedPeers};
 use commonware_runtime::{tokio as cw_tokio, Quota, Runner as _, Spawner as _, Supervisor as _};
 use commonware_stream::{
     cups::{self, Cups},
@@ -18,7 +17,7 @@ use commonware_utils::{ordered::Map, NZUsize, NZU32};
 use futures::channel::oneshot;
 use tracing::{error, info};
 
-use crate::config::{ValidatorConfig, ValidatorSet};
+use crate::config::{ValidatorConfig, ValidatorSet, MAX_VALIDATORS};
 use crate::engine::{self, Channels, Event, StackParams};
 use crate::keys;
 use crate::{Application, ConsensusError};
@@ -35,9 +34,10 @@ pub struct ValidatorHandle {
     stop: Option<oneshot::Sender<()>>,
     thread: Option<JoinHandle<Result<(), ConsensusError>>>,
     watch: Arc<Watch>,
-    /// This validator's index in the committee.
+    /// This validator's index in the genesis committee (epoch 0), or [`NOT_A_GENESIS_MEMBER`]
+    /// (`u32::MAX`) for a key that starts as a follower. Indices in later epochs can differ.
     pub index: u32,
-    /// Committee size.
+    /// Genesis committee size.
     pub validators: usize,
 }
 
@@ -105,37 +105,55 @@ pub fn run_validator(cfg: ValidatorConfig, app: Arc<dyn Application>) -> Result<
     let set = ValidatorSet::from_entries(&cfg.validators, cfg.min_stake)?;
     let keys = cfg.load_keys()?;
     let me = keys.identity_public();
-    let index =
-        set.index_of(&me).ok_or_else(|| ConsensusError::Config("own identity key is not in the committee".into()))?;
-    if set.bls[index as usize] != keys.bls_public() {
-        return Err(ConsensusError::Config("own BLS key does not match the validator list".into()));
-    }
-    if set.addresses[index as usize] != cfg.listen {
-        info!(listen = %cfg.listen, listed = %set.addresses[index as usize], "listen address differs from the listed address");
-    }
+    // A key outside the genesis committee follows (verify-only) until an epoch's committee lists it
+    // (`Application::validators_for_epoch`); whether that ever happens is not decidable here.
+    let index = match set.index_of(&me) {
+        Some(index) => {
+            if set.bls[index as usize] != keys.bls_public() {
+                return Err(ConsensusError::Config("own BLS key does not match the validator list".into()));
+            }
+            if set.addresses[index as usize] != cfg.listen {
+                info!(listen = %cfg.listen, listed = %set.addresses[index as usize], "listen address differs from the listed address");
+            }
+            index
+        }
+        None => {
+            info!("own identity key is not in the genesis committee: following; voting from the first epoch that lists it");
+            NOT_A_GENESIS_MEMBER
+        }
+    };
     let namespace = keys::namespace(&cfg.chain);
-    let committee = keys::committee(set.identities.iter().cloned().zip(set.bls.iter().copied()).collect())?;
-    let signer = bls12381_multisig::Scheme::signer(&namespace, committee, keys.bls.clone())
-        .ok_or_else(|| ConsensusError::Keys("BLS key is not in the committee".into()))?;
     std::fs::create_dir_all(&cfg.data_dir)?;
 
     let watch = Arc::new(Watch::default());
     let (stop_tx, stop_rx) = oneshot::channel::<()>();
     let n = set.len();
     let params = StackParams {
-        signer,
         me: me.clone(),
-        participants: Arc::new(set.identities.clone()),
+        bls: keys.bls.clone(),
+        namespace: namespace.clone(),
+        genesis: cfg.validators.clone(),
+        min_stake: cfg.min_stake,
+        epoch_length: cfg.epoch_length,
         partition: "gloam".into(),
         timeouts: cfg.timeouts(),
         max_payload: cfg.max_payload_bytes,
+        tracker: None,
     };
     let w = watch.clone();
+    let name = if index == NOT_A_GENESIS_MEMBER {
+        "gloam-consensus-follower".to_string()
+    } else {
+        format!("gloam-consensus-{index}")
+    };
     let thread = std::thread::Builder::new()
-        .name(format!("gloam-consensus-{index}"))
+        .name(name)
         .spawn(move || run(cfg, set, keys, namespace, params, app, w, stop_rx))?;
     Ok(ValidatorHandle { stop: Some(stop_tx), thread: Some(thread), watch, index, validators: n })
 }
+
+/// [`ValidatorHandle::index`] of a node whose key is not in the genesis committee.
+pub const NOT_A_GENESIS_MEMBER: u32 = u32::MAX;
 
 #[allow(clippy::too_many_arguments)]
 fn run(
@@ -143,7 +161,7 @@ fn run(
     set: ValidatorSet,
     keys: keys::Keys,
     namespace: Vec<u8>,
-    params: StackParams,
+    mut params: StackParams,
     app: Arc<dyn Application>,
     watch: Arc<Watch>,
     stop_rx: oneshot::Receiver<()>,
@@ -154,8 +172,10 @@ fn run(
         .with_storage_directory(cfg.data_dir.join("storage"));
     let runner = cw_tokio::Runner::new(rt_cfg);
     runner.start(move |ctx| async move {
-        let n = set.len();
-        let max_msg = engine::max_message_size(n, cfg.max_payload_bytes);
+        // Committees change per epoch: size messages and peer sets for the largest committee (a
+        // peer set holds the new committee plus the members that just left).
+        let max_msg = engine::max_message_size(MAX_VALIDATORS, cfg.max_payload_bytes);
+        let max_peers = NZUsize!(2 * MAX_VALIDATORS + 1); // + the local identity
         let handshake = Cups::<_, ChaCha20Poly1305>::new(
             Sake {
                 signer: keys.identity.clone(),
@@ -167,20 +187,30 @@ fn run(
         );
         let local = set.addresses.iter().all(|a| a.ip().is_loopback() || is_private(a.ip()));
         let p2p_cfg = if local {
-            lookup::Config::local(handshake, &namespace, cfg.listen, NZUsize!(n.max(1)), max_msg, NZUsize!(1024))
+            lookup::Config::local(handshake, &namespace, cfg.listen, max_peers, max_msg, NZUsize!(1024))
         } else {
-            lookup::Config::recommended(handshake, &namespace, cfg.listen, NZUsize!(n.max(1)), max_msg, NZUsize!(1024))
+            lookup::Config::recommended(handshake, &namespace, cfg.listen, max_peers, max_msg, NZUsize!(1024))
         };
         let (mut network, oracle) = lookup::Network::new(ctx.child("network"), p2p_cfg);
-        let peers: Vec<(keys::PublicKey, Address)> =
-            set.identities.iter().cloned().zip(set.addresses.iter().map(|a| Address::from(*a))).collect();
-        let peers: Map<keys::PublicKey, Address> = match peers.try_into() {
-            Ok(m) => m,
-            Err(_) => return Err(ConsensusError::Config("duplicate peer identity".into())),
-        };
-        let mut tracker = oracle.clone();
-        let _ = tracker.track(0, peers);
-        let quota = Quota::per_second(NZU32!(10_000));
+        // Peer admission: the orchestrator calls this on entering each epoch (the genesis
+        // committee on entering epoch 0).
+        let tracker_oracle = Mutex::new(oracle.clone());
+        let tracker: engine::PeerTracker = Arc::new(move |epoch, primary, secondary| {
+            let to_map = |v: Vec<(keys::PublicKey, std::net::SocketAddr)>| -> Option<Map<keys::PublicKey, Address>> {
+                v.into_iter().map(|(k, a)| (k, Address::from(a))).collect::<Vec<_>>().try_into().ok()
+            };
+            match (to_map(primary), to_map(secondary)) {
+                (Some(p), Some(s)) => {
+                    let mut o = tracker_oracle.lock().unwrap_or_else(|e| e.into_inner());
+                    let _ = o.track(epoch, AddressableTrackedPeers::new(p, s));
+                }
+                _ => error!(epoch, "duplicate peer identity in a committee; peer set not updated"),
+            }
+        });
+        params.tracker = Some(tracker);
+        // Per peer and channel. lookup sizes each channel's inbound mailbox (preallocated) as
+        // retained peers (4 peer sets × max_peers) × this burst: 804 × 200 ≈ 160 k slots.
+        let quota = Quota::per_second(NZU32!(200));
         let channels = Channels {
             votes: network.register(engine::CH_VOTES, quota),
             certs: network.register(engine::CH_CERTS, quota),
@@ -201,7 +231,15 @@ fn run(
         });
         let stack =
             engine::start(ctx.child("validator"), params, app, channels, oracle.clone(), oracle, Some(observer)).await;
-        info!(validator = keys.identity.public_key().to_string(), n, "validator started");
+        let stack = match stack {
+            Ok(s) => s,
+            Err(e) => {
+                error!(error = %e, "consensus did not start");
+                let _ = ctx.stop(1, Some(Duration::from_secs(10))).await;
+                return Err(e);
+            }
+        };
+        info!(validator = keys.identity.public_key().to_string(), genesis_committee = set.len(), "validator started");
         let _ = stop_rx.await;
         info!("validator stopping");
         stack.abort();

@@ -16,7 +16,9 @@ use commonware_p2p::simulated::{self, Link, Network, Oracle};
 use commonware_runtime::{deterministic, Clock, Quota, Runner as _, Supervisor as _};
 use commonware_utils::{NZUsize, NZU32};
 
-use crate::config::Timeouts;
+use commonware_cryptography::bls12381::primitives::group;
+
+use crate::config::{Timeouts, ValidatorEntry, DEFAULT_EPOCH_LENGTH};
 use crate::engine::{self, Channels, Event, Observer, Stack, StackParams};
 use crate::keys::{self, Keys, PublicKey, Scheme};
 use crate::{Application, BlockContext, Digest, Fault};
@@ -96,9 +98,13 @@ pub fn sim_timeouts(min_block_time_ms: u64) -> Timeouts {
 /// Test application: the payload names its height and proposer plus filler bytes; `verify`
 /// recomputes it (so a payload is valid only for its own context); `finalized` records every call
 /// and notes any out-of-order or duplicate delivery as an error instead of panicking.
+///
+/// Per-epoch validator lists can be scripted ([`TestApp::script_epoch`]): `validators_for_epoch`
+/// returns the script (or `None`) and records when it was asked.
 pub struct TestApp {
     pub payload_bytes: usize,
     state: Mutex<TestState>,
+    script: Mutex<BTreeMap<u64, Vec<ValidatorEntry>>>,
 }
 
 #[derive(Default, Clone, Debug)]
@@ -109,11 +115,19 @@ pub struct TestState {
     /// Contract violations seen (out of order, duplicates).
     pub errors: Vec<String>,
     pub rejected: u64,
+    /// Every `validators_for_epoch` call: (epoch, height applied when asked).
+    pub epoch_queries: Vec<(u64, u64)>,
 }
 
 impl TestApp {
     pub fn new(payload_bytes: usize) -> Arc<Self> {
-        Arc::new(Self { payload_bytes, state: Mutex::new(TestState::default()) })
+        Arc::new(Self { payload_bytes, state: Mutex::new(TestState::default()), script: Mutex::default() })
+    }
+
+    /// The list `validators_for_epoch(epoch)` returns (every node's application must get the same
+    /// script, as a deterministic application state would give).
+    pub fn script_epoch(&self, epoch: u64, entries: Vec<ValidatorEntry>) {
+        self.script.lock().unwrap_or_else(|e| e.into_inner()).insert(epoch, entries);
     }
 
     pub fn expected_payload(ctx: &BlockContext, len: usize) -> Vec<u8> {
@@ -181,22 +195,37 @@ impl Application for TestApp {
     fn fault(&self, fault: &Fault) {
         self.state.lock().unwrap_or_else(|e| e.into_inner()).faults.push(fault.clone());
     }
+    fn validators_for_epoch(&self, epoch: u64) -> Option<Vec<ValidatorEntry>> {
+        let at = self.height();
+        self.state.lock().unwrap_or_else(|e| e.into_inner()).epoch_queries.push((epoch, at));
+        self.script.lock().unwrap_or_else(|e| e.into_inner()).get(&epoch).cloned()
+    }
 }
 
-/// A simulated network of `n` validators (keys derived from `seed`).
+/// A simulated network of `n` nodes (keys derived from `seed`, sorted by identity; a node's index
+/// here is its position in `participants`). The nodes in `genesis` form the committee of epoch 0;
+/// the others start as followers. All nodes share one simulated peer set.
 pub struct SimNet {
     pub oracle: Oracle<PublicKey, deterministic::Context>,
-    /// Sorted identities (index = validator index).
+    /// Sorted identities of all nodes (index = node index; with the default all-genesis network
+    /// also the committee index).
     pub participants: Vec<PublicKey>,
-    /// Signing schemes, by validator index.
+    /// Genesis-committee signing schemes by node index (a verify-only scheme for non-members).
     pub schemes: Vec<Scheme>,
-    /// A verifier for certificates and evidence.
+    /// A verifier for certificates and evidence of the genesis committee.
     pub verifier: Scheme,
+    /// Every node's validator entry (stake 1, a made-up loopback address), by node index.
+    pub entries: Vec<ValidatorEntry>,
+    /// Node indices of the genesis committee.
+    pub genesis: Vec<usize>,
+    pub bls: Vec<group::Private>,
     pub timeouts: Timeouts,
     pub max_payload: usize,
+    pub epoch_length: u64,
 }
 
 impl SimNet {
+    /// `n` nodes, all in the genesis committee, default epoch length.
     pub async fn new(
         ctx: &deterministic::Context,
         n: usize,
@@ -204,18 +233,47 @@ impl SimNet {
         timeouts: Timeouts,
         max_payload: usize,
     ) -> Self {
+        let all: Vec<usize> = (0..n).collect();
+        Self::with_epochs(ctx, n, &all, seed, timeouts, max_payload, DEFAULT_EPOCH_LENGTH).await
+    }
+
+    /// `n` nodes, of which `genesis` form the committee of epoch 0, with `epoch_length`.
+    pub async fn with_epochs(
+        ctx: &deterministic::Context,
+        n: usize,
+        genesis: &[usize],
+        seed: u64,
+        timeouts: Timeouts,
+        max_payload: usize,
+        epoch_length: u64,
+    ) -> Self {
         let mut rng = commonware_utils::TestRng::new(seed ^ 0x676c_6f61_6d00);
         let mut keys: Vec<Keys> = (0..n).map(|_| Keys::generate(&mut rng)).collect();
         keys.sort_by_key(|k| k.identity_public());
         let participants: Vec<PublicKey> = keys.iter().map(|k| k.identity_public()).collect();
+        let entries: Vec<ValidatorEntry> = keys
+            .iter()
+            .enumerate()
+            .map(|(i, k)| ValidatorEntry {
+                identity: hex::encode(commonware_codec::Encode::encode(&k.identity_public())),
+                bls_public: hex::encode(commonware_codec::Encode::encode(&k.bls_public())),
+                bls_pop: hex::encode(commonware_codec::Encode::encode(&k.pop())),
+                address: std::net::SocketAddr::from(([127, 0, 0, 1], 10_000 + i as u16)),
+                stake: 1,
+            })
+            .collect();
         let ns = keys::namespace(SIM_CHAIN);
-        let committee = keys::committee(keys.iter().map(|k| (k.identity_public(), k.bls_public())).collect())
-            .expect("distinct keys");
+        let committee =
+            keys::committee(genesis.iter().map(|&i| (keys[i].identity_public(), keys[i].bls_public())).collect())
+                .expect("distinct keys");
+        let verifier = bls12381_multisig::Scheme::verifier(&ns, committee.clone());
         let schemes: Vec<Scheme> = keys
             .iter()
-            .map(|k| bls12381_multisig::Scheme::signer(&ns, committee.clone(), k.bls.clone()).expect("member"))
+            .map(|k| {
+                bls12381_multisig::Scheme::signer(&ns, committee.clone(), k.bls.clone())
+                    .unwrap_or_else(|| verifier.clone())
+            })
             .collect();
-        let verifier = bls12381_multisig::Scheme::verifier(&ns, committee);
         let (network, oracle) = Network::new_with_peers(
             ctx.child("network"),
             simulated::Config {
@@ -228,7 +286,23 @@ impl SimNet {
         )
         .await;
         network.start();
-        Self { oracle, participants, schemes, verifier, timeouts, max_payload }
+        Self {
+            oracle,
+            participants,
+            schemes,
+            verifier,
+            entries,
+            genesis: genesis.to_vec(),
+            bls: keys.iter().map(|k| k.bls.clone()).collect(),
+            timeouts,
+            max_payload,
+            epoch_length,
+        }
+    }
+
+    /// The validator entries of the given nodes.
+    pub fn entries_of(&self, nodes: &[usize]) -> Vec<ValidatorEntry> {
+        nodes.iter().map(|&i| self.entries[i].clone()).collect()
     }
 
     /// Links every ordered pair among `group` (both directions).
@@ -295,13 +369,28 @@ impl SimNet {
         app: Arc<dyn Application>,
         observer: Option<Observer>,
     ) -> Stack {
+        self.try_start(ctx, i, app, observer).await.expect("stack starts")
+    }
+
+    /// [`Self::start`] returning the start error instead of panicking.
+    pub async fn try_start(
+        &self,
+        ctx: &deterministic::Context,
+        i: usize,
+        app: Arc<dyn Application>,
+        observer: Option<Observer>,
+    ) -> Result<Stack, crate::ConsensusError> {
         let params = StackParams {
-            signer: self.schemes[i].clone(),
             me: self.participants[i].clone(),
-            participants: Arc::new(self.participants.clone()),
+            bls: self.bls[i].clone(),
+            namespace: keys::namespace(SIM_CHAIN),
+            genesis: self.entries_of(&self.genesis),
+            min_stake: 1,
+            epoch_length: self.epoch_length,
             partition: format!("validator-{i}"),
             timeouts: self.timeouts,
             max_payload: self.max_payload,
+            tracker: None,
         };
         let channels = self.channels(i).await;
         let control = self.oracle.control(self.participants[i].clone());

@@ -220,6 +220,8 @@ async fn equivocate(ctx: deterministic::Context, net: &SimNet, me: usize, kind: 
     });
     loop {
         let Ok((_, msg)) = receiver.recv().await else { break };
+        // Consensus channels carry a varint epoch prefix (p2p mux); everything here is epoch 0.
+        let Ok((0, msg)) = commonware_p2p::utils::mux::parse(msg) else { continue };
         let Ok(Vote::Notarize(n)) = Vote::<Scheme, sha256::Digest>::decode(msg) else { continue };
         let view = n.proposal.round.view();
         if !seen.insert(view) {
@@ -243,7 +245,9 @@ async fn equivocate(ctx: deterministic::Context, net: &SimNet, me: usize, kind: 
                 .collect(),
         };
         for vote in votes {
-            let _ = sender.send(Recipients::All, vote.encode(), true);
+            let mut framed = vec![0u8]; // epoch 0 as a varint
+            framed.extend_from_slice(&vote.encode());
+            let _ = sender.send(Recipients::All, framed, true);
         }
     }
 }
