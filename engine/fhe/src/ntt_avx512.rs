@@ -282,15 +282,12 @@ pub(crate) unsafe fn add_mod_p_to_native(acc: &mut [u64], v: &[u64]) {
         let mut q = _mm512_mask_add_epi64(hi1, _mm512_cmplt_epu64_mask(lo2, lo1), hi1, one);
         // rem = y − q·p = lo + q·(2^32 − 1) (q < 2^32), as (carry bit, lo)
         let qe = _mm512_sub_epi64(_mm512_slli_epi64::<32>(q), q);
-        let mut rem = _mm512_add_epi64(lo2, qe);
-        let mut c = _mm512_cmplt_epu64_mask(rem, lo2);
-        for _ in 0..3 {
-            let lt = _mm512_cmplt_epu64_mask(rem, p);
-            let ge = c | !lt;
-            q = _mm512_mask_add_epi64(q, ge, q, one);
-            rem = _mm512_mask_sub_epi64(rem, ge, rem, p);
-            c &= !(ge & lt);
-        }
+        let rem = _mm512_add_epi64(lo2, qe);
+        let c = _mm512_cmplt_epu64_mask(rem, lo2);
+        // s = c·2^64 + rem ≤ (2^64 − 1) + (2^32 − 1)^2 = 2^65 − 2^33 < p + (p − ε): with the carry,
+        // s − p = rem + ε < p and the quotient gains exactly 1; without it, 1 iff rem ≥ p.
+        let ge = _mm512_mask_cmpge_epu64_mask(!c, rem, p);
+        q = _mm512_mask_add_epi64(q, c | ge, q, one);
         // SAFETY: as above.
         let a = unsafe { _mm512_loadu_si512(acc.as_ptr().add(i) as *const _) };
         let out = _mm512_add_epi64(a, _mm512_add_epi64(x, q));
