@@ -233,6 +233,55 @@ pub(crate) unsafe fn init_states(states: &mut [u64], input: &[u64], base_log: us
     }
 }
 
+/// [`init_states`] then one [`next_digits_mod_p`] in a single pass (the first level of the
+/// external product): digits of `input`, and the remaining states when `level` > 1 (`states` is
+/// left untouched otherwise).
+#[target_feature(enable = "avx512f")]
+pub(crate) unsafe fn first_digits_mod_p(
+    input: &[u64],
+    states: &mut [u64],
+    digits: &mut [u64],
+    base_log: usize,
+    level: usize,
+) {
+    debug_assert!(states.len() == input.len() && digits.len() == input.len() && input.len().is_multiple_of(8));
+    let rep = (base_log * level) as u64;
+    let one = _mm512_set1_epi64(1);
+    let sh_in = _mm512_set1_epi64((63 - rep) as i64);
+    let sh_top = _mm512_set1_epi64((rep - 1) as i64);
+    let sh_rep = _mm512_set1_epi64(rep as i64);
+    let mask = _mm512_set1_epi64((u64::MAX >> (64 - rep)) as i64);
+    let b = _mm512_set1_epi64(base_log as i64);
+    let b1 = _mm512_set1_epi64(base_log as i64 - 1);
+    let bmask = _mm512_set1_epi64(((1u64 << base_log) - 1) as i64);
+    let p = _mm512_set1_epi64(P as i64);
+    for i in (0..input.len()).step_by(8) {
+        // SAFETY: i + 8 ≤ len for every slice (asserted lengths, multiple of 8).
+        let x = unsafe { _mm512_loadu_si512(input.as_ptr().add(i) as *const _) };
+        // init_states
+        let res = _mm512_srlv_epi64(x, sh_in);
+        let rb = _mm512_and_si512(res, one);
+        let res = _mm512_and_si512(_mm512_srli_epi64::<1>(_mm512_add_epi64(res, one)), mask);
+        let t = _mm512_or_si512(_mm512_sub_epi64(res, one), _mm512_sllv_epi64(rb, sh_top));
+        let need = _mm512_srlv_epi64(_mm512_and_si512(t, res), sh_top);
+        let st = _mm512_sub_epi64(res, _mm512_sllv_epi64(need, sh_rep));
+        // next_digits_mod_p
+        let res = _mm512_and_si512(st, bmask);
+        let st = _mm512_srav_epi64(st, b);
+        let carry = _mm512_srlv_epi64(_mm512_and_si512(_mm512_or_si512(_mm512_sub_epi64(res, one), st), res), b1);
+        let st = _mm512_add_epi64(st, carry);
+        let d = _mm512_sub_epi64(res, _mm512_sllv_epi64(carry, b));
+        let d = _mm512_add_epi64(d, _mm512_and_si512(p, _mm512_srai_epi64::<63>(d)));
+        // SAFETY: as above.
+        unsafe {
+            if level > 1 {
+                _mm512_storeu_si512(states.as_mut_ptr().add(i) as *mut _, st);
+            }
+            _mm512_storeu_si512(digits.as_mut_ptr().add(i) as *mut _, d);
+        }
+    }
+}
+
 /// Next balanced digit of every state (`decompose::next_digit`), mapped into Z_p (d < 0 → p + d).
 #[target_feature(enable = "avx512f")]
 pub(crate) unsafe fn next_digits_mod_p(states: &mut [u64], digits: &mut [u64], base_log: usize) {

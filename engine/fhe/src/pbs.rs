@@ -468,13 +468,7 @@ impl BootstrapKey {
         let n = self.polynomial_size;
         let gs = self.glwe_size;
         let simd = self.ntt.uses_avx512() && n.is_multiple_of(8);
-        if simd {
-            #[cfg(target_arch = "x86_64")]
-            // SAFETY: AVX-512F detected by the plan; equal lengths, multiple of 8.
-            unsafe {
-                crate::ntt_avx512::init_states(&mut s.states, &s.ct1, self.base_log, self.level)
-            };
-        } else {
+        if !simd {
             for (st, &v) in s.states.iter_mut().zip(&s.ct1) {
                 *st = init_state(v, self.base_log, self.level);
             }
@@ -482,12 +476,18 @@ impl BootstrapKey {
         let level_len = gs * gs * n;
         for level in 0..self.level {
             let level_matrix = &ggsw[level * level_len..(level + 1) * level_len];
-            for (states, digits) in s.states.chunks_exact_mut(n).zip(s.digits.chunks_exact_mut(n)) {
+            for ((states, digits), ct1) in
+                s.states.chunks_exact_mut(n).zip(s.digits.chunks_exact_mut(n)).zip(s.ct1.chunks_exact(n))
+            {
                 if simd {
                     #[cfg(target_arch = "x86_64")]
-                    // SAFETY: as above.
+                    // SAFETY: AVX-512F detected by the plan; equal lengths, multiple of 8.
                     unsafe {
-                        crate::ntt_avx512::next_digits_mod_p(states, digits, self.base_log)
+                        if level == 0 {
+                            crate::ntt_avx512::first_digits_mod_p(ct1, states, digits, self.base_log, self.level)
+                        } else {
+                            crate::ntt_avx512::next_digits_mod_p(states, digits, self.base_log)
+                        }
                     };
                 } else {
                     for (d, st) in digits.iter_mut().zip(states) {
@@ -598,6 +598,18 @@ mod tests {
             unsafe { crate::ntt_avx512::init_states(&mut st_v, &input, base_log, level) };
             let mut st_s: Vec<u64> = input.iter().map(|&x| init_state(x, base_log, level)).collect();
             assert_eq!(st_v, st_s, "seed {seed} B={base_log} l={level} states");
+            // the fused first level: same digits, and the same remaining states when l > 1
+            let (mut st_f, mut d_f) = (vec![0u64; len], vec![0u64; len]);
+            let (mut st_c, mut d_c) = (st_v.clone(), vec![0u64; len]);
+            // SAFETY: as above.
+            unsafe {
+                crate::ntt_avx512::first_digits_mod_p(&input, &mut st_f, &mut d_f, base_log, level);
+                crate::ntt_avx512::next_digits_mod_p(&mut st_c, &mut d_c, base_log);
+            }
+            assert_eq!(d_f, d_c, "seed {seed} B={base_log} l={level} fused first digits");
+            if level > 1 {
+                assert_eq!(st_f, st_c, "seed {seed} B={base_log} l={level} fused states");
+            }
             for lev in 0..level {
                 let mut d_v = vec![0u64; len];
                 // SAFETY: as above.
