@@ -209,7 +209,9 @@ pub(crate) unsafe fn inverse_tail(a: &mut [u64], t: usize, tw: &[u64]) {
     }
 }
 
-/// Decomposition states (`decompose::init_state`) for a slice, 8 lanes at a time.
+/// Decomposition states (`decompose::init_state`) for a slice, 8 lanes at a time (the engine uses
+/// the fused [`first_digits_mod_p`]; kept as the tests' reference for it).
+#[cfg(test)]
 #[target_feature(enable = "avx512f")]
 pub(crate) unsafe fn init_states(states: &mut [u64], input: &[u64], base_log: usize, level: usize) {
     debug_assert!(states.len() == input.len() && input.len().is_multiple_of(8));
