@@ -210,7 +210,7 @@ pub(crate) unsafe fn inverse_tail(a: &mut [u64], t: usize, tw: &[u64]) {
 }
 
 /// Decomposition states (`decompose::init_state`) for a slice, 8 lanes at a time (the engine uses
-/// the fused [`first_digits_mod_p`]; kept as the tests' reference for it).
+/// the fused [`first_digits_rotated_mod_p`]; kept as the tests' reference for it).
 #[cfg(test)]
 #[target_feature(enable = "avx512f")]
 pub(crate) unsafe fn init_states(states: &mut [u64], input: &[u64], base_log: usize, level: usize) {
@@ -236,18 +236,23 @@ pub(crate) unsafe fn init_states(states: &mut [u64], input: &[u64], base_log: us
 }
 
 /// [`init_states`] then one [`next_digits_mod_p`] in a single pass (the first level of the
-/// external product): digits of `input`, and the remaining states when `level` > 1 (`states` is
-/// left untouched otherwise).
+/// external product) on ct1 = acc·X^k − acc (mod X^N + 1, wrapping, k < 2N), which is computed on
+/// the fly: digits of ct1, and the remaining states when `level` > 1 (`states` is left untouched
+/// otherwise).
 #[target_feature(enable = "avx512f")]
-pub(crate) unsafe fn first_digits_mod_p(
-    input: &[u64],
+pub(crate) unsafe fn first_digits_rotated_mod_p(
+    acc: &[u64],
+    k: usize,
     states: &mut [u64],
     digits: &mut [u64],
     base_log: usize,
     level: usize,
 ) {
-    debug_assert!(states.len() == input.len() && digits.len() == input.len() && input.len().is_multiple_of(8));
+    let n = acc.len();
+    debug_assert!(states.len() == n && digits.len() == n && n.is_multiple_of(8) && k < 2 * n);
+    let (neg_all, shift) = if k >= n { (true, k - n) } else { (false, k) };
     let rep = (base_log * level) as u64;
+    let zero = _mm512_setzero_si512();
     let one = _mm512_set1_epi64(1);
     let sh_in = _mm512_set1_epi64((63 - rep) as i64);
     let sh_top = _mm512_set1_epi64((rep - 1) as i64);
@@ -257,9 +262,27 @@ pub(crate) unsafe fn first_digits_mod_p(
     let b1 = _mm512_set1_epi64(base_log as i64 - 1);
     let bmask = _mm512_set1_epi64(((1u64 << base_log) - 1) as i64);
     let p = _mm512_set1_epi64(P as i64);
-    for i in (0..input.len()).step_by(8) {
-        // SAFETY: i + 8 ≤ len for every slice (asserted lengths, multiple of 8).
-        let x = unsafe { _mm512_loadu_si512(input.as_ptr().add(i) as *const _) };
+    let base = acc.as_ptr();
+    for i in (0..n).step_by(8) {
+        // Coefficient i + l of acc·X^k: ±acc[i + l − shift] where i + l ≥ shift ("kept"),
+        // ∓acc[n − shift + i + l] otherwise ("wrapped", sign flipped by X^N = −1).
+        let kept: __mmask8 = if i >= shift {
+            0xff
+        } else if i + 8 <= shift {
+            0
+        } else {
+            0xffu8 << (shift - i)
+        };
+        // SAFETY: masked loads touch only the selected lanes, whose indices i + l − shift
+        // (kept) and n − shift + i + l (wrapped) lie in [0, n); the pointers of the other lanes
+        // are formed with wrapping arithmetic and never dereferenced. i + 8 ≤ n for the others.
+        let (x, old) = unsafe {
+            let v = _mm512_mask_loadu_epi64(zero, kept, base.wrapping_add(i).wrapping_sub(shift) as *const i64);
+            let v = _mm512_mask_loadu_epi64(v, !kept, base.wrapping_add(n + i).wrapping_sub(shift) as *const i64);
+            (v, _mm512_loadu_si512(base.add(i) as *const _))
+        };
+        let neg = if neg_all { kept } else { !kept };
+        let x = _mm512_sub_epi64(_mm512_mask_sub_epi64(x, neg, zero, x), old);
         // init_states
         let res = _mm512_srlv_epi64(x, sh_in);
         let rb = _mm512_and_si512(res, one);
@@ -274,7 +297,7 @@ pub(crate) unsafe fn first_digits_mod_p(
         let st = _mm512_add_epi64(st, carry);
         let d = _mm512_sub_epi64(res, _mm512_sllv_epi64(carry, b));
         let d = _mm512_add_epi64(d, _mm512_and_si512(p, _mm512_srai_epi64::<63>(d)));
-        // SAFETY: as above.
+        // SAFETY: i + 8 ≤ n.
         unsafe {
             if level > 1 {
                 _mm512_storeu_si512(states.as_mut_ptr().add(i) as *mut _, st);

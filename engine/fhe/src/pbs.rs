@@ -447,12 +447,8 @@ impl BootstrapKey {
             if a == 0 {
                 continue;
             }
-            // ct1 = ct0·X^a − ct0
-            for (c1, c0) in s.ct1.chunks_exact_mut(n).zip(s.acc.chunks_exact(n)) {
-                monomial_mul_sub_into(c1, c0, a);
-            }
             let ggsw = &self.data[i * ggsw_len..(i + 1) * ggsw_len];
-            self.add_external_product(ggsw, s);
+            self.add_external_product(ggsw, a, s);
         }
         if body != 0 {
             // X^(−b) = X^(2N − b)
@@ -463,12 +459,16 @@ impl BootstrapKey {
         }
     }
 
-    /// acc += GGSW ⊡ ct1.
-    fn add_external_product(&self, ggsw: &[u64], s: &mut Scratch) {
+    /// acc += GGSW ⊡ ct1 with ct1 = acc·X^a − acc (the AVX-512 path computes ct1 on the fly in its
+    /// first decomposition pass).
+    fn add_external_product(&self, ggsw: &[u64], a: usize, s: &mut Scratch) {
         let n = self.polynomial_size;
         let gs = self.glwe_size;
         let simd = self.ntt.uses_avx512() && n.is_multiple_of(8);
         if !simd {
+            for (c1, c0) in s.ct1.chunks_exact_mut(n).zip(s.acc.chunks_exact(n)) {
+                monomial_mul_sub_into(c1, c0, a);
+            }
             for (st, &v) in s.states.iter_mut().zip(&s.ct1) {
                 *st = init_state(v, self.base_log, self.level);
             }
@@ -476,15 +476,22 @@ impl BootstrapKey {
         let level_len = gs * gs * n;
         for level in 0..self.level {
             let level_matrix = &ggsw[level * level_len..(level + 1) * level_len];
-            for ((states, digits), ct1) in
-                s.states.chunks_exact_mut(n).zip(s.digits.chunks_exact_mut(n)).zip(s.ct1.chunks_exact(n))
+            for ((states, digits), acc) in
+                s.states.chunks_exact_mut(n).zip(s.digits.chunks_exact_mut(n)).zip(s.acc.chunks_exact(n))
             {
                 if simd {
                     #[cfg(target_arch = "x86_64")]
-                    // SAFETY: AVX-512F detected by the plan; equal lengths, multiple of 8.
+                    // SAFETY: AVX-512F detected by the plan; equal lengths, multiple of 8, a < 2N.
                     unsafe {
                         if level == 0 {
-                            crate::ntt_avx512::first_digits_mod_p(ct1, states, digits, self.base_log, self.level)
+                            crate::ntt_avx512::first_digits_rotated_mod_p(
+                                acc,
+                                a,
+                                states,
+                                digits,
+                                self.base_log,
+                                self.level,
+                            )
                         } else {
                             crate::ntt_avx512::next_digits_mod_p(states, digits, self.base_log)
                         }
@@ -598,17 +605,23 @@ mod tests {
             unsafe { crate::ntt_avx512::init_states(&mut st_v, &input, base_log, level) };
             let mut st_s: Vec<u64> = input.iter().map(|&x| init_state(x, base_log, level)).collect();
             assert_eq!(st_v, st_s, "seed {seed} B={base_log} l={level} states");
-            // the fused first level: same digits, and the same remaining states when l > 1
-            let (mut st_f, mut d_f) = (vec![0u64; len], vec![0u64; len]);
-            let (mut st_c, mut d_c) = (st_v.clone(), vec![0u64; len]);
-            // SAFETY: as above.
-            unsafe {
-                crate::ntt_avx512::first_digits_mod_p(&input, &mut st_f, &mut d_f, base_log, level);
-                crate::ntt_avx512::next_digits_mod_p(&mut st_c, &mut d_c, base_log);
-            }
-            assert_eq!(d_f, d_c, "seed {seed} B={base_log} l={level} fused first digits");
-            if level > 1 {
-                assert_eq!(st_f, st_c, "seed {seed} B={base_log} l={level} fused states");
+            // the fused first level with ct1 = acc·X^k − acc computed on the fly (acc = input):
+            // same digits, and the same remaining states when l > 1, as rotate, init, one digit
+            for k in [0, 1, 7, 8, 9, len / 2 - 3, len - 1, len, len + 5, 2 * len - 8, 2 * len - 1] {
+                let mut ct1 = vec![0u64; len];
+                monomial_mul_sub_into(&mut ct1, &input, k);
+                let (mut st_r, mut d_r) = (vec![0u64; len], vec![0u64; len]);
+                let mut st_e: Vec<u64> = ct1.iter().map(|&x| init_state(x, base_log, level)).collect();
+                let mut d_e = vec![0u64; len];
+                // SAFETY: as above; k < 2·len.
+                unsafe {
+                    crate::ntt_avx512::first_digits_rotated_mod_p(&input, k, &mut st_r, &mut d_r, base_log, level);
+                    crate::ntt_avx512::next_digits_mod_p(&mut st_e, &mut d_e, base_log);
+                }
+                assert_eq!(d_r, d_e, "seed {seed} B={base_log} l={level} k={k} fused first digits");
+                if level > 1 {
+                    assert_eq!(st_r, st_e, "seed {seed} B={base_log} l={level} k={k} fused states");
+                }
             }
             for lev in 0..level {
                 let mut d_v = vec![0u64; len];
