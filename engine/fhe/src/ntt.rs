@@ -292,6 +292,12 @@ impl NegacyclicNtt {
     /// In-place forward transform: coefficients in [0, p), natural order → evaluations at
     /// ψ^{2·bitrev(i)+1}, bit-reversed order.
     pub fn forward(&self, a: &mut [u64]) {
+        self.forward_prefetching(a, &[]);
+    }
+
+    /// [`NegacyclicNtt::forward`], prefetching up to N words of `prefetch` into L2 along the way
+    /// on the AVX-512 path (the external product streams the next key rows in this way).
+    pub(crate) fn forward_prefetching(&self, a: &mut [u64], prefetch: &[u64]) {
         assert_eq!(a.len(), self.n);
         let n = self.n;
         let mut t = n;
@@ -316,7 +322,7 @@ impl NegacyclicNtt {
                 m <<= 1;
             }
             // SAFETY: N a multiple of 64, diag of length N.
-            unsafe { crate::ntt_avx512::forward_blocks64(a, &pp.diag, &pp.inner_fwd) };
+            unsafe { crate::ntt_avx512::forward_blocks64(a, &pp.diag, &pp.inner_fwd, prefetch) };
             return;
         }
         #[cfg(target_arch = "x86_64")]
@@ -355,6 +361,12 @@ impl NegacyclicNtt {
     /// In-place inverse transform without the 1/N factor (bit-reversed in, natural out): returns
     /// N times the coefficients.
     pub fn inverse_unscaled(&self, a: &mut [u64]) {
+        self.inverse_unscaled_prefetching(a, &[]);
+    }
+
+    /// [`NegacyclicNtt::inverse_unscaled`] with the prefetch of
+    /// [`NegacyclicNtt::forward_prefetching`].
+    pub(crate) fn inverse_unscaled_prefetching(&self, a: &mut [u64], prefetch: &[u64]) {
         assert_eq!(a.len(), self.n);
         let n = self.n;
         let mut t = 1;
@@ -362,7 +374,7 @@ impl NegacyclicNtt {
         #[cfg(target_arch = "x86_64")]
         if let (true, Some(pp)) = (self.avx512, &self.pow2) {
             // SAFETY: as in `forward`.
-            unsafe { crate::ntt_avx512::inverse_blocks64(a, &pp.diag_inv, &pp.inner_inv) };
+            unsafe { crate::ntt_avx512::inverse_blocks64(a, &pp.diag_inv, &pp.inner_inv, prefetch) };
             // outer stages from half 64 upwards: a single one first if their number is odd,
             // then two at a time (radix 4)
             let mut m = n / 128;

@@ -809,12 +809,27 @@ fn lane_tables(tw: &Inner64) -> ([[LaneTw; 4]; 3], [__m512i; 2], [[__m512i; 4]; 
     (lanes, tw.post.map(load), perm)
 }
 
+/// Software prefetch (into L2) of words [64b, 64b + 64) of `words`, if present: the caller's
+/// next bootstrap-key rows, streamed in while the transform computes (eight 64-byte lines per
+/// block instead of one burst, which the hardware queues would drop).
+#[inline]
+#[target_feature(enable = "avx512f")]
+fn prefetch_block(words: &[u64], b: usize) {
+    if let Some(chunk) = words.get(64 * b..64 * b + 64) {
+        for line in chunk.chunks_exact(8) {
+            // a hint: never faults (the address is inside the slice anyway)
+            _mm_prefetch::<_MM_HINT_T1>(line.as_ptr() as *const i8);
+        }
+    }
+}
+
 /// Blocks of 64: multiply by `diag` (lazy in), 64-point cyclic forward transform, canonical out.
 #[target_feature(enable = "avx512f")]
-pub(crate) unsafe fn forward_blocks64(a: &mut [u64], diag: &[u64], tw: &Inner64) {
+pub(crate) unsafe fn forward_blocks64(a: &mut [u64], diag: &[u64], tw: &Inner64, prefetch: &[u64]) {
     debug_assert!(a.len().is_multiple_of(64) && diag.len() == a.len());
     let (lanes, post, _) = lane_tables(tw);
-    for (blk, d) in a.chunks_exact_mut(64).zip(diag.chunks_exact(64)) {
+    for (b, (blk, d)) in a.chunks_exact_mut(64).zip(diag.chunks_exact(64)).enumerate() {
+        prefetch_block(prefetch, b);
         // SAFETY: 64 words in each chunk.
         unsafe {
             let mut v = [_mm512_setzero_si512(); 8];
@@ -833,10 +848,11 @@ pub(crate) unsafe fn forward_blocks64(a: &mut [u64], diag: &[u64], tw: &Inner64)
 
 /// Blocks of 64: inverse 64-point cyclic transform (×64), then multiply by `diag`; canonical out.
 #[target_feature(enable = "avx512f")]
-pub(crate) unsafe fn inverse_blocks64(a: &mut [u64], diag: &[u64], tw: &Inner64) {
+pub(crate) unsafe fn inverse_blocks64(a: &mut [u64], diag: &[u64], tw: &Inner64, prefetch: &[u64]) {
     debug_assert!(a.len().is_multiple_of(64) && diag.len() == a.len());
     let (lanes, _, perm) = lane_tables(tw);
-    for (blk, d) in a.chunks_exact_mut(64).zip(diag.chunks_exact(64)) {
+    for (b, (blk, d)) in a.chunks_exact_mut(64).zip(diag.chunks_exact(64)).enumerate() {
+        prefetch_block(prefetch, b);
         // SAFETY: 64 words in each chunk.
         unsafe {
             let mut v = [_mm512_setzero_si512(); 8];
