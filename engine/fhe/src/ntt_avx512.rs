@@ -713,7 +713,9 @@ fn ct_lane(x: __m512i, y: __m512i, tw: &LaneTw) -> (__m512i, __m512i) {
 #[inline]
 #[target_feature(enable = "avx512f")]
 fn gs_lane(x: __m512i, y: __m512i, tw: &LaneTw) -> (__m512i, __m512i) {
-    let d = _mm512_mask_blend_epi64(tw.neg, sub(x, y), sub(y, x));
+    // (x − y)·(−2^e') = (p − (x − y))·2^e' in the negated lanes (x − y ≤ p, so p − it ≥ 0)
+    let d = sub(x, y);
+    let d = _mm512_mask_sub_epi64(d, tw.neg, _mm512_set1_epi64(P as i64), d);
     (add(x, y), shl_mod(d, &tw.sh))
 }
 

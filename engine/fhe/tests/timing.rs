@@ -194,3 +194,50 @@ fn integer_timing() {
         tfhe_seq_s * 1e3 / stats.bootstraps as f64
     );
 }
+
+/// One negacyclic transform of size 2048 (the HPU parameters' N), forward and inverse, on the
+/// AVX-512 path (when the CPU has it) and on the portable path: µs per transform over batches of
+/// 500, median and min of the wall time (the min is the least disturbed by other processes; the
+/// on-CPU clock of this VM ticks in 4 ms steps, too coarse here).
+/// Run: `cargo test -p gloam-fhe --test timing ntt_timing -- --ignored --nocapture`.
+#[test]
+#[ignore]
+fn ntt_timing() {
+    use gloam_fhe::ntt::{NegacyclicNtt, P};
+    let n = 2048;
+    let plan = NegacyclicNtt::new(n).unwrap();
+    let mut paths = vec![("portable", plan.scalar_only())];
+    if plan.uses_avx512() {
+        paths.push(("avx512", plan.clone()));
+    }
+    let mut x = 0x9e37_79b9_7f4a_7c15u64;
+    let mut a: Vec<u64> = (0..n)
+        .map(|_| {
+            x = x.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            x % P
+        })
+        .collect();
+    for (name, p) in &paths {
+        let batch = 500;
+        let (mut fwd, mut inv) = (Vec::new(), Vec::new());
+        for _ in 0..25 {
+            let t = Instant::now();
+            for _ in 0..batch {
+                p.forward(std::hint::black_box(&mut a));
+            }
+            fwd.push(t.elapsed().as_secs_f64() * 1e6 / batch as f64);
+            let t = Instant::now();
+            for _ in 0..batch {
+                p.inverse_unscaled(std::hint::black_box(&mut a));
+            }
+            inv.push(t.elapsed().as_secs_f64() * 1e6 / batch as f64);
+        }
+        let min = |v: &[f64]| v.iter().copied().fold(f64::INFINITY, f64::min);
+        let (fmin, imin) = (min(&fwd), min(&inv));
+        println!(
+            "NTT N={n} {name}: forward {:.2} µs (min {fmin:.2}), inverse {:.2} µs (min {imin:.2}), wall per transform",
+            median(fwd),
+            median(inv)
+        );
+    }
+}
