@@ -8,11 +8,13 @@
 //! nor assembly-backed in a build that does not target those features.
 //!
 //! * [`msm`]: signed-digit Pippenger with batch-affine buckets, fixed-base tables;
-//! * [`ntt`]: radix-2 NTT with cached twiddles and fused coset scaling.
+//! * [`ntt`]: radix-2 NTT with cached twiddles and fused coset scaling;
+//! * [`curve`]: G1 multiplication by a prepared (GLV, wNAF) scalar, for G1 FFT twiddles.
 //!
 //! Timing examples (print ratios against peers in the same process): `msm_vs_blst`,
 //! `fixed_base_vs_ckzg`, `ntt_vs_arkworks`, `fq_mul`.
 
+pub mod curve;
 #[doc(hidden)]
 pub mod fq;
 #[doc(hidden)]

@@ -4,7 +4,7 @@
 
 use ark_ec::{CurveGroup, PrimeGroup, VariableBaseMSM};
 use ark_ff::{PrimeField, UniformRand};
-use gloam_cpu::msm::{self, FixedBase, MsmPlan};
+use gloam_cpu::msm::{self, FixedBase, FixedBaseSegments, MsmPlan};
 use gloam_engine_core::{FixedBaseMsm, Fr, G1Affine, G1Projective};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha20Rng;
@@ -204,4 +204,54 @@ fn fixed_base_every_window() {
     let t = FixedBase::new(&b[..10]);
     let s = scalars(20, &mut rng);
     assert_eq!(t.msm(&s).unwrap().into_affine(), reference(&b[..10], &s[..10]));
+}
+
+#[test]
+fn fixed_base_segments_match_separate_msms() {
+    let seed = seed(0x5e6);
+    let mut rng = ChaCha20Rng::seed_from_u64(seed);
+    let seg = 24;
+    for (name, b, s) in nasty_cases(5 * seg + 7, &mut rng) {
+        for c in [4usize, 8] {
+            let t = FixedBaseSegments::new(&b, seg, c);
+            assert_eq!(t.segments(), 6);
+            assert_eq!(t.window(), c);
+            for len in [s.len(), 3 * seg + 1, 0] {
+                let got = t.msm(&s[..len]);
+                assert_eq!(got.len(), 6);
+                for (k, g) in got.iter().enumerate() {
+                    let lo = (k * seg).min(len);
+                    let hi = ((k + 1) * seg).min(len);
+                    let want = reference(&b[lo..hi], &s[lo..hi]);
+                    assert_eq!(g.into_affine(), want, "`{name}` c={c} len={len} segment {k} seed={seed}");
+                }
+            }
+        }
+    }
+    // More groups than one bucket set holds (several groups run side by side).
+    let b = points(40 * 3, &mut rng);
+    let s = scalars(40 * 3, &mut rng);
+    let t = FixedBaseSegments::new(&b, 3, 8);
+    for (k, g) in t.msm(&s).iter().enumerate() {
+        assert_eq!(g.into_affine(), reference(&b[3 * k..3 * k + 3], &s[3 * k..3 * k + 3]), "segment {k} seed={seed}");
+    }
+}
+
+#[test]
+fn portable_arithmetic_gives_the_same_points() {
+    // The portable multiplier (CPUs without ADX) on the streaming and tree paths. Other tests
+    // may run meanwhile on the portable path too: results are identical by construction.
+    let seed = seed(0x9047);
+    let mut rng = ChaCha20Rng::seed_from_u64(seed);
+    let b = points(300, &mut rng);
+    let s = scalars(300, &mut rng);
+    let want = reference(&b, &s);
+    msm::PORTABLE_ONLY.store(true, std::sync::atomic::Ordering::Relaxed);
+    let fixed = FixedBase::with_window(&b, 12).msm(&s).unwrap().into_affine();
+    let var = msm::msm_with_plan(&b, &s, MsmPlan { c: 8, chunks: 1, affine: true }).into_affine();
+    let segs = FixedBaseSegments::new(&b, 100, 8).msm(&s);
+    msm::PORTABLE_ONLY.store(false, std::sync::atomic::Ordering::Relaxed);
+    assert_eq!(fixed, want, "seed={seed}");
+    assert_eq!(var, want, "seed={seed}");
+    assert_eq!(segs.iter().sum::<G1Projective>().into_affine(), want, "seed={seed}");
 }

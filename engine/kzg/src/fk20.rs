@@ -12,11 +12,11 @@
 //! blobs shares each table), and two G1 FFTs of size 128.
 
 use ark_bls12_381::{Fr, G1Affine, G1Projective};
-use ark_ec::{AdditiveGroup, CurveGroup};
-use ark_ff::{Field, One, Zero};
+use ark_ec::CurveGroup;
+use ark_ff::{Field, Zero};
 use std::sync::Arc;
 
-use gloam_engine::{domain, Engine, FixedBase, NttOp};
+use gloam_engine::{domain, BackendKind, Engine, FixedBase, NttOp, Op};
 use rayon::prelude::*;
 
 use crate::codec::reverse_bits;
@@ -34,10 +34,23 @@ const BLOCKS: usize = FIELD_ELEMENTS_PER_BLOB / L; // 64
 /// Bₖ[127 − u] = [τ^(64u+k)] for u = 0…62. Scaling by 1/128 here folds the inverse FFT's
 /// normalisation into precomputation.
 pub struct Fk20Table {
-    /// Row i (frequency i) as a fixed-base table on the engine: every blob multiplies the same
-    /// 64 points, so each product is a table lookup rather than a variable-base MSM.
-    rows: Vec<FixedBase>,
+    rows: Rows,
     points: usize,
+}
+
+/// Window of the CPU tables: 37 windows of 7 bits, 64 buckets per row (29 MiB for the 8192
+/// points). 8 bits (32 windows, 25 MiB) reads fewer points but the running sums over 128
+/// buckets per row then cost a third of the bucket work; 6 bits needs 43 windows.
+const CPU_WINDOW: usize = 7;
+
+/// Row i (frequency i) as a fixed-base table: every blob multiplies the same 64 points, so each
+/// product is a table lookup rather than a variable-base MSM.
+enum Rows {
+    /// All 128 rows in one CPU table whose MSMs run together, sharing buckets and inversions
+    /// (when the engine would run 64-point fixed-base MSMs on the CPU anyway).
+    Cpu(gloam_cpu::msm::FixedBaseSegments),
+    /// One engine table per row (a GPU, with the engine's CPU fallback).
+    Engine(Vec<FixedBase>),
 }
 
 impl Fk20Table {
@@ -54,7 +67,12 @@ impl Fk20Table {
                 N2 * L
             )));
         }
-        let rows = points.chunks(L).map(|row| engine.prepare_fixed_base(row)).collect::<Result<Vec<_>, _>>()?;
+        let rows = match engine.choose(Op::FixedBaseMsm, L) {
+            Ok(BackendKind::Cpu) => Rows::Cpu(gloam_cpu::msm::FixedBaseSegments::new(&points, L, CPU_WINDOW)),
+            _ => {
+                Rows::Engine(points.chunks(L).map(|row| engine.prepare_fixed_base(row)).collect::<Result<Vec<_>, _>>()?)
+            }
+        };
         Ok(Fk20Table { rows, points: points.len() })
     }
 
@@ -102,7 +120,11 @@ impl Fk20Table {
 
     /// Bytes of the per-row tables plus the transformed points themselves.
     pub fn table_bytes(&self) -> u64 {
-        self.rows.iter().map(|r| r.table_bytes()).sum::<u64>() + (self.points * std::mem::size_of::<G1Affine>()) as u64
+        let rows = match &self.rows {
+            Rows::Cpu(t) => t.table_bytes(),
+            Rows::Engine(rows) => rows.iter().map(|r| r.table_bytes()).sum::<u64>(),
+        };
+        rows + (self.points * std::mem::size_of::<G1Affine>()) as u64
     }
 
     /// The 128 cell proofs (cell order) of the polynomial with these 4096 coefficients.
@@ -136,17 +158,28 @@ impl Fk20Table {
             }
         }
         let np = polys.len();
-        let by_row: Vec<Vec<G1Projective>> = (0..N2)
-            .into_par_iter()
-            .map(|i| {
-                let s: Vec<&[Fr]> = (0..np).map(|p| &scalars[(p * N2 + i) * L..][..L]).collect();
-                self.rows[i].msm_batch(&s)
-            })
-            .collect::<Result<_, _>>()?;
         let mut m = vec![G1Projective::zero(); np * N2];
-        for (i, row) in by_row.iter().enumerate() {
-            for (p, v) in row.iter().enumerate() {
-                m[p * N2 + i] = *v;
+        match &self.rows {
+            Rows::Cpu(t) => {
+                // Per polynomial, the scalars are row-major (row i, then k): the segment layout.
+                let per: Vec<Vec<G1Projective>> = scalars.par_chunks(N2 * L).map(|s| t.msm(s)).collect();
+                for (p, v) in per.iter().enumerate() {
+                    m[p * N2..][..N2].copy_from_slice(v);
+                }
+            }
+            Rows::Engine(rows) => {
+                let by_row: Vec<Vec<G1Projective>> = (0..N2)
+                    .into_par_iter()
+                    .map(|i| {
+                        let s: Vec<&[Fr]> = (0..np).map(|p| &scalars[(p * N2 + i) * L..][..L]).collect();
+                        rows[i].msm_batch(&s)
+                    })
+                    .collect::<Result<_, _>>()?;
+                for (i, row) in by_row.iter().enumerate() {
+                    for (p, v) in row.iter().enumerate() {
+                        m[p * N2 + i] = *v;
+                    }
+                }
             }
         }
         let omega = domain::root_of_unity(7);
@@ -173,65 +206,19 @@ impl Fk20Table {
 /// A fixed scalar prepared for repeated multiplication: its GLV halves k = ±k₁ ± k₂λ (each
 /// about 128 bits) in width-5 NAF. The G1 FFTs multiply by the same 64 twiddles over and over,
 /// so the decomposition is paid once; each product then costs ~128 doublings and ~43
-/// additions, against ~96 additions for arkworks' plain joint double-and-add.
+/// additions, on the CPU backend's inlined (MULX/ADX where available) field arithmetic
+/// ([`gloam_cpu::curve::G1ScalarMul`]).
 #[derive(Clone, Debug)]
-pub struct PreparedScalar {
-    neg1: bool,
-    neg2: bool,
-    naf1: Vec<i64>,
-    naf2: Vec<i64>,
-    one: bool,
-}
-
-const WNAF_W: usize = 5;
+pub struct PreparedScalar(gloam_cpu::curve::G1ScalarMul);
 
 impl PreparedScalar {
     pub fn new(k: Fr) -> Self {
-        use ark_ec::scalar_mul::glv::GLVConfig;
-        use ark_ff::{BigInteger, PrimeField};
-        let ((s1, k1), (s2, k2)) = ark_bls12_381::g1::Config::scalar_decomposition(k);
-        PreparedScalar {
-            neg1: !s1,
-            neg2: !s2,
-            naf1: k1.into_bigint().find_wnaf(WNAF_W).expect("valid window"),
-            naf2: k2.into_bigint().find_wnaf(WNAF_W).expect("valid window"),
-            one: k.is_one(),
-        }
+        PreparedScalar(gloam_cpu::curve::G1ScalarMul::new(k))
     }
 
     /// `k·p`, equal to `p * k`.
     pub fn mul(&self, p: &G1Projective) -> G1Projective {
-        use ark_ec::scalar_mul::glv::GLVConfig;
-        if self.one || p.is_zero() {
-            return *p;
-        }
-        // odd multiples p, 3p, …, 15p; the φ-side table is the endomorphism of it (x·β, cheap)
-        let mut t1 = [*p; 1 << (WNAF_W - 2)];
-        let p2 = p.double();
-        for i in 1..t1.len() {
-            t1[i] = t1[i - 1] + p2;
-        }
-        let mut t2 = t1.map(|q| ark_bls12_381::g1::Config::endomorphism(&q));
-        if self.neg1 {
-            t1.iter_mut().for_each(|q| *q = -*q);
-        }
-        if self.neg2 {
-            t2.iter_mut().for_each(|q| *q = -*q);
-        }
-        let len = self.naf1.len().max(self.naf2.len());
-        let mut acc = G1Projective::zero();
-        for i in (0..len).rev() {
-            acc.double_in_place();
-            for (naf, t) in [(&self.naf1, &t1), (&self.naf2, &t2)] {
-                let d = naf.get(i).copied().unwrap_or(0);
-                if d > 0 {
-                    acc += t[(d as usize - 1) / 2];
-                } else if d < 0 {
-                    acc -= t[((-d) as usize - 1) / 2];
-                }
-            }
-        }
-        acc
+        self.0.mul(p)
     }
 }
 
@@ -265,7 +252,7 @@ pub fn g1_fft(a: &mut [G1Projective], omega: Fr) {
 mod tests {
     use super::*;
     use ark_ec::PrimeGroup;
-    use ark_ff::UniformRand;
+    use ark_ff::{One, UniformRand};
     use rand::SeedableRng;
 
     #[test]

@@ -18,8 +18,11 @@
 //!   Points cross between arkworks and blst by limb copy: both use Montgomery form with
 //!   R = 2³⁸⁴.
 //! * **FK20 for cell proofs** ([`fk20`]): 128 proofs from 64 size-128 NTTs, 128 fixed-base
-//!   64-point MSMs (one engine table per frequency, shared by every blob of a batch) and two
-//!   size-128 G1 FFTs. The setup side is transformed once, lazily; for mainnet the transformed
+//!   64-point MSMs and two size-128 G1 FFTs. When the engine runs 64-point fixed-base MSMs on
+//!   the CPU, the 128 tables are one `gloam_cpu::msm::FixedBaseSegments` whose 128 MSMs share
+//!   one bucket pass (and its batched inversions); on a GPU they are one engine table per
+//!   frequency, shared by every blob of a batch. The G1 FFT twiddle products use
+//!   `gloam_cpu::curve::G1ScalarMul` (GLV + wNAF on the CPU backend's inlined field arithmetic). The setup side is transformed once, lazily; for mainnet the transformed
 //!   points are embedded (`data/fk20_mainnet.bin`, pinned by a test that recomputes them), which
 //!   cuts the table build from 64 G1 FFTs to a parallel decompression.
 //! * **Verification with fixed G2 sides**: every pairing equation is arranged so its G2 points

@@ -6,7 +6,8 @@
 //! precompute setting reth uses. gloam runs in a one-thread rayon pool on the CPU engine; both
 //! get the same random blobs. Samples alternate between the two implementations so that load
 //! from other processes on a shared machine hits both alike; the medians and their ratio are
-//! printed. `GLOAM_TIMING_SAMPLES` sets the sample count (default 9). The results are checked
+//! printed. `GLOAM_TIMING_SAMPLES` sets the sample count (default 9), `GLOAM_TIMING_ONLY` a
+//! substring of the row names to run. The results are checked
 //! against c-kzg byte for byte before anything is timed.
 
 use std::sync::Arc;
@@ -24,20 +25,44 @@ fn median(v: &mut [f64]) -> f64 {
     v[v.len() / 2]
 }
 
-/// Alternating samples of `ours` and `theirs`; returns (median ours, median theirs) in ms.
+/// Nanoseconds this thread has run on a CPU (`/proc/thread-self/schedstat`), which, unlike wall
+/// time, does not count the time slices other processes take on a loaded machine.
+fn cpu_ns() -> Option<u64> {
+    std::fs::read_to_string("/proc/thread-self/schedstat").ok()?.split_whitespace().next()?.parse().ok()
+}
+
+/// Alternating samples of `ours` and `theirs`; returns (median ours, median theirs) in ms, of
+/// this thread's CPU time where the kernel reports it (one-thread runs happen entirely on the
+/// calling thread), else of wall time.
 fn pair(samples: usize, ours: &mut dyn FnMut(), theirs: &mut dyn FnMut()) -> (f64, f64) {
+    pair_with(true, samples, ours, theirs)
+}
+
+/// [`pair`], on wall time only when `cpu` is false (multi-threaded runs).
+fn pair_with(cpu: bool, samples: usize, ours: &mut dyn FnMut(), theirs: &mut dyn FnMut()) -> (f64, f64) {
     ours();
     theirs();
-    let (mut a, mut b) = (Vec::new(), Vec::new());
+    let (mut a, mut b, mut wa, mut wb) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    let time = |f: &mut dyn FnMut(), cpu: &mut Vec<f64>, wall: &mut Vec<f64>| {
+        let (c, t) = (cpu_ns(), Instant::now());
+        f();
+        wall.push(t.elapsed().as_secs_f64() * 1e3);
+        if let (Some(c0), Some(c1)) = (c, cpu_ns()) {
+            cpu.push((c1 - c0) as f64 / 1e6);
+        }
+    };
     for _ in 0..samples {
-        let t = Instant::now();
-        ours();
-        a.push(t.elapsed().as_secs_f64() * 1e3);
-        let t = Instant::now();
-        theirs();
-        b.push(t.elapsed().as_secs_f64() * 1e3);
+        time(ours, &mut a, &mut wa);
+        time(theirs, &mut b, &mut wb);
     }
-    (median(&mut a), median(&mut b))
+    let (mwa, mwb) = (median(&mut wa), median(&mut wb));
+    if cpu && a.len() == samples && b.len() == samples {
+        let (ma, mb) = (median(&mut a), median(&mut b));
+        println!("    (wall: {mwa:.2} vs {mwb:.2} ms, ratio {:.2}; CPU time below)", mwa / mwb);
+        (ma, mb)
+    } else {
+        (mwa, mwb)
+    }
 }
 
 #[test]
@@ -92,43 +117,246 @@ fn run(samples: usize) {
         std::hint::black_box(x);
     };
     let mut rows = Vec::new();
+    // `GLOAM_TIMING_ONLY=cells` times only the rows whose name contains it (for profiling).
+    let only = std::env::var("GLOAM_TIMING_ONLY").unwrap_or_default();
+    let want = |name: &str| name.contains(only.as_str());
     let mut row = |name: &'static str, target: f64, (a, b): (f64, f64)| {
         println!("{name:<34} gloam {a:>8.2} ms   c-kzg {b:>8.2} ms   ratio {:.2} (target ≤ {target})", a / b);
         rows.push((name, a / b));
     };
-    row(
-        "blob_to_kzg_commitment",
-        0.5,
-        pair(samples, &mut || keep(s.blob_to_kzg_commitment(&blobs[1]).unwrap().to_bytes().0[0]), &mut || {
-            keep(c.blob_to_kzg_commitment(&cblobs[1]).unwrap().to_bytes()[0])
-        }),
-    );
-    row(
-        "compute_blob_kzg_proof",
-        0.7,
-        pair(
-            samples,
-            &mut || keep(s.compute_blob_kzg_proof(&blobs[1], &coms[1]).unwrap().to_bytes().0[0]),
-            &mut || keep(c.compute_blob_kzg_proof(&cblobs[1], &ccoms[1]).unwrap().to_bytes()[0]),
-        ),
-    );
-    row(
-        "compute_cells_and_kzg_proofs",
-        0.7,
-        pair(
-            samples.div_ceil(3),
-            &mut || keep(s.compute_cells_and_kzg_proofs(&blobs[1]).unwrap().1.len() as u8),
-            &mut || keep(c.compute_cells_and_kzg_proofs(&cblobs[1]).unwrap().1.len() as u8),
-        ),
-    );
-    row(
-        "verify_blob_kzg_proof_batch n=64",
-        0.8,
-        pair(
-            samples.div_ceil(3),
-            &mut || assert!(s.verify_blob_kzg_proof_batch(&blobs, &coms, &proofs).unwrap()),
-            &mut || assert!(c.verify_blob_kzg_proof_batch(&cblobs, &ccoms, &cproofs).unwrap()),
-        ),
-    );
+    if want("blob_to_kzg_commitment") {
+        row(
+            "blob_to_kzg_commitment",
+            0.5,
+            pair(samples, &mut || keep(s.blob_to_kzg_commitment(&blobs[1]).unwrap().to_bytes().0[0]), &mut || {
+                keep(c.blob_to_kzg_commitment(&cblobs[1]).unwrap().to_bytes()[0])
+            }),
+        );
+    }
+    if want("compute_blob_kzg_proof") {
+        row(
+            "compute_blob_kzg_proof",
+            0.7,
+            pair(
+                samples,
+                &mut || keep(s.compute_blob_kzg_proof(&blobs[1], &coms[1]).unwrap().to_bytes().0[0]),
+                &mut || keep(c.compute_blob_kzg_proof(&cblobs[1], &ccoms[1]).unwrap().to_bytes()[0]),
+            ),
+        );
+    }
+    if want("compute_cells_and_kzg_proofs") {
+        row(
+            "compute_cells_and_kzg_proofs",
+            0.7,
+            pair(
+                samples.div_ceil(3),
+                &mut || keep(s.compute_cells_and_kzg_proofs(&blobs[1]).unwrap().1.len() as u8),
+                &mut || keep(c.compute_cells_and_kzg_proofs(&cblobs[1]).unwrap().1.len() as u8),
+            ),
+        );
+    }
+    if want("verify_blob_kzg_proof_batch n=64") {
+        row(
+            "verify_blob_kzg_proof_batch n=64",
+            0.8,
+            pair(
+                samples.div_ceil(3),
+                &mut || assert!(s.verify_blob_kzg_proof_batch(&blobs, &coms, &proofs).unwrap()),
+                &mut || assert!(c.verify_blob_kzg_proof_batch(&cblobs, &ccoms, &cproofs).unwrap()),
+            ),
+        );
+    }
     println!("load average at end: {}", std::fs::read_to_string("/proc/loadavg").unwrap_or_default().trim());
+}
+
+fn to_blst(p: &ark_bls12_381::G1Affine) -> blst::blst_p1_affine {
+    use ark_serialize::CanonicalSerialize;
+    let mut bytes = Vec::with_capacity(96);
+    p.serialize_uncompressed(&mut bytes).expect("vec");
+    let mut a = blst::blst_p1_affine::default();
+    let r = unsafe { blst::blst_p1_deserialize(&mut a, bytes.as_ptr()) };
+    assert_eq!(r, blst::BLST_ERROR::BLST_SUCCESS);
+    a
+}
+
+fn blst_compressed(p: &blst::blst_p1) -> [u8; 48] {
+    let mut out = [0u8; 48];
+    unsafe { blst::blst_p1_compress(out.as_mut_ptr(), p) };
+    out
+}
+
+/// G1 MSM (issue #2) against blst at its best, the way `gloam bench msm` calls it: with one
+/// thread `blst_p1s_mult_pippenger` with the scratch it asks for, otherwise `p1_affines::mult`
+/// on blst's own pool (every core). `GLOAM_TIMING_THREADS` (default: every core) sets gloam's
+/// rayon pool, `GLOAM_TIMING_LOGS` the sizes (`12-18`).
+#[test]
+#[ignore = "timing: run with --release -- --ignored --nocapture"]
+fn msm_vs_blst() {
+    use ark_ec::CurveGroup;
+    use ark_ff::{BigInteger, PrimeField};
+    use ark_serialize::CanonicalSerialize;
+    let samples: usize = std::env::var("GLOAM_TIMING_SAMPLES").ok().and_then(|s| s.parse().ok()).unwrap_or(5);
+    let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1);
+    let threads: usize = std::env::var("GLOAM_TIMING_THREADS").ok().and_then(|s| s.parse().ok()).unwrap_or(cores);
+    let logs: Vec<usize> = std::env::var("GLOAM_TIMING_LOGS")
+        .ok()
+        .and_then(|v| v.split_once('-').and_then(|(a, b)| Some((a.parse().ok()?..=b.parse().ok()?).collect())))
+        .unwrap_or((12..=18).collect());
+    let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().expect("pool");
+    println!("load average: {}", std::fs::read_to_string("/proc/loadavg").unwrap_or_default().trim());
+    println!("gloam rayon threads {threads}; blst {}", if threads == 1 { "single (C API)" } else { "own pool" });
+    for k in logs {
+        let n = 1usize << k;
+        let bases = gloam_engine::testkit::random_points(n, 1000 + k as u64);
+        let scalars = gloam_engine::testkit::random_scalars(n, 2000 + k as u64);
+        let bb: Vec<blst::blst_p1_affine> = bases.iter().map(to_blst).collect();
+        let projs: Vec<blst::blst_p1> = bb
+            .iter()
+            .map(|a| {
+                let mut p = blst::blst_p1::default();
+                unsafe { blst::blst_p1_from_affine(&mut p, a) };
+                p
+            })
+            .collect();
+        let affines = blst::p1_affines::from(&projs);
+        let sb: Vec<u8> = scalars.iter().flat_map(|s| s.into_bigint().to_bytes_le()).collect();
+        let words = unsafe { blst::blst_p1s_mult_pippenger_scratch_sizeof(n) } / 8 + 1;
+        let mut scratch = vec![0u64; words];
+        let mut blst_run = || {
+            if threads == 1 {
+                let mut out = blst::blst_p1::default();
+                let pts: [*const blst::blst_p1_affine; 2] = [bb.as_ptr(), std::ptr::null()];
+                let scs: [*const u8; 2] = [sb.as_ptr(), std::ptr::null()];
+                unsafe {
+                    blst::blst_p1s_mult_pippenger(
+                        &mut out,
+                        pts.as_ptr(),
+                        n,
+                        scs.as_ptr(),
+                        255,
+                        scratch.as_mut_ptr() as *mut _,
+                    )
+                };
+                out
+            } else {
+                affines.mult(&sb, 255)
+            }
+        };
+        let ours = pool.install(|| gloam_cpu::msm::msm(&bases, &scalars));
+        let mut ob = Vec::new();
+        ours.into_affine().serialize_compressed(&mut ob).expect("vec");
+        assert_eq!(ob[..], blst_compressed(&blst_run())[..], "gloam and blst disagree at 2^{k}");
+        let (a, b) = pair_with(
+            false,
+            samples,
+            &mut || {
+                let _ = std::hint::black_box(pool.install(|| gloam_cpu::msm::msm(&bases, &scalars)));
+            },
+            &mut || {
+                std::hint::black_box(blst_run());
+            },
+        );
+        println!("msm 2^{k:<2}  gloam {a:>9.2} ms   blst {b:>9.2} ms   ratio {:.3}", a / b);
+    }
+}
+
+/// Fq multiplication latency: gloam's inlined Montgomery product (MULX/ADX where available) and
+/// blst's `blst_fp_mul`, each in a dependent chain.
+#[test]
+#[ignore = "timing: run with --release -- --ignored --nocapture"]
+fn fq_mul_vs_blst() {
+    use ark_bls12_381::Fq;
+    let iters = 2_000_000u32;
+    let mut rng = rand_chacha::ChaCha20Rng::seed_from_u64(5);
+    let (a, b) = (Fq::rand(&mut rng), Fq::rand(&mut rng));
+    gloam_cpu::fq::set_adx(true);
+    #[cfg_attr(target_arch = "x86_64", target_feature(enable = "bmi2,adx"))]
+    unsafe fn chain(a: Fq, b: Fq, iters: u32) -> Fq {
+        let mut x = a;
+        for _ in 0..iters {
+            x = gloam_cpu::fq::mul(&x, &b);
+        }
+        x
+    }
+    for _ in 0..3 {
+        let t = Instant::now();
+        let x = unsafe { chain(a, b, iters) };
+        let ours = t.elapsed().as_secs_f64() * 1e9 / iters as f64;
+        let t = Instant::now();
+        let mut y = a;
+        for _ in 0..iters {
+            y *= b;
+        }
+        let ark = t.elapsed().as_secs_f64() * 1e9 / iters as f64;
+        assert_eq!(x, y);
+        let mut bx = blst::blst_fp { l: (a.0).0 };
+        let bb = blst::blst_fp { l: (b.0).0 };
+        let t = Instant::now();
+        for _ in 0..iters {
+            unsafe { blst::blst_fp_mul(&mut bx, &bx, &bb) };
+        }
+        let theirs = t.elapsed().as_secs_f64() * 1e9 / iters as f64;
+        // Both are Montgomery form with R = 2^384: the limbs agree.
+        assert_eq!(bx.l, (x.0).0);
+        let t = Instant::now();
+        let mut z = x;
+        for _ in 0..1000 {
+            z = ark_ff::Field::inverse(&z).unwrap_or(z) + a;
+        }
+        let inv = t.elapsed().as_secs_f64() * 1e9 / 1000.0;
+        println!("Fq mul: gloam {ours:.1} ns, arkworks {ark:.1} ns, blst {theirs:.1} ns; arkworks inverse {inv:.0} ns");
+    }
+}
+
+/// Where `compute_cells_and_kzg_proofs` spends its time (one thread, CPU time): the cells
+/// alone, the 128 FK20 MSMs of 64 points (as one `FixedBaseSegments` call), the two G1 FFTs.
+#[test]
+#[ignore = "timing: run with --release -- --ignored --nocapture"]
+fn cells_parts() {
+    let pool = rayon::ThreadPoolBuilder::new().num_threads(1).build().expect("pool");
+    pool.install(|| {
+        let s = KzgSettings::mainnet_with(
+            Arc::new(Engine::cpu_only()),
+            SetupOptions { fk20_eager: true, ..Default::default() },
+        )
+        .expect("setup");
+        let mut rng = rand_chacha::ChaCha20Rng::seed_from_u64(0x71f);
+        let mut blob = Blob::zero();
+        for ch in blob.as_bytes_mut().chunks_mut(32) {
+            ch.copy_from_slice(&fr_to_be(&Fr::rand(&mut rng)));
+        }
+        let pts = gloam_engine::testkit::random_points(8192, 3);
+        let sc = gloam_engine::testkit::random_scalars(8192, 4);
+        let t = Instant::now();
+        let segs = gloam_cpu::msm::FixedBaseSegments::new(&pts, 64, 7);
+        println!("segments table (c=7): {:.0} ms", t.elapsed().as_secs_f64() * 1e3);
+        let g1: Vec<ark_bls12_381::G1Projective> = pts[..128].iter().map(|p| (*p).into()).collect();
+        let omega = gloam_engine::domain::root_of_unity(7);
+        let time = |name: &str, f: &mut dyn FnMut()| {
+            f();
+            let mut v: Vec<f64> = (0..7)
+                .map(|_| {
+                    let c = cpu_ns().unwrap_or(0);
+                    f();
+                    (cpu_ns().unwrap_or(0) - c) as f64 / 1e6
+                })
+                .collect();
+            println!("{name:<40} {:>8.2} ms CPU", median(&mut v));
+        };
+        time("compute_cells", &mut || {
+            std::hint::black_box(s.compute_cells(&blob).unwrap());
+        });
+        time("compute_cells_and_kzg_proofs", &mut || {
+            std::hint::black_box(s.compute_cells_and_kzg_proofs(&blob).unwrap());
+        });
+        time("128 MSMs of 64 points (segments, c=7)", &mut || {
+            std::hint::black_box(segs.msm(&sc));
+        });
+        time("2 G1 FFTs of 128", &mut || {
+            let mut v = g1.clone();
+            gloam_kzg::fk20::g1_fft(&mut v, omega);
+            gloam_kzg::fk20::g1_fft(&mut v, omega);
+            std::hint::black_box(v);
+        });
+    });
 }
