@@ -358,8 +358,9 @@ pub(crate) unsafe fn add_mod_p_to_native(acc: &mut [u64], v: &[u64]) {
         let qe = _mm512_sub_epi64(_mm512_slli_epi64::<32>(q), q);
         let rem = _mm512_add_epi64(lo2, qe);
         let c = _mm512_cmplt_epu64_mask(rem, lo2);
-        // s = c·2^64 + rem ≤ (2^64 − 1) + (2^32 − 1)^2 = 2^65 − 2^33 < p + (p − ε): with the carry,
-        // s − p = rem + ε < p and the quotient gains exactly 1; without it, 1 iff rem ≥ p.
+        // s = c·2^64 + rem ≤ (2^64 − 1) + (2^32 − 1)^2 = 2^65 − 2^33 < 2p (q < 2^32 since
+        // y < 2^96): with the carry p < s < 2p and the quotient gains exactly 1; without it
+        // (s < 2^64 < 2p), 1 iff rem ≥ p.
         let ge = _mm512_mask_cmpge_epu64_mask(!c, rem, p);
         q = _mm512_mask_add_epi64(q, c | ge, q, one);
         // SAFETY: as above.
