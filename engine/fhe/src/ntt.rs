@@ -8,7 +8,9 @@
 //! Theoretic Transform for Faster Ideal Lattice-Based Cryptography", CANS 2016, Alg. 1/2):
 //! Cooley–Tukey forward with ψ powers in bit-reversed order (natural in, bit-reversed out) and
 //! Gentleman–Sande inverse (bit-reversed in, natural out), no 1/N in the inverse (it is folded
-//! into the bootstrap key, see `pbs.rs`).
+//! into the bootstrap key, see `pbs.rs`). The AVX-512 path computes the same values in the same
+//! order with a power-of-two decomposition (`Pow2Plan`); the portable path is the plain radix-2
+//! transform, and unit tests pin both to the O(N²) definition.
 
 /// p = 2^64 − 2^32 + 1.
 pub const P: u64 = 0xffff_ffff_0000_0001;
@@ -147,9 +149,10 @@ pub struct NegacyclicNtt {
     pow2: Option<Pow2Plan>,
 }
 
-/// The same transform split as N = B·64 (Cooley–Tukey with the twiddle-factor split of the "four
-/// step" FFT; Bailey, "FFTs in external or hierarchical memory", J. Supercomputing 4, 1990, and
-/// the Goldilocks NTTs of plonky2/Winterfell, which exploit that 2 has order 192 mod p):
+/// The same transform split as N = B·64 (Cooley–Tukey with the twiddle-factor split of the
+/// "four-step" FFT, D. H. Bailey, "FFTs in external or hierarchical memory", J. Supercomputing 4,
+/// 1990), chosen so that all twiddles but one diagonal are ± powers of two (2 has order 192
+/// mod p; see the note in `ntt_avx512.rs`):
 ///
 /// 1. the first log2(B) radix-2 stages of the merged-twist CT transform, unchanged (their
 ///    twiddles ψ^bitrev(m + j) have order 4m ≤ 64 when B ≤ 32, i.e. N ≤ 2048: powers of two up

@@ -372,11 +372,11 @@ pub(crate) unsafe fn add_mod_p_to_native(acc: &mut [u64], v: &[u64]) {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Power-of-two twiddles (see `ntt::Pow2Plan`). In Z_p, 2 has order 192 (2^96 ≡ −1), so every
-// 64th root of unity is ±2^e: multiplying by it is a shift and a Goldilocks reduction, no
-// multiplier. This is the observation behind the Goldilocks FFTs of plonky2 and of "Goldilocks"
-// write-ups (e.g. Polygon Zero's "Plonky2" paper, §5, and the Nova/Winterfell notes on
-// p = 2^64 − 2^32 + 1); the code below is our own.
+// Power-of-two twiddles (see `ntt::Pow2Plan`). In Z_p, 2 has order 192 (2^96 ≡ −1: with
+// φ = 2^32, φ^2 ≡ φ − 1 and φ^3 ≡ −1, R. Bloemen, "The Goldilocks Prime", 2022,
+// https://xn--2-umb.com/22/goldilocks/), so every 64th root of unity is ±2^e (e.g. 2^39, the
+// 2^6-th root listed by the ZPrize 2022 Goldilocks NTT entries): multiplying by it is a shift and
+// a Goldilocks reduction, no multiplier. The code below is our own.
 // ---------------------------------------------------------------------------------------------
 
 /// Shift counts of x·2^e for one e ∈ [0, 96) per lane (see [`shl_mod`]); counts are u64 and
@@ -405,11 +405,10 @@ impl Shift {
 
 /// x·2^e mod p, canonical, for any x < 2^64 and e ∈ [0, 96) (counts in `s`).
 ///
-/// With P0 = x·2^e mod 2^64 (0 when e ≥ 64), S = ⌊x / 2^(96−e)⌋ < 2^63 and q0 = bits 64..96 of
-/// x·2^e: x·2^e ≡ P0 − S + q0·(2^32 − 1), because x·2^e = P0 + 2^64·(q0 + 2^32·(bits 96..)) and
-/// 2^64 ≡ 2^32 − 1, 2^96 ≡ −1 (bits 96.. are at most 31 bits, and S = bits 96.. · 2^32 + bits
-/// 64..96 − q0… written out: for e < 64, S = (x·2^e) >> 96; for e ≥ 64, S = (x·2^(e−64)) >> 32,
-/// covering bits 96..160 of which the part above 128 carries 2^128 ≡ −2^32).
+/// Write x·2^e = P0 + 2^64·Q with P0 = x·2^e mod 2^64 (0 when e ≥ 64) and Q < 2^96, and
+/// Q = q0 + 2^32·S with q0 < 2^32 (bits 64..96 of x·2^e) and S = ⌊x / 2^(96 − e)⌋ < 2^63. Since
+/// 2^64 ≡ 2^32 − 1 and 2^96 ≡ −1: x·2^e ≡ P0 + q0·(2^32 − 1) − S. A shift count ≥ 64 gives 0 in
+/// `vpsllvq`/`vpsrlvq`, which selects the right terms for e < 64 and e ≥ 64 without branches.
 #[inline]
 #[target_feature(enable = "avx512f")]
 fn shl_mod(x: __m512i, s: &Shift) -> __m512i {
