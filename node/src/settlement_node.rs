@@ -16,15 +16,22 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use alloy_primitives::{Address, B256};
-use gloam_consensus::{Application, BlockContext, Digest, Fault, ValidatorConfig, ValidatorHandle};
+use gloam_consensus::{Application, BlockContext, Digest, Fault, ValidatorConfig, ValidatorEntry, ValidatorHandle};
+use gloam_settlement::types::ValidatorKeys;
 use gloam_settlement::{Block, Genesis, Settlement, SettlementConfig};
 use parking_lot::Mutex;
 
 /// The settlement chain as consensus's application.
 pub struct SettlementApp {
     settlement: Arc<Settlement>,
-    /// Fee recipient of each validator index (the committee order of the consensus config).
+    /// Fee recipient of each validator index in epoch 0 (the committee order of the consensus
+    /// config's genesis list).
     fee_recipients: Vec<Address>,
+    /// Committees of later epochs come from the ledger (see [`SettlementApp::committee_entries`]).
+    epoch_length: u64,
+    min_stake: u64,
+    /// Fee recipients of epochs ≥ 1 in committee order, derived once per epoch.
+    epoch_recipients: Mutex<HashMap<u64, Arc<Vec<Address>>>>,
     /// consensus digest → (height, settlement hash) of blocks built or verified in this run.
     index: Mutex<HashMap<Digest, (u64, B256)>>,
     faults: AtomicU64,
@@ -34,10 +41,19 @@ pub struct SettlementApp {
 }
 
 impl SettlementApp {
-    pub fn new(settlement: Arc<Settlement>, fee_recipients: Vec<Address>, fault_log: Option<PathBuf>) -> Self {
+    pub fn new(
+        settlement: Arc<Settlement>,
+        fee_recipients: Vec<Address>,
+        epoch_length: u64,
+        min_stake: u64,
+        fault_log: Option<PathBuf>,
+    ) -> Self {
         SettlementApp {
             settlement,
             fee_recipients,
+            epoch_length: epoch_length.max(2),
+            min_stake,
+            epoch_recipients: Mutex::new(HashMap::new()),
             index: Mutex::new(HashMap::new()),
             faults: AtomicU64::new(0),
             fault_log,
@@ -93,16 +109,89 @@ impl SettlementApp {
         if h.timestamp_ms != ctx.timestamp_ms {
             return Err(format!("header timestamp {} but consensus timestamp is {}", h.timestamp_ms, ctx.timestamp_ms));
         }
-        let expected = self.fee_recipient(ctx.proposer);
+        let expected = self.fee_recipient(ctx);
         if h.proposer != expected {
             return Err(format!("header proposer {} but validator {} pays {expected}", h.proposer, ctx.proposer));
         }
         Ok(())
     }
 
-    fn fee_recipient(&self, index: u32) -> Address {
-        self.fee_recipients.get(index as usize).copied().unwrap_or(Address::ZERO)
+    /// The staker paid for a block: the address that registered the proposer's keys (epochs ≥ 1),
+    /// or dev account `index` in epoch 0.
+    fn fee_recipient(&self, ctx: &BlockContext) -> Address {
+        let epoch = ctx.height / self.epoch_length;
+        if epoch == 0 {
+            return self.fee_recipients.get(ctx.proposer as usize).copied().unwrap_or(Address::ZERO);
+        }
+        let cached = self.epoch_recipients.lock().get(&epoch).cloned();
+        let list = match cached {
+            Some(l) => l,
+            None => match self.committee_entries(epoch) {
+                Some((_, l)) => {
+                    let l = Arc::new(l);
+                    self.epoch_recipients.lock().insert(epoch, l.clone());
+                    l
+                }
+                None => Arc::new(self.fee_recipients.clone()),
+            },
+        };
+        list.get(ctx.proposer as usize).copied().unwrap_or(Address::ZERO)
     }
+
+    /// Epoch `epoch`'s committee from the ledger as consensus validator entries, and the fee
+    /// recipient of each in consensus's committee order (sorted by identity key). Entries whose
+    /// keys fail consensus's checks (bad point, wrong proof of possession) are left out one by one,
+    /// so one bad registration cannot freeze the set. `None` before the epoch's committee was
+    /// recorded, or when nothing valid is left (consensus then keeps the previous set).
+    pub fn committee_entries(&self, epoch: u64) -> Option<(Vec<ValidatorEntry>, Vec<Address>)> {
+        let members = self.settlement.committee(epoch)?;
+        let mut rows: Vec<(gloam_consensus::keys::PublicKey, ValidatorEntry, Address)> = Vec::new();
+        for (m, k) in members {
+            let Some(entry) = entry_of(&k, m.stake) else { continue };
+            if gloam_consensus::ValidatorSet::from_entries(std::slice::from_ref(&entry), self.min_stake).is_err() {
+                tracing::warn!(validator = %m.address, epoch, "registered consensus keys rejected; left out of the committee");
+                continue;
+            }
+            let Ok(id) = gloam_consensus::keys::parse_identity(&entry.identity) else { continue };
+            rows.push((id, entry, m.address));
+        }
+        if rows.is_empty() {
+            return None;
+        }
+        rows.sort_by(|a, b| a.0.cmp(&b.0));
+        let recipients = rows.iter().map(|r| r.2).collect();
+        Some((rows.into_iter().map(|r| r.1).collect(), recipients))
+    }
+}
+
+/// A registered key set as a consensus validator entry (stake in gwei, saturating).
+fn entry_of(k: &ValidatorKeys, stake_wei: alloy_primitives::U256) -> Option<ValidatorEntry> {
+    let address = std::str::from_utf8(&k.endpoint).ok()?.parse().ok()?;
+    let gwei = stake_wei / alloy_primitives::U256::from(1_000_000_000u64);
+    Some(ValidatorEntry {
+        identity: hex::encode(k.identity),
+        bls_public: hex::encode(&k.bls_public),
+        bls_pop: hex::encode(&k.bls_pop),
+        address,
+        stake: u64::try_from(gwei).unwrap_or(u64::MAX),
+    })
+}
+
+/// A consensus validator entry as registered keys (genesis registrations).
+fn keys_of(e: &ValidatorEntry) -> Result<ValidatorKeys, String> {
+    let bytes = |what: &str, h: &str, len: usize| -> Result<Vec<u8>, String> {
+        let b = hex::decode(h.trim_start_matches("0x")).map_err(|e| format!("{what}: {e}"))?;
+        if b.len() != len {
+            return Err(format!("{what}: {} bytes, want {len}", b.len()));
+        }
+        Ok(b)
+    };
+    Ok(ValidatorKeys {
+        identity: B256::from_slice(&bytes("identity", &e.identity, 32)?),
+        bls_public: bytes("bls_public", &e.bls_public, 48)?.into(),
+        bls_pop: bytes("bls_pop", &e.bls_pop, 96)?.into(),
+        endpoint: e.address.to_string().into_bytes().into(),
+    })
 }
 
 impl Application for SettlementApp {
@@ -114,7 +203,7 @@ impl Application for SettlementApp {
         let parent = self.resolve(&ctx.parent, ctx.height.saturating_sub(1))?;
         let payload = self
             .settlement
-            .build_block(parent, ctx.timestamp_ms, self.fee_recipient(ctx.proposer))
+            .build_block(parent, ctx.timestamp_ms, self.fee_recipient(ctx))
             .map_err(|e| e.to_string())?;
         // Built blocks are kept as pending with their post-state: this only decodes and hashes.
         let hash = self.settlement.verify_block(&payload).map_err(|e| format!("own block: {e}"))?;
@@ -154,6 +243,13 @@ impl Application for SettlementApp {
 
     fn last_finalized(&self) -> u64 {
         self.settlement.last_finalized_height()
+    }
+
+    fn validators_for_epoch(&self, epoch: u64) -> Option<Vec<ValidatorEntry>> {
+        let (entries, recipients) = self.committee_entries(epoch)?;
+        tracing::info!(epoch, validators = entries.len(), "committee from the settlement ledger");
+        self.epoch_recipients.lock().insert(epoch, Arc::new(recipients));
+        Some(entries)
     }
 
     fn fault(&self, fault: &Fault) {
@@ -207,12 +303,29 @@ pub fn dev_fee_recipients(n: usize) -> Vec<Address> {
 
 /// The settlement genesis of dev and `init-testnet` networks: gloam-settlement's dev genesis
 /// (10 funded accounts, accounts 0–3 staked) plus a stake for the dev batcher (account 9), since
-/// `proposeOutput` is open to staked senders only (the proposer's bond).
-pub fn genesis() -> Genesis {
+/// `proposeOutput` is open to staked senders only (the proposer's bond); and the consensus
+/// config's genesis validators registered — validator `i` of the committee order under dev
+/// account `i` (staked if it is not already) — so they stay in the committee after epoch 0.
+pub fn genesis(validators: &[ValidatorEntry], min_stake: u64) -> Result<Genesis, String> {
+    let stake = alloy_primitives::U256::from(gloam_settlement::chain::DEV_STAKE_WEI);
     let mut g = Genesis::dev();
     let batcher = gloam_evm::dev_signer(crate::node_cmd::DEV_BATCHER_INDEX).address();
-    g.validators.push((batcher, alloy_primitives::U256::from(gloam_settlement::chain::DEV_STAKE_WEI)));
-    g
+    g.validators.push((batcher, stake));
+    let mut rows = Vec::new();
+    for e in validators.iter().filter(|e| e.stake >= min_stake) {
+        let id =
+            gloam_consensus::keys::parse_identity(&e.identity).map_err(|err| format!("genesis validator: {err}"))?;
+        rows.push((id, keys_of(e)?));
+    }
+    rows.sort_by(|a, b| a.0.cmp(&b.0));
+    for (i, (_, keys)) in rows.into_iter().enumerate() {
+        let a = gloam_evm::dev_signer(i as u32).address();
+        if !g.validators.iter().any(|(v, _)| *v == a) {
+            g.validators.push((a, stake));
+        }
+        g.registrations.push((a, keys));
+    }
+    Ok(g)
 }
 
 /// Opens the settlement chain, starts its RPC and runs the validator described by `cfg`.
@@ -224,7 +337,9 @@ pub async fn start(opts: &SettlementOptions, cfg: ValidatorConfig) -> Result<Set
     scfg.engine = Some(opts.engine.clone());
     // Consensus archives every finalized block, so a crash's unsynced tail is delivered again.
     scfg.sync = gloam_settlement::SyncPolicy::NODE;
-    let settlement = Settlement::open(scfg, genesis()).map_err(|e| format!("settlement: {e}"))?;
+    scfg.epoch_length = cfg.epoch_length;
+    let settlement =
+        Settlement::open(scfg, genesis(&cfg.validators, cfg.min_stake)?).map_err(|e| format!("settlement: {e}"))?;
     tokio::spawn({
         let s = settlement.clone();
         async move {
@@ -242,6 +357,8 @@ pub async fn start(opts: &SettlementOptions, cfg: ValidatorConfig) -> Result<Set
     let app = Arc::new(SettlementApp::new(
         settlement.clone(),
         dev_fee_recipients(cfg.validators.len()),
+        cfg.epoch_length,
+        cfg.min_stake,
         Some(opts.datadir.join("faults.log")),
     ));
     let (rpc, rpc_addr) = gloam_settlement::rpc::start(settlement.clone(), opts.rpc_addr)

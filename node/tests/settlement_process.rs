@@ -3,6 +3,8 @@
 //!   p2p) finalize a block carrying a blob; every validator serves the blob by versioned hash; a
 //!   validator killed with `kill -9` and restarted still has it and catches up while the other
 //!   three keep finalizing;
+//! * a validator set per epoch from stake: a staker registers a follower's consensus keys, the
+//!   next epoch's committee (recorded in the ledger) includes it, and it votes and proposes;
 //! * `gloam node --dev` (EVM environment + one-validator settlement layer + batcher) and a second
 //!   `gloam node --follow-settlement` that rebuilds the EVM chain from the posted blobs alone and
 //!   reaches the same block hash and state root.
@@ -265,4 +267,93 @@ fn dev_node_batches_blocks_and_a_follower_rebuilds_them() {
     );
     // No disputes: every posted output root matched the re-execution.
     assert_eq!(rpc(&settle, "gloam_getDisputes", json!([])).unwrap(), json!([]));
+}
+
+/// Validator set per epoch from stake: a two-validator testnet whose genesis committee is
+/// validator 0 alone (epochs of 8 blocks). Validator 1 starts as a follower; dev account 1
+/// (staked at genesis) registers validator 1's consensus keys with `registerValidator`. The
+/// next epoch boundary records a committee of two in the ledger; from then on a block needs
+/// both validators' votes (quorum of 2 of 2), so finalizing blocks of that epoch shows the
+/// joiner voting, and blocks it proposed pay dev account 1.
+#[test]
+fn a_registered_staker_joins_the_committee_at_the_next_epoch() {
+    const L: u64 = 8;
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("net");
+    let base = free_port_block(2);
+    let out = gloam()
+        .args(["node", "init-testnet", "2", "--seed", "11", "--base-port", &base.to_string(), "--dir"])
+        .arg(&dir)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "init-testnet: {}", String::from_utf8_lossy(&out.stderr));
+    let path = |i: usize| dir.join(format!("validator-{i}")).join("config.json");
+    let mut cfgs: Vec<Value> =
+        (0..2).map(|i| serde_json::from_str(&std::fs::read_to_string(path(i)).unwrap()).unwrap()).collect();
+    let entry_of = |cfg: &Value| -> Value {
+        cfg["validators"].as_array().unwrap().iter().find(|e| e["address"] == cfg["listen"]).unwrap().clone()
+    };
+    let (first, joiner) = (entry_of(&cfgs[0]), entry_of(&cfgs[1]));
+    for (i, c) in cfgs.iter_mut().enumerate() {
+        c["validators"] = json!([first.clone()]);
+        c["epoch_length"] = json!(L);
+        std::fs::write(path(i), serde_json::to_string_pretty(c).unwrap()).unwrap();
+    }
+    let (_v0, a0) = validator(&dir, 0);
+    let (_v1, a1) = validator(&dir, 1);
+    wait_until("validator 0 finalizing alone", Duration::from_secs(120), || (finalized_number(&a0) >= 2).then_some(()));
+
+    let hex32 = |v: &Value| -> Vec<u8> { hex::decode(v.as_str().unwrap().trim_start_matches("0x")).unwrap() };
+    let input = gloam_settlement::testutil::register_input(
+        alloy_primitives::B256::from_slice(&hex32(&joiner["identity"])),
+        &hex32(&joiner["bls_public"]),
+        &hex32(&joiner["bls_pop"]),
+        joiner["address"].as_str().unwrap(),
+    );
+    let staker = dev_signer(1);
+    let tx = gloam_settlement::testutil::call(
+        &staker,
+        gloam_settlement::DEV_CHAIN_ID,
+        0,
+        gloam_settlement::STAKING,
+        U256::ZERO,
+        input,
+        200_000,
+    );
+    let raw = format!("0x{}", hex::encode(alloy_eips::eip2718::Encodable2718::encoded_2718(&tx)));
+    let hash = rpc(&a0, "eth_sendRawTransaction", json!([raw])).unwrap();
+    let receipt = wait_until("registration receipt", Duration::from_secs(60), || {
+        rpc(&a0, "eth_getTransactionReceipt", json!([hash])).ok().filter(|r| !r.is_null())
+    });
+    assert_eq!(receipt["status"], "0x1", "{receipt}");
+    let epoch = quantity(&receipt["blockNumber"]) / L + 1;
+
+    // The boundary block records the two-member committee; blocks of that epoch finalize.
+    let committee = wait_until("committee of the next epoch", Duration::from_secs(120), || {
+        rpc(&a0, "gloam_committee", json!([format!("0x{epoch:x}")])).ok().filter(|c| !c.is_null())
+    });
+    let members: Vec<&str> =
+        committee["members"].as_array().unwrap().iter().map(|m| m["endpoint"].as_str().unwrap()).collect();
+    assert_eq!(members.len(), 2, "{committee}");
+    assert!(members.contains(&joiner["address"].as_str().unwrap()), "{committee}");
+    let target = epoch * L + 4;
+    for a in [&a0, &a1] {
+        wait_until("blocks of the two-validator epoch finalized", Duration::from_secs(180), || {
+            (finalized_number(a) >= target).then_some(())
+        });
+    }
+    let miners: Vec<String> = (epoch * L..=target)
+        .map(|n| rpc(&a0, "eth_getBlockByNumber", json!([format!("0x{n:x}"), false])).unwrap()["miner"].to_string())
+        .collect();
+    let joiner_pays = format!("{:?}", staker.address()).to_lowercase();
+    assert!(
+        miners.iter().any(|m| m.to_lowercase().contains(&joiner_pays)),
+        "no block of epoch {epoch} proposed by the joiner: {miners:?}"
+    );
+    // Both validators agree on the chain.
+    for n in [epoch * L - 1, target] {
+        let b0 = rpc(&a0, "eth_getBlockByNumber", json!([format!("0x{n:x}"), false])).unwrap();
+        let b1 = rpc(&a1, "eth_getBlockByNumber", json!([format!("0x{n:x}"), false])).unwrap();
+        assert_eq!(b0["hash"], b1["hash"], "block {n}");
+    }
 }
