@@ -765,7 +765,13 @@ impl<E: Runtime> Reconfig<E> {
             return;
         };
         let app = self.app.clone();
-        let answer = blocking(rt, move || app.validators_for_epoch(epoch)).await.flatten();
+        let answer = match blocking(rt, move || app.validators_for_epoch(epoch)).await {
+            Some(a) => a,
+            None => {
+                error!(epoch, "validators_for_epoch did not return (panicked); keeping the previous committee");
+                None
+            }
+        };
         let (committee, changed) = match answer {
             None => (prev, None),
             Some(entries) => match Committee::build(&entries, self.min_stake, &self.namespace, &self.me, &self.bls) {

@@ -308,6 +308,31 @@ fn restart_across_epoch_boundaries_catches_up() {
             props.iter().any(|(h, p)| *h > goal && *h <= more && *p == 2),
             "restarted node proposed nothing after catching up: {props:?}"
         );
+
+        // Second crash, now past two boundaries: the restart reads the committees of epochs 1..
+        // from its storage instead of asking the application again.
+        nodes[victim].stack.take().expect("running").abort();
+        let asked_before = nodes[victim].app.state().epoch_queries.len();
+        let decided = nodes[victim].app.height() / EPOCH;
+        assert!(decided >= 2);
+        let others: Vec<&Node> = [0usize, 1, 3, 4].iter().map(|&i| &nodes[i]).collect();
+        let far = min_height(&others) + EPOCH + 1;
+        assert!(wait_until(&ctx, Duration::from_secs(120), || min_height(&others) >= far).await);
+        let app = nodes[victim].app.clone();
+        nodes[victim] = start_node(&ctx, &net, victim, app, &events).await;
+        let goal = far + 2;
+        assert!(
+            wait_until(&ctx, Duration::from_secs(300), || nodes[victim].app.height() >= goal).await,
+            "second restart stuck at {}",
+            nodes[victim].app.height()
+        );
+        let all_refs: Vec<&Node> = nodes.iter().collect();
+        assert_consistent(&all_refs, goal);
+        let q = nodes[victim].app.state().epoch_queries;
+        assert!(q[asked_before..].iter().all(|(e, _)| *e > decided), "asked again for a stored epoch: {q:?}");
+        let mut epochs: Vec<u64> = q.iter().map(|(e, _)| *e).collect();
+        epochs.dedup();
+        assert_eq!(epochs.len(), q.len(), "an epoch was decided twice: {q:?}");
     });
 }
 

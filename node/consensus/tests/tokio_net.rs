@@ -65,3 +65,27 @@ fn four_validators_on_loopback() {
     }
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn a_key_outside_the_genesis_committee_starts_as_a_follower() {
+    let dir = tmp("follower");
+    let paths = init_testnet(2, &dir, 47300, Some(13)).unwrap();
+    let mut cfg = fast(ValidatorConfig::load(&paths[1]).unwrap());
+    // Genesis lists only validator 0; validator 1's key is in no committee yet.
+    let own = cfg.validators[1].clone();
+    cfg.validators.retain(|e| e.identity != own.identity);
+    assert_eq!(cfg.validators.len(), 1);
+    let h = run_validator(cfg.clone(), TestApp::new(128)).expect("a follower starts");
+    assert_eq!(h.index, gloam_consensus::NOT_A_GENESIS_MEMBER);
+    assert_eq!(h.validators, 1);
+    std::thread::sleep(Duration::from_millis(300));
+    assert!(!h.is_finished(), "follower exited");
+    h.stop().unwrap();
+    // Its own listed key with another BLS key is still rejected.
+    let mut bad = fast(ValidatorConfig::load(&paths[1]).unwrap());
+    let other_bls = bad.validators[0].bls_public.clone();
+    let i = bad.validators.iter().position(|e| e.identity == own.identity).unwrap();
+    bad.validators[i].bls_public = other_bls;
+    assert!(run_validator(bad, TestApp::new(128)).is_err());
+    let _ = std::fs::remove_dir_all(&dir);
+}
