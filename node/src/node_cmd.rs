@@ -98,6 +98,14 @@ enum NodeAction {
         #[arg(long)]
         seed: Option<u64>,
     },
+    /// Print this validator's `registerValidator` call (STAKING system contract): its identity,
+    /// BLS key, proof of possession and p2p endpoint from the config's key file and listen
+    /// address, and the calldata to send from a staked account (e.g. with `cast send` or
+    /// web3). The validator joins the committee of the epoch after the registration is final.
+    RegisterCalldata {
+        /// The validator's config (written by `init-testnet` or by hand).
+        config: PathBuf,
+    },
     /// Import RLP-encoded blocks (geth's chain.rlp format) with full validation.
     Import {
         /// The chain file (concatenated RLP blocks).
@@ -191,6 +199,32 @@ pub fn run(engine_cfg: EngineConfig, a: NodeArgs) -> Result<ExitCode, String> {
             let n = gloam_evm::rlp_file::export(&chain, &mut out, from, to)?;
             std::io::Write::flush(&mut out).map_err(|e| e.to_string())?;
             println!("exported {n} blocks to {}", file.display());
+            Ok(ExitCode::SUCCESS)
+        }
+        Some(NodeAction::RegisterCalldata { config }) => {
+            let cfg =
+                gloam_consensus::ValidatorConfig::load(&config).map_err(|e| format!("{}: {e}", config.display()))?;
+            let keys = cfg.load_keys().map_err(|e| format!("{}: {e}", cfg.key_file.display()))?;
+            let identity = commonware_codec::Encode::encode(&keys.identity_public());
+            let bls = commonware_codec::Encode::encode(&keys.bls_public());
+            let pop = commonware_codec::Encode::encode(&keys.pop());
+            let endpoint = cfg.listen.to_string();
+            let calldata = gloam_settlement::exec::register_calldata(
+                alloy_primitives::B256::from_slice(&identity),
+                &bls,
+                &pop,
+                &endpoint,
+            );
+            let out = serde_json::json!({
+                "to": gloam_settlement::STAKING,
+                "function": gloam_settlement::params::SIG_REGISTER_VALIDATOR,
+                "identity": format!("0x{}", hex::encode(&identity)),
+                "blsPublic": format!("0x{}", hex::encode(&bls)),
+                "blsPop": format!("0x{}", hex::encode(&pop)),
+                "endpoint": endpoint,
+                "calldata": format!("0x{}", hex::encode(&calldata)),
+            });
+            println!("{}", serde_json::to_string_pretty(&out).map_err(|e| e.to_string())?);
             Ok(ExitCode::SUCCESS)
         }
         Some(NodeAction::InitTestnet { n, dir, base_port, seed }) => {

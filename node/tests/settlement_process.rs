@@ -303,13 +303,14 @@ fn a_registered_staker_joins_the_committee_at_the_next_epoch() {
     let (_v1, a1) = validator(&dir, 1);
     wait_until("validator 0 finalizing alone", Duration::from_secs(120), || (finalized_number(&a0) >= 2).then_some(()));
 
-    let hex32 = |v: &Value| -> Vec<u8> { hex::decode(v.as_str().unwrap().trim_start_matches("0x")).unwrap() };
-    let input = gloam_settlement::testutil::register_input(
-        alloy_primitives::B256::from_slice(&hex32(&joiner["identity"])),
-        &hex32(&joiner["bls_public"]),
-        &hex32(&joiner["bls_pop"]),
-        joiner["address"].as_str().unwrap(),
-    );
+    // The joiner's registration, as its operator would make it.
+    let out = gloam().args(["node", "register-calldata"]).arg(path(1)).output().unwrap();
+    assert!(out.status.success(), "register-calldata: {}", String::from_utf8_lossy(&out.stderr));
+    let reg: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(reg["endpoint"], joiner["address"]);
+    assert_eq!(reg["identity"].as_str().unwrap().trim_start_matches("0x"), joiner["identity"].as_str().unwrap());
+    assert_eq!(reg["blsPop"].as_str().unwrap().trim_start_matches("0x"), joiner["bls_pop"].as_str().unwrap());
+    let input = hex::decode(reg["calldata"].as_str().unwrap().trim_start_matches("0x")).unwrap();
     let staker = dev_signer(1);
     let tx = gloam_settlement::testutil::call(
         &staker,

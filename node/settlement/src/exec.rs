@@ -146,6 +146,24 @@ fn dyn_bytes<'a>(args: &'a [u8], offset_word: usize) -> Result<&'a [u8], SystemF
     Ok(&args[start..end])
 }
 
+/// ABI calldata of `registerValidator(bytes32,bytes,bytes,string)` (canonical head/tail layout:
+/// three offsets after the identity, each tail a length word and zero-padded data).
+pub fn register_calldata(identity: B256, bls_public: &[u8], bls_pop: &[u8], endpoint: &str) -> Vec<u8> {
+    let word = |x: usize| U256::from(x).to_be_bytes::<32>();
+    let mut head = identity.0.to_vec();
+    let mut tail = Vec::new();
+    for t in [bls_public, bls_pop, endpoint.as_bytes()] {
+        head.extend(word(4 * 32 + tail.len()));
+        tail.extend(word(t.len()));
+        tail.extend_from_slice(t);
+        tail.resize(tail.len().div_ceil(32) * 32, 0);
+    }
+    let mut v = selector(SIG_REGISTER_VALIDATOR).to_vec();
+    v.extend(head);
+    v.extend(tail);
+    v
+}
+
 /// Decodes `registerValidator(bytes32,bytes,bytes,string)` arguments into checked keys.
 pub fn decode_register(input: &[u8]) -> Result<crate::types::ValidatorKeys, SystemFailure> {
     let args = input.get(4..).ok_or(SystemFailure::BadArguments("missing selector"))?;

@@ -195,21 +195,10 @@ pub fn dispute_input(env_id: u64, l2: u64, posted: B256, computed: B256) -> Vec<
     v
 }
 
-/// ABI calldata of `registerValidator(bytes32,bytes,bytes,string)` (canonical head/tail layout).
+/// ABI calldata of `registerValidator(bytes32,bytes,bytes,string)` (see
+/// [`crate::exec::register_calldata`]).
 pub fn register_input(identity: B256, bls_public: &[u8], bls_pop: &[u8], endpoint: &str) -> Vec<u8> {
-    let tails: [&[u8]; 3] = [bls_public, bls_pop, endpoint.as_bytes()];
-    let mut head = identity.0.to_vec();
-    let mut tail = Vec::new();
-    for t in tails {
-        head.extend(word_u64((4 * 32 + tail.len()) as u64));
-        tail.extend(word_u64(t.len() as u64));
-        tail.extend_from_slice(t);
-        tail.resize(tail.len().div_ceil(32) * 32, 0);
-    }
-    let mut v = selector(SIG_REGISTER_VALIDATOR).to_vec();
-    v.extend(head);
-    v.extend(tail);
-    v
+    crate::exec::register_calldata(identity, bls_public, bls_pop, endpoint)
 }
 
 /// Placeholder consensus keys for ledger tests (sizes right, not valid curve points: the
