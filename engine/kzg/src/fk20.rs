@@ -38,10 +38,9 @@ pub struct Fk20Table {
     points: usize,
 }
 
-/// Window of the CPU tables: 37 windows of 7 bits, 64 buckets per row (29 MiB for the 8192
-/// points). 8 bits (32 windows, 25 MiB) reads fewer points but the running sums over 128
-/// buckets per row then cost a third of the bucket work; 6 bits needs 43 windows.
-const CPU_WINDOW: usize = 7;
+/// Window of the CPU tables: 32 windows of 8 bits, 128 buckets per row (25 MiB for the 8192
+/// points; the per-row default of 6 bits needed 43 windows and 33 MiB).
+const CPU_WINDOW: usize = 8;
 
 /// Row i (frequency i) as a fixed-base table: every blob multiplies the same 64 points, so each
 /// product is a table lookup rather than a variable-base MSM.
