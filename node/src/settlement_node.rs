@@ -123,19 +123,32 @@ impl SettlementApp {
         if epoch == 0 {
             return self.fee_recipients.get(ctx.proposer as usize).copied().unwrap_or(Address::ZERO);
         }
-        let cached = self.epoch_recipients.lock().get(&epoch).cloned();
-        let list = match cached {
-            Some(l) => l,
-            None => match self.committee_entries(epoch) {
-                Some((_, l)) => {
-                    let l = Arc::new(l);
-                    self.epoch_recipients.lock().insert(epoch, l.clone());
-                    l
-                }
-                None => Arc::new(self.fee_recipients.clone()),
-            },
+        self.recipients_of(epoch).get(ctx.proposer as usize).copied().unwrap_or(Address::ZERO)
+    }
+
+    /// Fee recipients of `epoch` in committee order. An epoch without a usable recorded
+    /// committee keeps the previous epoch's, as consensus does.
+    fn recipients_of(&self, epoch: u64) -> Arc<Vec<Address>> {
+        if epoch == 0 {
+            return Arc::new(self.fee_recipients.clone());
+        }
+        // Walk back to the nearest epoch with a known or usable committee (iteratively: a long
+        // run of unusable lists must not deepen the stack), then remember the answer.
+        let mut e = epoch;
+        let l = loop {
+            if e == 0 {
+                break Arc::new(self.fee_recipients.clone());
+            }
+            if let Some(l) = self.epoch_recipients.lock().get(&e).cloned() {
+                break l;
+            }
+            if let Some((_, l)) = self.committee_entries(e) {
+                break Arc::new(l);
+            }
+            e -= 1;
         };
-        list.get(ctx.proposer as usize).copied().unwrap_or(Address::ZERO)
+        self.epoch_recipients.lock().insert(epoch, l.clone());
+        l
     }
 
     /// Epoch `epoch`'s committee from the ledger as consensus validator entries, and the fee
