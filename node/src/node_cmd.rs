@@ -205,22 +205,16 @@ pub fn run(engine_cfg: EngineConfig, a: NodeArgs) -> Result<ExitCode, String> {
             let cfg =
                 gloam_consensus::ValidatorConfig::load(&config).map_err(|e| format!("{}: {e}", config.display()))?;
             let keys = cfg.load_keys().map_err(|e| format!("{}: {e}", cfg.key_file.display()))?;
-            let identity = commonware_codec::Encode::encode(&keys.identity_public());
-            let bls = commonware_codec::Encode::encode(&keys.bls_public());
-            let pop = commonware_codec::Encode::encode(&keys.pop());
+            let entry = gloam_consensus::ValidatorEntry::of(&keys, cfg.listen, 0);
+            let k = crate::settlement_node::keys_of(&entry)?;
             let endpoint = cfg.listen.to_string();
-            let calldata = gloam_settlement::exec::register_calldata(
-                alloy_primitives::B256::from_slice(&identity),
-                &bls,
-                &pop,
-                &endpoint,
-            );
+            let calldata = gloam_settlement::exec::register_calldata(k.identity, &k.bls_public, &k.bls_pop, &endpoint);
             let out = serde_json::json!({
                 "to": gloam_settlement::STAKING,
                 "function": gloam_settlement::params::SIG_REGISTER_VALIDATOR,
-                "identity": format!("0x{}", hex::encode(&identity)),
-                "blsPublic": format!("0x{}", hex::encode(&bls)),
-                "blsPop": format!("0x{}", hex::encode(&pop)),
+                "identity": k.identity,
+                "blsPublic": k.bls_public,
+                "blsPop": k.bls_pop,
                 "endpoint": endpoint,
                 "calldata": format!("0x{}", hex::encode(&calldata)),
             });

@@ -191,7 +191,7 @@ fn entry_of(k: &ValidatorKeys, stake_wei: alloy_primitives::U256) -> Option<Vali
 }
 
 /// A consensus validator entry as registered keys (genesis registrations).
-fn keys_of(e: &ValidatorEntry) -> Result<ValidatorKeys, String> {
+pub(crate) fn keys_of(e: &ValidatorEntry) -> Result<ValidatorKeys, String> {
     let bytes = |what: &str, h: &str, len: usize| -> Result<Vec<u8>, String> {
         let b = hex::decode(h.trim_start_matches("0x")).map_err(|e| format!("{what}: {e}"))?;
         if b.len() != len {
@@ -390,10 +390,11 @@ pub fn dev_validator_config(dir: &Path, min_block_time: Duration) -> Result<Vali
         gloam_consensus::init_testnet(1, dir, port, None).map_err(|e| format!("consensus init: {e}"))?;
     }
     let mut cfg = ValidatorConfig::load(&path).map_err(|e| format!("{}: {e}", path.display()))?;
-    // One validator: no peer dials this address, so any free port will do on every start.
+    // One validator: no peer dials it, so any free port will do on every start. The listed
+    // address stays as written: it is part of the settlement genesis (the validator's registered
+    // endpoint), which must not change between starts.
     let port = free_port()?;
     cfg.listen = SocketAddr::from(([127, 0, 0, 1], port));
-    cfg.validators[0].address = cfg.listen;
     cfg.min_block_time_ms = min_block_time.as_millis() as u64;
     // A proposer waits out the block time inside the view, so the view timeouts must exceed it.
     cfg.leader_timeout_ms = cfg.leader_timeout_ms.max(cfg.min_block_time_ms + 1_000);

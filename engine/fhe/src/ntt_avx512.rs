@@ -43,29 +43,8 @@ fn sub(a: __m512i, b: __m512i) -> __m512i {
 #[inline]
 #[target_feature(enable = "avx512f")]
 fn mul(a: __m512i, b: __m512i, b_hi: __m512i) -> __m512i {
-    let eps = _mm512_set1_epi64(EPS as i64);
-    let a_hi = _mm512_srli_epi64::<32>(a);
-    let ll = _mm512_mul_epu32(a, b);
-    let lh = _mm512_mul_epu32(a, b_hi);
-    let hl = _mm512_mul_epu32(a_hi, b);
-    let hh = _mm512_mul_epu32(a_hi, b_hi);
-    let mid = _mm512_add_epi64(lh, hl);
-    let mid_carry = _mm512_cmplt_epu64_mask(mid, lh);
-    let lo = _mm512_add_epi64(ll, _mm512_slli_epi64::<32>(mid));
-    let c1 = _mm512_cmplt_epu64_mask(lo, ll);
-    let mut hi = _mm512_add_epi64(hh, _mm512_srli_epi64::<32>(mid));
-    hi = _mm512_mask_add_epi64(hi, mid_carry, hi, _mm512_set1_epi64(1 << 32));
-    hi = _mm512_mask_add_epi64(hi, c1, hi, _mm512_set1_epi64(1));
-    // reduce lo + 2^64·(h0 + 2^32·h1)
-    let h1 = _mm512_srli_epi64::<32>(hi);
-    let h0 = _mm512_and_si512(hi, eps);
-    let t0 = _mm512_sub_epi64(lo, h1);
-    let borrow = _mm512_cmplt_epu64_mask(lo, h1);
-    let t0 = _mm512_mask_sub_epi64(t0, borrow, t0, eps);
-    let t1 = _mm512_sub_epi64(_mm512_slli_epi64::<32>(h0), h0);
-    let r = _mm512_add_epi64(t0, t1);
-    let carry = _mm512_cmplt_epu64_mask(r, t0);
-    canonical(_mm512_mask_add_epi64(r, carry, r, eps))
+    let (hi, lo) = mul_wide_split(a, b, b_hi);
+    reduce_wide(hi, lo)
 }
 
 /// Pointwise acc = acc + a·b mod p (lengths multiple of 8).
@@ -875,8 +854,14 @@ pub(crate) unsafe fn inverse_blocks64(a: &mut [u64], diag: &[u64], tw: &Inner64,
 #[inline]
 #[target_feature(enable = "avx512f")]
 fn mul_wide(a: __m512i, b: __m512i) -> (__m512i, __m512i) {
+    mul_wide_split(a, b, _mm512_srli_epi64::<32>(b))
+}
+
+/// The 128-bit products a·b as (hi, lo) from 32-bit partial products; `b_hi` = b >> 32.
+#[inline]
+#[target_feature(enable = "avx512f")]
+fn mul_wide_split(a: __m512i, b: __m512i, b_hi: __m512i) -> (__m512i, __m512i) {
     let a_hi = _mm512_srli_epi64::<32>(a);
-    let b_hi = _mm512_srli_epi64::<32>(b);
     let ll = _mm512_mul_epu32(a, b);
     let lh = _mm512_mul_epu32(a, b_hi);
     let hl = _mm512_mul_epu32(a_hi, b);

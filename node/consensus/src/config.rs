@@ -24,6 +24,20 @@ pub struct ValidatorEntry {
     pub stake: u64,
 }
 
+impl ValidatorEntry {
+    /// The list entry of a validator holding `keys` (hex, as configs store them), listening on
+    /// `address`.
+    pub fn of(keys: &Keys, address: SocketAddr, stake: u64) -> Self {
+        ValidatorEntry {
+            identity: hex::encode(commonware_codec::Encode::encode(&keys.identity_public())),
+            bls_public: hex::encode(commonware_codec::Encode::encode(&keys.bls_public())),
+            bls_pop: hex::encode(commonware_codec::Encode::encode(&keys.pop())),
+            address,
+            stake,
+        }
+    }
+}
+
 /// The private keys of one validator (JSON file, hex strings).
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct KeyFile {
@@ -277,13 +291,7 @@ pub fn init_testnet(n: usize, dir: &Path, base_port: u16, seed: Option<u64>) -> 
     let entries: Vec<ValidatorEntry> = keys
         .iter()
         .enumerate()
-        .map(|(i, k)| ValidatorEntry {
-            identity: hex::encode(commonware_codec::Encode::encode(&k.identity_public())),
-            bls_public: hex::encode(commonware_codec::Encode::encode(&k.bls_public())),
-            bls_pop: hex::encode(commonware_codec::Encode::encode(&k.pop())),
-            address: SocketAddr::from(([127, 0, 0, 1], base_port + i as u16)),
-            stake: 1,
-        })
+        .map(|(i, k)| ValidatorEntry::of(k, SocketAddr::from(([127, 0, 0, 1], base_port + i as u16)), 1))
         .collect();
     let mut out = Vec::new();
     for (i, k) in keys.iter().enumerate() {

@@ -254,13 +254,7 @@ impl SimNet {
         let entries: Vec<ValidatorEntry> = keys
             .iter()
             .enumerate()
-            .map(|(i, k)| ValidatorEntry {
-                identity: hex::encode(commonware_codec::Encode::encode(&k.identity_public())),
-                bls_public: hex::encode(commonware_codec::Encode::encode(&k.bls_public())),
-                bls_pop: hex::encode(commonware_codec::Encode::encode(&k.pop())),
-                address: std::net::SocketAddr::from(([127, 0, 0, 1], 10_000 + i as u16)),
-                stake: 1,
-            })
+            .map(|(i, k)| ValidatorEntry::of(k, std::net::SocketAddr::from(([127, 0, 0, 1], 10_000 + i as u16)), 1))
             .collect();
         let ns = keys::namespace(SIM_CHAIN);
         let committee =

@@ -13,6 +13,9 @@ fn tmp(name: &str) -> std::path::PathBuf {
     d
 }
 
+// Fixed ports below Linux's ephemeral range (32768–60999): a listener port inside it can be
+// taken as the source port of another test's outgoing connection (seen once in CI as
+// `BindFailed` on a restart).
 fn fast(mut c: ValidatorConfig) -> ValidatorConfig {
     c.min_block_time_ms = 50;
     c
@@ -21,7 +24,7 @@ fn fast(mut c: ValidatorConfig) -> ValidatorConfig {
 #[test]
 fn single_validator_finalizes_and_recovers_after_restart() {
     let dir = tmp("single");
-    let paths = init_testnet(1, &dir, 47100, Some(11)).unwrap();
+    let paths = init_testnet(1, &dir, 27100, Some(11)).unwrap();
     let cfg = fast(ValidatorConfig::load(&paths[0]).unwrap());
     let app = TestApp::new(128);
     let h = run_validator(cfg.clone(), app.clone()).unwrap();
@@ -46,7 +49,7 @@ fn single_validator_finalizes_and_recovers_after_restart() {
 #[test]
 fn four_validators_on_loopback() {
     let dir = tmp("four");
-    let paths = init_testnet(4, &dir, 47200, Some(12)).unwrap();
+    let paths = init_testnet(4, &dir, 27200, Some(12)).unwrap();
     let apps: Vec<Arc<TestApp>> = (0..4).map(|_| TestApp::new(128)).collect();
     let handles: Vec<_> = paths
         .iter()
@@ -69,7 +72,7 @@ fn four_validators_on_loopback() {
 #[test]
 fn a_key_outside_the_genesis_committee_starts_as_a_follower() {
     let dir = tmp("follower");
-    let paths = init_testnet(2, &dir, 47300, Some(13)).unwrap();
+    let paths = init_testnet(2, &dir, 27300, Some(13)).unwrap();
     let mut cfg = fast(ValidatorConfig::load(&paths[1]).unwrap());
     // Genesis lists only validator 0; validator 1's key is in no committee yet.
     let own = cfg.validators[1].clone();
