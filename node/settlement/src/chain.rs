@@ -768,7 +768,7 @@ impl Settlement {
     /// an epoch records the next epoch's committee.
     fn end_block(&self, ex: &mut Executed, number: u64) {
         let len = self.config.epoch_length.max(2);
-        if (number + 1) % len == 0 {
+        if (number + 1).is_multiple_of(len) {
             let epoch = (number + 1) / len;
             ex.ledger.snapshot_committee(
                 epoch,

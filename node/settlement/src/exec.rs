@@ -123,7 +123,7 @@ fn words(input: &[u8], n: usize) -> Result<Vec<[u8; 32]>, SystemFailure> {
 /// A dynamic `bytes`/`string` argument: `args` are the ABI words after the selector and
 /// `offset_word` the head word holding its offset (Solidity ABI: length word, then the data
 /// right-padded to 32 bytes). Every offset and length is bounds-checked.
-fn dyn_bytes<'a>(args: &'a [u8], offset_word: usize) -> Result<&'a [u8], SystemFailure> {
+fn dyn_bytes(args: &[u8], offset_word: usize) -> Result<&[u8], SystemFailure> {
     let head =
         args.get(32 * offset_word..32 * offset_word + 32).ok_or(SystemFailure::BadArguments("missing head word"))?;
     let off = word_u64(head.try_into().expect("32"))?;
