@@ -392,6 +392,26 @@ impl SimNet {
     }
 }
 
+/// The simulation seed: `GLOAM_SIM_SEED` when set (to replay a failure), else `default`.
+pub fn seed(default: u64) -> u64 {
+    std::env::var("GLOAM_SIM_SEED").ok().and_then(|s| s.parse().ok()).unwrap_or(default)
+}
+
+/// Runs `f` in a deterministic runtime seeded with `seed`; on panic prints the seed (and how to
+/// replay it) and re-raises.
+pub fn run_seeded<F, Fut>(name: &str, seed: u64, f: F)
+where
+    F: FnOnce(deterministic::Context) -> Fut + Send + 'static,
+    Fut: std::future::Future<Output = ()> + Send + 'static,
+{
+    let cfg = deterministic::Config::new().with_seed(seed).with_timeout(Some(Duration::from_secs(3_000)));
+    let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| deterministic::Runner::new(cfg).start(f)));
+    if let Err(e) = r {
+        eprintln!("{name} failed with seed {seed} (rerun with GLOAM_SIM_SEED={seed})");
+        std::panic::resume_unwind(e);
+    }
+}
+
 /// Waits (in simulated time) until `cond` holds, polling every 100 ms; false after `limit`.
 pub async fn wait_until(ctx: &deterministic::Context, limit: Duration, mut cond: impl FnMut() -> bool) -> bool {
     let start = ctx.current();

@@ -12,31 +12,14 @@ use commonware_consensus::simplex::types::Finalization;
 use commonware_consensus::Epochable as _;
 use commonware_cryptography::{certificate::Verifier as _, sha256};
 use commonware_parallel::Sequential;
-use commonware_runtime::{deterministic, Clock as _, Runner as _};
+use commonware_runtime::{deterministic, Clock as _};
 use gloam_consensus::engine::{Committee, Event, Observer, Stack};
 use gloam_consensus::keys::{self, Scheme};
-use gloam_consensus::sim::{sim_timeouts, wait_until, SimLink, SimNet, TestApp, SIM_CHAIN};
+use gloam_consensus::sim::{run_seeded as run, seed, sim_timeouts, wait_until, SimLink, SimNet, TestApp, SIM_CHAIN};
 use gloam_consensus::{Application, BlockContext, Digest, ValidatorEntry};
 
 const EPOCH: u64 = 6;
 const LINK: SimLink = SimLink { latency_ms: 40, jitter_ms: 10, loss: 0.0, payload_bytes: 256 };
-
-fn seed(default: u64) -> u64 {
-    std::env::var("GLOAM_SIM_SEED").ok().and_then(|s| s.parse().ok()).unwrap_or(default)
-}
-
-fn run<F, Fut>(name: &str, seed: u64, f: F)
-where
-    F: FnOnce(deterministic::Context) -> Fut + Send + 'static,
-    Fut: std::future::Future<Output = ()> + Send + 'static,
-{
-    let cfg = deterministic::Config::new().with_seed(seed).with_timeout(Some(Duration::from_secs(3_000)));
-    let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| deterministic::Runner::new(cfg).start(f)));
-    if let Err(e) = r {
-        eprintln!("{name} failed with seed {seed} (rerun with GLOAM_SIM_SEED={seed})");
-        std::panic::resume_unwind(e);
-    }
-}
 
 /// Records every application call of node `i` with its certificate, and the epoch events.
 struct Recording {

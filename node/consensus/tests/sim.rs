@@ -10,29 +10,11 @@ use commonware_consensus::simplex::types::{Activity, Finalization, Finalize, Not
 use commonware_cryptography::{certificate::Verifier as _, sha256, Hasher as _};
 use commonware_p2p::{Receiver as _, Recipients, Sender as _};
 use commonware_parallel::Sequential;
-use commonware_runtime::{deterministic, Clock, Runner as _, Spawner as _, Supervisor as _};
+use commonware_runtime::{deterministic, Clock, Spawner as _, Supervisor as _};
 use gloam_consensus::engine::{self, Stack};
 use gloam_consensus::keys::Scheme;
-use gloam_consensus::sim::{sim_timeouts, wait_until, SimLink, SimNet, TestApp};
+use gloam_consensus::sim::{run_seeded as run, seed, sim_timeouts, wait_until, SimLink, SimNet, TestApp};
 use gloam_consensus::{Application, Digest, FaultKind};
-
-fn seed(default: u64) -> u64 {
-    std::env::var("GLOAM_SIM_SEED").ok().and_then(|s| s.parse().ok()).unwrap_or(default)
-}
-
-/// Runs `f` in a deterministic runtime; on panic prints the seed and re-raises.
-fn run<F, Fut>(name: &str, seed: u64, f: F)
-where
-    F: FnOnce(deterministic::Context) -> Fut + Send + 'static,
-    Fut: std::future::Future<Output = ()> + Send + 'static,
-{
-    let cfg = deterministic::Config::new().with_seed(seed).with_timeout(Some(Duration::from_secs(3_000)));
-    let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| deterministic::Runner::new(cfg).start(f)));
-    if let Err(e) = r {
-        eprintln!("{name} failed with seed {seed} (rerun with GLOAM_SIM_SEED={seed})");
-        std::panic::resume_unwind(e);
-    }
-}
 
 const LINK: SimLink = SimLink { latency_ms: 40, jitter_ms: 10, loss: 0.0, payload_bytes: 256 };
 
