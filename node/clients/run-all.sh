@@ -34,6 +34,7 @@ if [ -n "$GLOAM" ]; then
 fi
 cd "$HERE"
 COUNT=10000; [ "$QUICK" = 1 ] && COUNT=1000
+STEP_TIMEOUT=${STEP_TIMEOUT:-300}
 CHAIN_ID=1337
 start=$(date +%s)
 
@@ -113,7 +114,13 @@ run_step() { # name cmd...
   local name=$1; shift
   local t0=$(date +%s) rc
   echo; echo "=== $name"
-  "$@"; rc=$?
+  # No step may hang the run: each gets STEP_TIMEOUT seconds (exit 124 on expiry).
+  if declare -F "$1" >/dev/null; then # a shell function: give `timeout` a shell that has it
+    timeout --kill-after=10 "$STEP_TIMEOUT" bash -c "$(declare -f "$1"); COUNT=$COUNT; \"\$@\"" _ "$@"; rc=$?
+  else
+    timeout --kill-after=10 "$STEP_TIMEOUT" "$@"; rc=$?
+  fi
+  [ $rc = 124 ] && echo "run-all.sh: '$name' did not finish within ${STEP_TIMEOUT}s"
   local dt=$(( $(date +%s) - t0 ))
   if [ $rc = 0 ]; then SUMMARY+=("PASS  $name (${dt}s)"); else SUMMARY+=("FAIL  $name (exit $rc, ${dt}s)"); FAILED=1; fi
   if [ -n "$GLOAM" ] && ! kill -0 "${PIDS[1]}" 2>/dev/null; then

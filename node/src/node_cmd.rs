@@ -25,8 +25,9 @@ pub struct NodeArgs {
     /// JSON-RPC address (HTTP and WebSocket on one port). Port 0 picks a free port.
     #[arg(long, default_value = "127.0.0.1:8545")]
     rpc_addr: SocketAddr,
-    /// Block time: `0` mines as soon as transactions are pending; otherwise a duration such as
-    /// `2s` or `500ms` (a block every interval, empty or not).
+    /// Block time: `0` mines as soon as transactions are pending, and a send answers once its
+    /// block is committed (at most 5 s); otherwise a duration such as `2s` or `500ms` (a block
+    /// every interval, empty or not).
     #[arg(long, default_value = "0", value_parser = parse_duration)]
     block_time: Duration,
     /// Most transactions one sender may have in the pool.
@@ -369,7 +370,12 @@ fn run_node(engine: Arc<Engine>, a: NodeArgs, pool: PoolConfig) -> Result<ExitCo
         };
         let dev_signers =
             if a.dev && a.chain.genesis.is_none() { (0..10).map(genesis::dev_signer).collect() } else { Vec::new() };
-        let cfg = gloam_evm::rpc::RpcConfig { addr: a.rpc_addr, max_connections: a.rpc_max_connections, dev_signers };
+        let cfg = gloam_evm::rpc::RpcConfig {
+            addr: a.rpc_addr,
+            max_connections: a.rpc_max_connections,
+            dev_signers,
+            await_inclusion: a.block_time.is_zero().then_some(AWAIT_INCLUSION),
+        };
         let (handle, addr) =
             gloam_evm::rpc::start(chain.clone(), &cfg).await.map_err(|e| format!("rpc {}: {e}", a.rpc_addr))?;
         println!("rpc: http://{addr}");
@@ -530,6 +536,9 @@ fn run_validator(engine: Arc<Engine>, a: NodeArgs, config: PathBuf) -> Result<Ex
         Ok(ExitCode::SUCCESS)
     })
 }
+
+/// How long a send waits for its block under on-demand mining (see `RpcConfig::await_inclusion`).
+const AWAIT_INCLUSION: Duration = Duration::from_secs(5);
 
 async fn produce(chain: Arc<Chain>, block_time: Duration) -> Result<(), String> {
     loop {

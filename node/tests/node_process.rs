@@ -328,15 +328,21 @@ fn real_clients_end_to_end() {
         eprintln!("SKIPPED real_clients_end_to_end: node/clients not installed (bash ci/clients.sh)");
         return;
     }
-    let out = Command::new("bash")
+    // Bounded: every step has STEP_TIMEOUT seconds, and the whole suite 15 minutes. The output
+    // goes to a file (not a pipe a stray child could hold open), so a kill always returns.
+    let log = tempfile::NamedTempFile::new().unwrap();
+    let status = Command::new("timeout")
+        .args(["--kill-after=10", "900", "bash"])
         .arg(dir.join("run-all.sh"))
         .args(["--quick", "--gloam", env!("CARGO_BIN_EXE_gloam")])
+        .env("STEP_TIMEOUT", "180")
         .current_dir(&dir)
-        .output()
+        .stdout(log.reopen().unwrap())
+        .stderr(log.reopen().unwrap())
+        .status()
         .expect("run run-all.sh");
-    let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
-    eprintln!("{text}");
-    assert!(out.status.success(), "client suite failed (see output above)");
+    eprintln!("{}", String::from_utf8_lossy(&std::fs::read(log.path()).unwrap()));
+    assert!(status.success(), "client suite failed ({status}; see output above)");
 }
 
 /// `gloam node export` then `gloam node import` into a fresh datadir reproduces the chain; a
@@ -541,4 +547,30 @@ fn cli_import_with_a_geth_genesis_file() {
     let out = gloam().args(["node", "export", "--datadir"]).arg(&dst).arg(tmp.path().join("x.rlp")).output().unwrap();
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("chain id"), "{}", String::from_utf8_lossy(&out.stderr));
+}
+
+/// Under on-demand mining a send answers only once its block is committed, so a receipt lookup
+/// right after the answer finds it (ethers' `tx.wait()` relies on this; see
+/// `RpcConfig::await_inclusion`). A transaction behind a nonce gap answers at once and stays
+/// pending until the gap is filled.
+#[test]
+fn on_demand_sends_answer_after_their_block() {
+    let dir = tempfile::tempdir().unwrap();
+    let node = start(dir.path());
+    let a = node.addr.as_str();
+    let to = Address::repeat_byte(0x42);
+    for nonce in 0..5u64 {
+        let h = send(a, &transfer(&dev_signer(6), DEV_CHAIN_ID, nonce, to, U256::from(1u64)));
+        let r = rpc(a, "eth_getTransactionReceipt", json!([result(&h)]));
+        assert_eq!(result(&r)["status"], "0x1", "nonce {nonce}: no receipt right after the send: {r}");
+    }
+    // Nonce 6 leaves a gap at 5: answered without waiting for a block that cannot come.
+    let t0 = Instant::now();
+    let gap = send(a, &transfer(&dev_signer(6), DEV_CHAIN_ID, 6, to, U256::from(1u64)));
+    assert!(t0.elapsed() < Duration::from_secs(2), "a gapped send waited {:?}", t0.elapsed());
+    assert!(result(&rpc(a, "eth_getTransactionReceipt", json!([result(&gap)]))).is_null());
+    let fill = send(a, &transfer(&dev_signer(6), DEV_CHAIN_ID, 5, to, U256::from(1u64)));
+    assert_eq!(result(&rpc(a, "eth_getTransactionReceipt", json!([result(&fill)])))["status"], "0x1");
+    assert_eq!(wait_receipt(a, result(&gap))["status"], "0x1");
+    assert_eq!(result(&rpc(a, "eth_getBalance", json!([to, "latest"]))), "0x7");
 }

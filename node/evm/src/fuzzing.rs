@@ -28,7 +28,7 @@ fn harness() -> &'static Harness {
         let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(1).enable_all().build().expect("runtime");
         let rpc = {
             let _g = rt.enter();
-            crate::rpc::module(chain.clone(), vec![crate::genesis::dev_signer(0)]).expect("rpc module")
+            crate::rpc::module(chain.clone(), vec![crate::genesis::dev_signer(0)], None).expect("rpc module")
         };
         Harness { chain, rpc, rt }
     })

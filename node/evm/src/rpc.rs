@@ -6,6 +6,7 @@
 
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::time::Duration;
 
 use alloy_consensus::{Transaction as _, TxEnvelope};
 use alloy_eips::BlockNumberOrTag;
@@ -72,6 +73,9 @@ pub struct RpcContext {
     dev_signers: Vec<alloy_signer_local::PrivateKeySigner>,
     admission: crate::admission::Admission,
     filters: Filters,
+    /// On-demand mining only: how long a send waits for its transaction's block (see
+    /// [`RpcConfig::await_inclusion`]).
+    await_inclusion: Option<Duration>,
 }
 
 /// What to start.
@@ -82,6 +86,15 @@ pub struct RpcConfig {
     /// Keys the node signs `eth_sendTransaction` with (the dev accounts under `--dev`; empty
     /// otherwise, and then `eth_accounts` is empty and `eth_sendTransaction` refuses).
     pub dev_signers: Vec<alloy_signer_local::PrivateKeySigner>,
+    /// With on-demand mining (`--block-time 0`), `eth_sendRawTransaction` and
+    /// `eth_sendTransaction` answer once the transaction's block is committed, for at most this
+    /// long (then with the hash anyway; the transaction stays pending). A transaction queued behind
+    /// a nonce gap answers at once. Clients that submit and then wait for a receipt by polling the
+    /// block number (ethers' `tx.wait()`) otherwise race the miner: a receipt lookup that misses
+    /// the block, followed by a block-number poll that already sees it, leaves them waiting for a
+    /// block that never comes on an idle chain. Hardhat's automine answers after mining for the
+    /// same reason. `None` with a fixed block time.
+    pub await_inclusion: Option<Duration>,
 }
 
 /// Starts the server; returns its handle and the bound address (port 0 picks a free one).
@@ -93,7 +106,8 @@ pub async fn start(chain: Arc<Chain>, config: &RpcConfig) -> std::io::Result<(Se
         .build();
     let server = Server::builder().set_config(cfg).build(config.addr).await?;
     let addr = server.local_addr()?;
-    let module = module(chain, config.dev_signers.clone()).map_err(|e| std::io::Error::other(e.to_string()))?;
+    let module = module(chain, config.dev_signers.clone(), config.await_inclusion)
+        .map_err(|e| std::io::Error::other(e.to_string()))?;
     Ok((server.start(module), addr))
 }
 
@@ -102,6 +116,34 @@ fn parse_quantity(v: &Value, what: &str) -> RpcResult<u64> {
 }
 
 impl RpcContext {
+    /// Admits a raw transaction; under on-demand mining, waits (bounded) for its block.
+    async fn submit(&self, raw: Vec<u8>) -> RpcResult<B256> {
+        let Some(limit) = self.await_inclusion else {
+            return self.admission.submit(raw).await.map_err(submit_err);
+        };
+        // Subscribe first, so a block committed between admission and the first lookup is seen.
+        let mut blocks = self.chain.blocks.subscribe();
+        let h = self.admission.submit(raw).await.map_err(submit_err)?;
+        let ready = match self.chain.pooled(&h) {
+            // Executable now iff the pending nonce already counts it (no gap before it).
+            Some(t) => t.tx.nonce() < self.chain.nonce(&t.sender, true),
+            None => true, // already mined (or replaced): the lookup below decides
+        };
+        if !ready {
+            return Ok(h);
+        }
+        let deadline = tokio::time::Instant::now() + limit;
+        loop {
+            if self.chain.transaction(&h).map_err(server_err)?.is_some() || self.chain.pooled(&h).is_none() {
+                return Ok(h);
+            }
+            match tokio::time::timeout_at(deadline, blocks.recv()).await {
+                Err(_) | Ok(Err(tokio::sync::broadcast::error::RecvError::Closed)) => return Ok(h),
+                Ok(_) => {} // a block (or a lag notice): look again
+            }
+        }
+    }
+
     /// A block tag or number → number (`None`: does not exist yet).
     fn resolve_tag(&self, tag: BlockNumberOrTag) -> Option<u64> {
         LogSource::resolve_tag(&*self.chain, tag)
@@ -430,9 +472,10 @@ fn one<T: serde::de::DeserializeOwned>(params: &Params<'_>, what: &str) -> RpcRe
 pub fn module(
     chain: Arc<Chain>,
     dev_signers: Vec<alloy_signer_local::PrivateKeySigner>,
+    await_inclusion: Option<Duration>,
 ) -> Result<RpcModule<RpcContext>, jsonrpsee::core::RegisterMethodError> {
     let admission = crate::admission::Admission::start(chain.clone());
-    let ctx = RpcContext { chain, admission, filters: Filters::default(), dev_signers };
+    let ctx = RpcContext { chain, admission, filters: Filters::default(), dev_signers, await_inclusion };
     let mut m = RpcModule::new(ctx);
 
     m.register_method("web3_clientVersion", |_, _, _| -> RpcResult<Value> {
@@ -626,13 +669,13 @@ pub fn module(
     })?;
     m.register_async_method("eth_sendRawTransaction", |p, c, _| async move {
         let raw: Bytes = one(&p, "raw transaction")?;
-        let h = c.admission.submit(raw.to_vec()).await.map_err(submit_err)?;
+        let h = c.submit(raw.to_vec()).await?;
         Ok::<Value, ErrorObjectOwned>(json!(h))
     })?;
     m.register_async_method("eth_sendTransaction", |p, c, _| async move {
         let req: TransactionRequest = one(&p, "transaction")?;
         let raw = c.sign_dev_transaction(req)?;
-        let h = c.admission.submit(raw).await.map_err(submit_err)?;
+        let h = c.submit(raw).await?;
         Ok::<Value, ErrorObjectOwned>(json!(h))
     })?;
 
