@@ -180,6 +180,186 @@ impl G1ScalarMul {
     }
 }
 
+/// An affine point (x, y), never the identity.
+#[derive(Clone, Copy, Debug, Default)]
+struct Aff {
+    x: Fq,
+    y: Fq,
+}
+
+impl Jac {
+    /// madd-2007-bl (Z₂ = 1, 7M + 4S), with the exceptional cases (identity, P + P, P + (−P))
+    /// branched on.
+    #[inline(always)]
+    fn add_affine(&mut self, o: &Aff) {
+        if self.is_zero() {
+            *self = Jac { x: o.x, y: o.y, z: Fq::ONE };
+            return;
+        }
+        let z1z1 = fq::sqr(&self.z);
+        let u2 = fq::mul(&o.x, &z1z1);
+        let s2 = fq::mul(&fq::mul(&o.y, &self.z), &z1z1);
+        let h = fq::sub(&u2, &self.x);
+        let r0 = fq::sub(&s2, &self.y);
+        if fq::is_zero(&h) {
+            if fq::is_zero(&r0) {
+                self.double_in_place();
+            } else {
+                *self = Jac::ZERO;
+            }
+            return;
+        }
+        let hh = fq::sqr(&h);
+        let i = fq::double(&fq::double(&hh));
+        let j = fq::mul(&h, &i);
+        let r = fq::double(&r0);
+        let v = fq::mul(&self.x, &i);
+        let x3 = fq::sub(&fq::sub(&fq::sqr(&r), &j), &fq::double(&v));
+        let y3 = fq::sub(&fq::mul(&r, &fq::sub(&v, &x3)), &fq::double(&fq::mul(&self.y, &j)));
+        let z3 = fq::sub(&fq::sub(&fq::sqr(&fq::add(&self.z, &h)), &z1z1), &hh);
+        *self = Jac { x: x3, y: y3, z: z3 };
+    }
+}
+
+/// Montgomery's trick: every element of `v` replaced by its inverse (all must be non-zero).
+#[inline(always)]
+fn batch_invert(v: &mut [Fq], scratch: &mut Vec<Fq>) {
+    scratch.clear();
+    let mut acc = Fq::ONE;
+    for x in v.iter() {
+        scratch.push(acc);
+        acc = fq::mul(&acc, x);
+    }
+    // A product of non-zero elements: invertible.
+    let mut inv = fq::inverse(&acc).unwrap_or(Fq::ZERO);
+    for (x, pre) in v.iter_mut().zip(scratch.iter()).rev() {
+        let xi = fq::mul(&inv, pre);
+        inv = fq::mul(&inv, x);
+        *x = xi;
+    }
+}
+
+impl G1ScalarMul {
+    /// `scalars[i]·points[i]` for every i (the common prefix of the two slices), the same points
+    /// as [`G1ScalarMul::mul`] one by one, for less work: the points are normalised to affine
+    /// with one shared inversion, their tables of odd multiples are built in affine coordinates
+    /// with one shared inversion per multiple (Montgomery's trick across all the points), and the
+    /// double-and-add ladders then use mixed Jacobian–affine additions (7M + 4S instead of
+    /// 11M + 5S). A point whose table would hit an exceptional case (a zero denominator: only
+    /// possible for points of small order, never in the prime-order subgroup) takes the
+    /// one-by-one path.
+    pub fn mul_many(scalars: &[&G1ScalarMul], points: &[G1Projective]) -> Vec<G1Projective> {
+        crate::msm::select_arith();
+        #[cfg(target_arch = "x86_64")]
+        if crate::msm::has_mulx() {
+            // SAFETY: the CPU supports BMI2 and ADX (checked at run time).
+            return unsafe { Self::mul_many_mulx(scalars, points) };
+        }
+        Self::mul_many_inner(scalars, points)
+    }
+
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "bmi2,adx")]
+    unsafe fn mul_many_mulx(scalars: &[&G1ScalarMul], points: &[G1Projective]) -> Vec<G1Projective> {
+        Self::mul_many_inner(scalars, points)
+    }
+
+    #[inline(always)]
+    fn mul_many_inner(scalars: &[&G1ScalarMul], points: &[G1Projective]) -> Vec<G1Projective> {
+        let n = scalars.len().min(points.len());
+        let mut out: Vec<G1Projective> = points[..n].to_vec();
+        // Lanes: the products that need work (k = 1 and the identity are returned as they are).
+        let lanes: Vec<usize> = (0..n).filter(|&i| !scalars[i].one && !points[i].is_zero()).collect();
+        if lanes.is_empty() {
+            return out;
+        }
+        let mut scratch = Vec::with_capacity(lanes.len());
+        // Affine inputs: x = X/Z², y = Y/Z³.
+        let mut zinv: Vec<Fq> = lanes.iter().map(|&i| points[i].z).collect();
+        batch_invert(&mut zinv, &mut scratch);
+        let base: Vec<Aff> = lanes
+            .iter()
+            .zip(&zinv)
+            .map(|(&i, zi)| {
+                let zi2 = fq::sqr(zi);
+                let p = &points[i];
+                Aff { x: fq::mul(&p.x, &zi2), y: fq::mul(&fq::mul(&p.y, &zi2), zi) }
+            })
+            .collect();
+        // Odd multiples P, 3P, …, 15P in affine coordinates, one batch inversion per step:
+        // 2P (λ = 3x²/2y), then (2k+1)P = (2k−1)P + 2P (λ = Δy/Δx).
+        let m = lanes.len();
+        let mut tab = vec![Aff::default(); m * TABLE];
+        let mut ok = vec![true; m];
+        let mut den: Vec<Fq> = base.iter().map(|p| fq::double(&p.y)).collect();
+        for (l, d) in den.iter_mut().enumerate() {
+            if fq::is_zero(d) {
+                ok[l] = false;
+                *d = Fq::ONE;
+            }
+        }
+        batch_invert(&mut den, &mut scratch);
+        let two: Vec<Aff> = (0..m)
+            .map(|l| {
+                let p = &base[l];
+                let xx = fq::sqr(&p.x);
+                let lambda = fq::mul(&fq::add(&fq::double(&xx), &xx), &den[l]);
+                let x3 = fq::sub(&fq::sub(&fq::sqr(&lambda), &p.x), &p.x);
+                let y3 = fq::sub(&fq::mul(&lambda, &fq::sub(&p.x, &x3)), &p.y);
+                Aff { x: x3, y: y3 }
+            })
+            .collect();
+        for l in 0..m {
+            tab[l * TABLE] = base[l];
+        }
+        for k in 1..TABLE {
+            for l in 0..m {
+                let d = fq::sub(&two[l].x, &tab[l * TABLE + k - 1].x);
+                den[l] = if fq::is_zero(&d) {
+                    ok[l] = false;
+                    Fq::ONE
+                } else {
+                    d
+                };
+            }
+            batch_invert(&mut den, &mut scratch);
+            for l in 0..m {
+                let p = tab[l * TABLE + k - 1];
+                let q = &two[l];
+                let lambda = fq::mul(&fq::sub(&q.y, &p.y), &den[l]);
+                let x3 = fq::sub(&fq::sub(&fq::sqr(&lambda), &p.x), &q.x);
+                let y3 = fq::sub(&fq::mul(&lambda, &fq::sub(&p.x, &x3)), &p.y);
+                tab[l * TABLE + k] = Aff { x: x3, y: y3 };
+            }
+        }
+        let beta = G1Config::ENDO_COEFFS[0];
+        for (l, &i) in lanes.iter().enumerate() {
+            let s = scalars[i];
+            if !ok[l] {
+                out[i] = s.mul_inner(&points[i]);
+                continue;
+            }
+            let t1 = &tab[l * TABLE..(l + 1) * TABLE];
+            let t2: [Aff; TABLE] = std::array::from_fn(|k| Aff { x: fq::mul(&t1[k].x, &beta), y: t1[k].y });
+            let len = s.naf1.len().max(s.naf2.len());
+            let mut acc = Jac::ZERO;
+            for b in (0..len).rev() {
+                acc.double_in_place();
+                for (naf, t, neg) in [(&s.naf1, t1, s.neg1), (&s.naf2, &t2[..], s.neg2)] {
+                    let d = naf.get(b).copied().unwrap_or(0);
+                    if d != 0 {
+                        let p = &t[(d.unsigned_abs() as usize - 1) / 2];
+                        acc.add_affine(&Aff { x: p.x, y: fq::cond_neg(&p.y, (d < 0) != neg) });
+                    }
+                }
+            }
+            out[i] =
+                if acc.is_zero() { G1Projective::zero() } else { G1Projective::new_unchecked(acc.x, acc.y, acc.z) };
+        }
+        out
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -232,5 +412,70 @@ mod tests {
             assert!(z.is_zero());
         }
         crate::msm::PORTABLE_ONLY.store(false, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    #[test]
+    fn mul_many_matches_one_by_one() {
+        let seed = 0x62u64;
+        let mut rng = rand_chacha::ChaCha20Rng::seed_from_u64(seed);
+        let g = G1Projective::generator();
+        let mut ks: Vec<Fr> = (0..30).map(|_| Fr::rand(&mut rng)).collect();
+        ks.extend([Fr::zero(), Fr::one(), -Fr::one(), Fr::from(2u64), Fr::from(15u64), -Fr::from(16u64)]);
+        ks.push(<G1Config as GLVConfig>::LAMBDA);
+        let prepared: Vec<G1ScalarMul> = ks.iter().map(|k| G1ScalarMul::new(*k)).collect();
+        // A point of order 3 (on the curve, outside the prime-order subgroup): its table of odd
+        // multiples meets 3P = O, the exceptional case that must take the one-by-one path.
+        let h = <G1Config as ark_ec::CurveConfig>::COFACTOR;
+        let h = (h[1] as u128) << 64 | h[0] as u128;
+        assert_eq!(h % 3, 0);
+        let h3 = h / 3;
+        let mut x = Fq::from(1u64);
+        let order3 = loop {
+            x += Fq::one();
+            let Some(q) = ark_bls12_381::G1Affine::get_point_from_x_unchecked(x, false) else { continue };
+            // (h / 3)·(r·Q) by double-and-add (arkworks' `*` assumes the subgroup).
+            let t = times(times(q.into(), &Fr::MODULUS.0), &[h3 as u64, (h3 >> 64) as u64]);
+            if !t.is_zero() {
+                break t;
+            }
+        };
+        assert!(!order3.is_zero() && (order3.double() + order3).is_zero(), "order-3 point");
+        for adx in [true, false] {
+            crate::msm::PORTABLE_ONLY.store(!adx, std::sync::atomic::Ordering::Relaxed);
+            let mut scalars = Vec::new();
+            let mut points = Vec::new();
+            for (i, m) in prepared.iter().enumerate() {
+                let p = g * Fr::rand(&mut rng);
+                // Affine (Z = 1) and non-normalised inputs, the identity, the order-3 point.
+                for q in [p, p.double() + g, G1Projective::zero(), order3] {
+                    scalars.push(m);
+                    points.push(q);
+                }
+                let _ = i;
+            }
+            let many = G1ScalarMul::mul_many(&scalars, &points);
+            assert_eq!(many.len(), points.len());
+            for (i, ((m, p), got)) in scalars.iter().zip(&points).zip(&many).enumerate() {
+                assert_eq!(*got, m.mul(p), "product {i} adx={adx} seed={seed}");
+            }
+            for (i, (k, got)) in ks.iter().zip(many.chunks(4)).enumerate() {
+                assert_eq!(got[0], points[4 * i] * k, "scalar {i} adx={adx} seed={seed}");
+                assert!(got[2].is_zero());
+            }
+            assert!(G1ScalarMul::mul_many(&[], &points).is_empty());
+        }
+        crate::msm::PORTABLE_ONLY.store(false, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    /// e·q by double-and-add with complete additions (e little-endian limbs).
+    fn times(q: G1Projective, e: &[u64]) -> G1Projective {
+        let mut acc = G1Projective::zero();
+        for bit in (0..64 * e.len()).rev() {
+            acc.double_in_place();
+            if (e[bit / 64] >> (bit % 64)) & 1 == 1 {
+                acc += q;
+            }
+        }
+        acc
     }
 }

@@ -416,8 +416,326 @@ pub fn mul_portable(a: &Fq, b: &Fq) -> Fq {
     from_limbs(reduce_once(r))
 }
 
+/// a²·R⁻¹ mod p: the 15 cross products a_i·a_j (i < j) once, doubled through the carry chain,
+/// plus the 6 squares a_i² (21 word products instead of 36), then a Montgomery reduction of the
+/// low half alone, REDC(T) = T_high + (T_low + m·p)/R with m fixed by T_low (Menezes, van
+/// Oorschot, Vanstone, Handbook of Applied Cryptography, 14.16 and 14.32). With T = a² < p² and
+/// p < R/8, T_high < p/8 and (T_low + m·p)/R ≤ p, so the sum is below 2p.
+///
+/// # Safety
+/// The CPU must support BMI2 and ADX.
+#[cfg(target_arch = "x86_64")]
+#[inline(always)]
+unsafe fn sqr_adx(a: &[u64; 6]) -> [u64; 6] {
+    // The double-width square; T_0 and T_11 start (and T_11 stays) at zero.
+    let mut buf = [0u64; 12];
+    let (t0, t1, t2, t3, t4, t5, t6): (u64, u64, u64, u64, u64, u64, u64);
+    // SAFETY: reads 6 words through `a` and 8 through `P_INV_ZERO`, reads and writes the 12
+    // words of `buf`; registers otherwise.
+    unsafe {
+        std::arch::asm!(
+            "mov rdx, qword ptr [{a} + 0]",
+            "mulx {t2}, {t1}, qword ptr [{a} + 8]",
+            "mulx {t3}, {lo}, qword ptr [{a} + 16]",
+            "add {t2}, {lo}",
+            "mulx {t4}, {lo}, qword ptr [{a} + 24]",
+            "adc {t3}, {lo}",
+            "mulx {t5}, {lo}, qword ptr [{a} + 32]",
+            "adc {t4}, {lo}",
+            "mulx {t6}, {lo}, qword ptr [{a} + 40]",
+            "adc {t5}, {lo}",
+            "adc {t6}, 0",
+            "mov qword ptr [{buf} + 8], {t1}",
+            "mov qword ptr [{buf} + 16], {t2}",
+            "mov rdx, qword ptr [{a} + 8]",
+            "xor {lo:e}, {lo:e}",
+            "mulx {hi}, {lo}, qword ptr [{a} + 16]",
+            "adox {t3}, {lo}",
+            "adcx {t4}, {hi}",
+            "mulx {hi}, {lo}, qword ptr [{a} + 24]",
+            "adox {t4}, {lo}",
+            "adcx {t5}, {hi}",
+            "mulx {hi}, {lo}, qword ptr [{a} + 32]",
+            "adox {t5}, {lo}",
+            "adcx {t6}, {hi}",
+            "mulx {t0}, {lo}, qword ptr [{a} + 40]",
+            "adox {t6}, {lo}",
+            "adcx {t0}, qword ptr [{p} + 56]",
+            "adox {t0}, qword ptr [{p} + 56]",
+            "mov qword ptr [{buf} + 24], {t3}",
+            "mov qword ptr [{buf} + 32], {t4}",
+            "mov rdx, qword ptr [{a} + 16]",
+            "xor {lo:e}, {lo:e}",
+            "mulx {hi}, {lo}, qword ptr [{a} + 24]",
+            "adox {t5}, {lo}",
+            "adcx {t6}, {hi}",
+            "mulx {hi}, {lo}, qword ptr [{a} + 32]",
+            "adox {t6}, {lo}",
+            "adcx {t0}, {hi}",
+            "mulx {t1}, {lo}, qword ptr [{a} + 40]",
+            "adox {t0}, {lo}",
+            "adcx {t1}, qword ptr [{p} + 56]",
+            "adox {t1}, qword ptr [{p} + 56]",
+            "mov qword ptr [{buf} + 40], {t5}",
+            "mov qword ptr [{buf} + 48], {t6}",
+            "mov rdx, qword ptr [{a} + 24]",
+            "xor {lo:e}, {lo:e}",
+            "mulx {hi}, {lo}, qword ptr [{a} + 32]",
+            "adox {t0}, {lo}",
+            "adcx {t1}, {hi}",
+            "mulx {t2}, {lo}, qword ptr [{a} + 40]",
+            "adox {t1}, {lo}",
+            "adcx {t2}, qword ptr [{p} + 56]",
+            "adox {t2}, qword ptr [{p} + 56]",
+            "mov qword ptr [{buf} + 56], {t0}",
+            "mov qword ptr [{buf} + 64], {t1}",
+            "mov rdx, qword ptr [{a} + 32]",
+            "xor {lo:e}, {lo:e}",
+            "mulx {t3}, {lo}, qword ptr [{a} + 40]",
+            "adox {t2}, {lo}",
+            "adcx {t3}, qword ptr [{p} + 56]",
+            "adox {t3}, qword ptr [{p} + 56]",
+            "mov qword ptr [{buf} + 72], {t2}",
+            "mov qword ptr [{buf} + 80], {t3}",
+            "xor {lo:e}, {lo:e}",
+            "mov rdx, qword ptr [{a} + 0]",
+            "mulx {hi}, {lo}, rdx",
+            "mov {t0}, qword ptr [{buf} + 0]",
+            "adcx {t0}, {t0}",
+            "adox {t0}, {lo}",
+            "mov qword ptr [{buf} + 0], {t0}",
+            "mov {t0}, qword ptr [{buf} + 8]",
+            "adcx {t0}, {t0}",
+            "adox {t0}, {hi}",
+            "mov qword ptr [{buf} + 8], {t0}",
+            "mov rdx, qword ptr [{a} + 8]",
+            "mulx {hi}, {lo}, rdx",
+            "mov {t0}, qword ptr [{buf} + 16]",
+            "adcx {t0}, {t0}",
+            "adox {t0}, {lo}",
+            "mov qword ptr [{buf} + 16], {t0}",
+            "mov {t0}, qword ptr [{buf} + 24]",
+            "adcx {t0}, {t0}",
+            "adox {t0}, {hi}",
+            "mov qword ptr [{buf} + 24], {t0}",
+            "mov rdx, qword ptr [{a} + 16]",
+            "mulx {hi}, {lo}, rdx",
+            "mov {t0}, qword ptr [{buf} + 32]",
+            "adcx {t0}, {t0}",
+            "adox {t0}, {lo}",
+            "mov qword ptr [{buf} + 32], {t0}",
+            "mov {t0}, qword ptr [{buf} + 40]",
+            "adcx {t0}, {t0}",
+            "adox {t0}, {hi}",
+            "mov qword ptr [{buf} + 40], {t0}",
+            "mov rdx, qword ptr [{a} + 24]",
+            "mulx {hi}, {lo}, rdx",
+            "mov {t0}, qword ptr [{buf} + 48]",
+            "adcx {t0}, {t0}",
+            "adox {t0}, {lo}",
+            "mov qword ptr [{buf} + 48], {t0}",
+            "mov {t0}, qword ptr [{buf} + 56]",
+            "adcx {t0}, {t0}",
+            "adox {t0}, {hi}",
+            "mov qword ptr [{buf} + 56], {t0}",
+            "mov rdx, qword ptr [{a} + 32]",
+            "mulx {hi}, {lo}, rdx",
+            "mov {t0}, qword ptr [{buf} + 64]",
+            "adcx {t0}, {t0}",
+            "adox {t0}, {lo}",
+            "mov qword ptr [{buf} + 64], {t0}",
+            "mov {t0}, qword ptr [{buf} + 72]",
+            "adcx {t0}, {t0}",
+            "adox {t0}, {hi}",
+            "mov qword ptr [{buf} + 72], {t0}",
+            "mov rdx, qword ptr [{a} + 40]",
+            "mulx {hi}, {lo}, rdx",
+            "mov {t0}, qword ptr [{buf} + 80]",
+            "adcx {t0}, {t0}",
+            "adox {t0}, {lo}",
+            "mov qword ptr [{buf} + 80], {t0}",
+            "mov {t0}, qword ptr [{buf} + 88]",
+            "adcx {t0}, {t0}",
+            "adox {t0}, {hi}",
+            "mov qword ptr [{buf} + 88], {t0}",
+            "mov {t0}, qword ptr [{buf} + 0]",
+            "mov {t1}, qword ptr [{buf} + 8]",
+            "mov {t2}, qword ptr [{buf} + 16]",
+            "mov {t3}, qword ptr [{buf} + 24]",
+            "mov {t4}, qword ptr [{buf} + 32]",
+            "mov {t5}, qword ptr [{buf} + 40]",
+            "mov {t6}, 0",
+            "mov rdx, {t0}",
+            "imul rdx, qword ptr [{p} + 48]",
+            "xor {lo:e}, {lo:e}",
+            "mulx {hi}, {lo}, qword ptr [{p} + 0]",
+            "adox {t0}, {lo}",
+            "adcx {t1}, {hi}",
+            "mulx {hi}, {lo}, qword ptr [{p} + 8]",
+            "adox {t1}, {lo}",
+            "adcx {t2}, {hi}",
+            "mulx {hi}, {lo}, qword ptr [{p} + 16]",
+            "adox {t2}, {lo}",
+            "adcx {t3}, {hi}",
+            "mulx {hi}, {lo}, qword ptr [{p} + 24]",
+            "adox {t3}, {lo}",
+            "adcx {t4}, {hi}",
+            "mulx {hi}, {lo}, qword ptr [{p} + 32]",
+            "adox {t4}, {lo}",
+            "adcx {t5}, {hi}",
+            "mulx {hi}, {lo}, qword ptr [{p} + 40]",
+            "adox {t5}, {lo}",
+            "adcx {t6}, {hi}",
+            "adox {t6}, qword ptr [{p} + 56]",
+            "mov rdx, {t1}",
+            "imul rdx, qword ptr [{p} + 48]",
+            "xor {lo:e}, {lo:e}",
+            "mulx {hi}, {lo}, qword ptr [{p} + 0]",
+            "adox {t1}, {lo}",
+            "adcx {t2}, {hi}",
+            "mulx {hi}, {lo}, qword ptr [{p} + 8]",
+            "adox {t2}, {lo}",
+            "adcx {t3}, {hi}",
+            "mulx {hi}, {lo}, qword ptr [{p} + 16]",
+            "adox {t3}, {lo}",
+            "adcx {t4}, {hi}",
+            "mulx {hi}, {lo}, qword ptr [{p} + 24]",
+            "adox {t4}, {lo}",
+            "adcx {t5}, {hi}",
+            "mulx {hi}, {lo}, qword ptr [{p} + 32]",
+            "adox {t5}, {lo}",
+            "adcx {t6}, {hi}",
+            "mulx {hi}, {lo}, qword ptr [{p} + 40]",
+            "adox {t6}, {lo}",
+            "adcx {t0}, {hi}",
+            "adox {t0}, qword ptr [{p} + 56]",
+            "mov rdx, {t2}",
+            "imul rdx, qword ptr [{p} + 48]",
+            "xor {lo:e}, {lo:e}",
+            "mulx {hi}, {lo}, qword ptr [{p} + 0]",
+            "adox {t2}, {lo}",
+            "adcx {t3}, {hi}",
+            "mulx {hi}, {lo}, qword ptr [{p} + 8]",
+            "adox {t3}, {lo}",
+            "adcx {t4}, {hi}",
+            "mulx {hi}, {lo}, qword ptr [{p} + 16]",
+            "adox {t4}, {lo}",
+            "adcx {t5}, {hi}",
+            "mulx {hi}, {lo}, qword ptr [{p} + 24]",
+            "adox {t5}, {lo}",
+            "adcx {t6}, {hi}",
+            "mulx {hi}, {lo}, qword ptr [{p} + 32]",
+            "adox {t6}, {lo}",
+            "adcx {t0}, {hi}",
+            "mulx {hi}, {lo}, qword ptr [{p} + 40]",
+            "adox {t0}, {lo}",
+            "adcx {t1}, {hi}",
+            "adox {t1}, qword ptr [{p} + 56]",
+            "mov rdx, {t3}",
+            "imul rdx, qword ptr [{p} + 48]",
+            "xor {lo:e}, {lo:e}",
+            "mulx {hi}, {lo}, qword ptr [{p} + 0]",
+            "adox {t3}, {lo}",
+            "adcx {t4}, {hi}",
+            "mulx {hi}, {lo}, qword ptr [{p} + 8]",
+            "adox {t4}, {lo}",
+            "adcx {t5}, {hi}",
+            "mulx {hi}, {lo}, qword ptr [{p} + 16]",
+            "adox {t5}, {lo}",
+            "adcx {t6}, {hi}",
+            "mulx {hi}, {lo}, qword ptr [{p} + 24]",
+            "adox {t6}, {lo}",
+            "adcx {t0}, {hi}",
+            "mulx {hi}, {lo}, qword ptr [{p} + 32]",
+            "adox {t0}, {lo}",
+            "adcx {t1}, {hi}",
+            "mulx {hi}, {lo}, qword ptr [{p} + 40]",
+            "adox {t1}, {lo}",
+            "adcx {t2}, {hi}",
+            "adox {t2}, qword ptr [{p} + 56]",
+            "mov rdx, {t4}",
+            "imul rdx, qword ptr [{p} + 48]",
+            "xor {lo:e}, {lo:e}",
+            "mulx {hi}, {lo}, qword ptr [{p} + 0]",
+            "adox {t4}, {lo}",
+            "adcx {t5}, {hi}",
+            "mulx {hi}, {lo}, qword ptr [{p} + 8]",
+            "adox {t5}, {lo}",
+            "adcx {t6}, {hi}",
+            "mulx {hi}, {lo}, qword ptr [{p} + 16]",
+            "adox {t6}, {lo}",
+            "adcx {t0}, {hi}",
+            "mulx {hi}, {lo}, qword ptr [{p} + 24]",
+            "adox {t0}, {lo}",
+            "adcx {t1}, {hi}",
+            "mulx {hi}, {lo}, qword ptr [{p} + 32]",
+            "adox {t1}, {lo}",
+            "adcx {t2}, {hi}",
+            "mulx {hi}, {lo}, qword ptr [{p} + 40]",
+            "adox {t2}, {lo}",
+            "adcx {t3}, {hi}",
+            "adox {t3}, qword ptr [{p} + 56]",
+            "mov rdx, {t5}",
+            "imul rdx, qword ptr [{p} + 48]",
+            "xor {lo:e}, {lo:e}",
+            "mulx {hi}, {lo}, qword ptr [{p} + 0]",
+            "adox {t5}, {lo}",
+            "adcx {t6}, {hi}",
+            "mulx {hi}, {lo}, qword ptr [{p} + 8]",
+            "adox {t6}, {lo}",
+            "adcx {t0}, {hi}",
+            "mulx {hi}, {lo}, qword ptr [{p} + 16]",
+            "adox {t0}, {lo}",
+            "adcx {t1}, {hi}",
+            "mulx {hi}, {lo}, qword ptr [{p} + 24]",
+            "adox {t1}, {lo}",
+            "adcx {t2}, {hi}",
+            "mulx {hi}, {lo}, qword ptr [{p} + 32]",
+            "adox {t2}, {lo}",
+            "adcx {t3}, {hi}",
+            "mulx {hi}, {lo}, qword ptr [{p} + 40]",
+            "adox {t3}, {lo}",
+            "adcx {t4}, {hi}",
+            "adox {t4}, qword ptr [{p} + 56]",
+
+            a = in(reg) a.as_ptr(),
+            buf = in(reg) buf.as_mut_ptr(),
+            p = in(reg) P_INV_ZERO.as_ptr(),
+            t0 = out(reg) t0,
+            t1 = out(reg) t1,
+            t2 = out(reg) t2,
+            t3 = out(reg) t3,
+            t4 = out(reg) t4,
+            t5 = out(reg) t5,
+            t6 = out(reg) t6,
+            lo = out(reg) _,
+            hi = out(reg) _,
+            out("rdx") _,
+            options(nostack),
+        );
+    }
+    let _ = t5;
+    // (T_low + m·p)/R, plus T_high.
+    let u = [t6, t0, t1, t2, t3, t4];
+    let mut r = [0u64; 6];
+    let mut carry = 0u64;
+    for i in 0..6 {
+        let (s1, c1) = u[i].overflowing_add(buf[6 + i]);
+        let (s2, c2) = s1.overflowing_add(carry);
+        r[i] = s2;
+        carry = (c1 | c2) as u64;
+    }
+    r
+}
+
+/// a² (canonical, equal to arkworks' `square`).
 #[inline(always)]
 pub fn sqr(a: &Fq) -> Fq {
+    #[cfg(target_arch = "x86_64")]
+    if ADX.load(Ordering::Relaxed) {
+        // SAFETY: ADX is only set where the CPU has BMI2 and ADX.
+        return from_limbs(reduce_once(unsafe { sqr_adx(limbs(a)) }));
+    }
     mul(a, a)
 }
 
@@ -471,6 +789,28 @@ pub fn neg(a: &Fq) -> Fq {
     } else {
         sub(&Fq::new_unchecked(BigInt([0; 6])), a)
     }
+}
+
+/// −a when `negate`, else a, without a data-dependent branch: in the bucket loops the sign of a
+/// digit is random, and a mispredicted branch per point costs more than always computing p − a.
+#[inline(always)]
+pub fn cond_neg(a: &Fq, negate: bool) -> Fq {
+    let l = limbs(a);
+    let mut nz = 0u64;
+    for x in l {
+        nz |= x;
+    }
+    // All ones when negating a non-zero value (−0 = 0, and p − 0 would not be canonical).
+    let mask = ((negate as u64) & ((nz | nz.wrapping_neg()) >> 63)).wrapping_neg();
+    let mut r = [0u64; 6];
+    let mut borrow = 0u64;
+    for i in 0..6 {
+        let (d1, b1) = P[i].overflowing_sub(l[i]);
+        let (d2, b2) = d1.overflowing_sub(borrow);
+        r[i] = (d2 & mask) | (l[i] & !mask);
+        borrow = (b1 | b2) as u64;
+    }
+    from_limbs(r)
 }
 
 /// a⁻¹ (`None` for zero), by blst's `blst_fp_inverse`: blst keeps Fp in Montgomery form with
@@ -529,6 +869,16 @@ mod tests {
         let mut r = rand_chacha::ChaCha20Rng::seed_from_u64(seed);
         let mut special = vec![Fq::from(0u64), Fq::from(1u64), -Fq::from(1u64), -Fq::from(2u64)];
         special.push(Fq::new_unchecked(BigInt([u64::MAX, 0, 0, 0, 0, 0])));
+        // Raw limbs with long carry chains: p − 1, p − 2, all-ones below p's top limb.
+        let mut pm1 = P;
+        pm1[0] -= 1;
+        let mut pm2 = P;
+        pm2[0] -= 2;
+        special.push(Fq::new_unchecked(BigInt(pm1)));
+        special.push(Fq::new_unchecked(BigInt(pm2)));
+        special.push(Fq::new_unchecked(BigInt([u64::MAX, u64::MAX, u64::MAX, u64::MAX, u64::MAX, P[5] - 1])));
+        special.push(Fq::new_unchecked(BigInt([0, 0, 0, 0, 0, P[5] - 1])));
+        special.push(Fq::new_unchecked(BigInt([u64::MAX, 0, u64::MAX, 0, u64::MAX, 0])));
         for i in 0..20_000 {
             let a = if i < special.len() { special[i] } else { Fq::rand(&mut r) };
             let b = if i % 7 < special.len() && i % 3 == 0 { special[i % 7] } else { Fq::rand(&mut r) };
@@ -538,6 +888,8 @@ mod tests {
             assert_eq!(sub(&a, &b), a - b, "sub seed={seed} i={i}");
             assert_eq!(sub(&b, &a), b - a, "sub seed={seed} i={i}");
             assert_eq!(neg(&a), -a, "neg seed={seed} i={i}");
+            assert_eq!(cond_neg(&a, true), -a, "cond_neg seed={seed} i={i}");
+            assert_eq!(cond_neg(&a, false), a, "cond_neg seed={seed} i={i}");
             assert_eq!(double(&a), a.double(), "double seed={seed} i={i}");
             assert_eq!(eq(&a, &b), a == b);
             assert!(eq(&a, &a));

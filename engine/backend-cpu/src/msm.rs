@@ -676,7 +676,7 @@ where
         }
         let p = point(i);
         let b = d.unsigned_abs() as usize;
-        pts[fill[b] as usize] = if d < 0 { Pt { x: p.x, y: fq::neg(&p.y) } } else { p };
+        pts[fill[b] as usize] = Pt { x: p.x, y: fq::cond_neg(&p.y, d < 0) };
         fill[b] += 1;
     }
     let mut scratch = Scratch::default();
@@ -730,7 +730,7 @@ fn window_chunk_stream(bases: &[G1Affine], rec: &Recoded, w: usize, lo: usize, h
             continue;
         }
         let negate = (d < 0) != rec.neg[i];
-        let p = Pt { x: b.x, y: if negate { fq::neg(&b.y) } else { b.y } };
+        let p = Pt { x: b.x, y: fq::cond_neg(&b.y, negate) };
         acc.push(d.unsigned_abs() as usize, p);
     }
     acc.finish(nb + 1).pop().unwrap_or_else(G1Projective::zero)
@@ -1021,7 +1021,7 @@ impl FixedBase {
                     continue;
                 }
                 let negate = (d < 0) != neg;
-                let p = if negate { Pt { x: p.x, y: fq::neg(&p.y) } } else { *p };
+                let p = Pt { x: p.x, y: fq::cond_neg(&p.y, negate) };
                 acc.push(d.unsigned_abs() as usize, p);
             }
             e = end;
@@ -1198,7 +1198,7 @@ impl FixedBaseSegments {
                         continue;
                     }
                     let negate = (d < 0) != neg;
-                    let p = if negate { Pt { x: p.x, y: fq::neg(&p.y) } } else { *p };
+                    let p = Pt { x: p.x, y: fq::cond_neg(&p.y, negate) };
                     acc.push(base + d.unsigned_abs() as usize, p);
                 }
             }

@@ -187,11 +187,16 @@ fn run(samples: usize) {
     println!("load average at end: {}", std::fs::read_to_string("/proc/loadavg").unwrap_or_default().trim());
 }
 
-/// Where `compute_cells_and_kzg_proofs` spends its time (one thread, CPU time): the cells
-/// alone, the 128 FK20 MSMs of 64 points (as one `FixedBaseSegments` call), the two G1 FFTs.
+/// Where `compute_cells_and_kzg_proofs` spends its time (one thread, CPU time, median and
+/// minimum of `GLOAM_TIMING_SAMPLES` runs, default 9): the whole call, the cells alone, and the
+/// FK20 stages rebuilt from public parts on random inputs of the same shapes — the 64 Fr NTTs
+/// of size 128, the 128 FK20 MSMs of 64 points (one `FixedBaseSegments` call on a c = 8 table),
+/// the two G1 FFTs of size 128, and the 128 proofs to bytes (one batch normalisation, 128
+/// compressions). The minimum is the figure to compare between builds on a loaded machine.
 #[test]
 #[ignore = "timing: run with --release -- --ignored --nocapture"]
 fn cells_parts() {
+    let samples: usize = std::env::var("GLOAM_TIMING_SAMPLES").ok().and_then(|s| s.parse().ok()).unwrap_or(9);
     let pool = rayon::ThreadPoolBuilder::new().num_threads(1).build().expect("pool");
     pool.install(|| {
         let s = KzgSettings::mainnet_with(
@@ -209,33 +214,57 @@ fn cells_parts() {
         let t = Instant::now();
         let segs = gloam_cpu::msm::FixedBaseSegments::new(&pts, 64, 8);
         println!("segments table (c=8): {:.0} ms", t.elapsed().as_secs_f64() * 1e3);
-        let g1: Vec<ark_bls12_381::G1Projective> = pts[..128].iter().map(|p| (*p).into()).collect();
+        let g1: Vec<ark_bls12_381::G1Projective> = segs.msm(&sc);
         let omega = gloam_engine::domain::root_of_unity(7);
+        let engine = Engine::cpu_only();
         let time = |name: &str, f: &mut dyn FnMut()| {
             f();
-            let mut v: Vec<f64> = (0..7)
+            let mut v: Vec<f64> = (0..samples)
                 .map(|_| {
                     let c = cpu_ns().unwrap_or(0);
                     f();
                     (cpu_ns().unwrap_or(0) - c) as f64 / 1e6
                 })
                 .collect();
-            println!("{name:<40} {:>8.2} ms CPU", median(&mut v));
+            let min = v.iter().copied().fold(f64::INFINITY, f64::min);
+            println!("{name:<44} {:>8.2} ms CPU (min {min:>7.2})", median(&mut v));
         };
-        time("compute_cells", &mut || {
-            std::hint::black_box(s.compute_cells(&blob).unwrap());
-        });
         time("compute_cells_and_kzg_proofs", &mut || {
             std::hint::black_box(s.compute_cells_and_kzg_proofs(&blob).unwrap());
         });
-        time("128 MSMs of 64 points (segments, c=8)", &mut || {
+        time("  compute_cells (blob → 128 cells)", &mut || {
+            std::hint::black_box(s.compute_cells(&blob).unwrap());
+        });
+        time("  64 Fr NTTs of 128", &mut || {
+            let mut a = sc[..64 * 128].to_vec();
+            engine.ntt_batch(&mut a, 128, gloam_engine::NttOp::FORWARD).unwrap();
+            std::hint::black_box(a);
+        });
+        time("  128 MSMs of 64 points (segments, c=8)", &mut || {
             std::hint::black_box(segs.msm(&sc));
         });
-        time("2 G1 FFTs of 128", &mut || {
+        time("  2 G1 FFTs of 128 (second half zero)", &mut || {
             let mut v = g1.clone();
             gloam_kzg::fk20::g1_fft(&mut v, omega);
+            for x in v[64..].iter_mut() {
+                *x = Default::default();
+            }
             gloam_kzg::fk20::g1_fft(&mut v, omega);
             std::hint::black_box(v);
+        });
+        let tw: Vec<gloam_cpu::curve::G1ScalarMul> =
+            gloam_engine::domain::powers(omega, 64).into_iter().map(gloam_cpu::curve::G1ScalarMul::new).collect();
+        time("    64 twiddle products, one by one", &mut || {
+            std::hint::black_box(tw.iter().zip(&g1).map(|(t, p)| t.mul(p)).collect::<Vec<_>>());
+        });
+        time("    64 twiddle products, mul_many", &mut || {
+            let refs: Vec<&gloam_cpu::curve::G1ScalarMul> = tw.iter().collect();
+            std::hint::black_box(gloam_cpu::curve::G1ScalarMul::mul_many(&refs, &g1[..64]));
+        });
+        time("  128 proofs to bytes", &mut || {
+            use ark_ec::CurveGroup;
+            let a = ark_bls12_381::G1Projective::normalize_batch(&g1);
+            std::hint::black_box(a.iter().map(gloam_kzg::codec::g1_compress).collect::<Vec<_>>());
         });
     });
 }
