@@ -360,10 +360,63 @@ impl G1ScalarMul {
     }
 }
 
+/// `(a + b, a − b)`, the same points as arkworks' `a + b` and `a - b` (the butterfly of a G1
+/// FFT). Both sums share everything of add-2007-bl but the final `r`-dependent terms
+/// (−b only negates S₂), so the pair costs 13M + 6S instead of 2 × (11M + 5S). The identity on
+/// either side and a = ±b take arkworks' complete formulas.
+pub fn add_sub(a: &G1Projective, b: &G1Projective) -> (G1Projective, G1Projective) {
+    crate::msm::select_arith();
+    #[cfg(target_arch = "x86_64")]
+    if crate::msm::has_mulx() {
+        // SAFETY: the CPU supports BMI2 and ADX (checked at run time).
+        return unsafe { add_sub_mulx(a, b) };
+    }
+    add_sub_inner(a, b)
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "bmi2,adx")]
+unsafe fn add_sub_mulx(a: &G1Projective, b: &G1Projective) -> (G1Projective, G1Projective) {
+    add_sub_inner(a, b)
+}
+
+#[inline(always)]
+fn add_sub_inner(a: &G1Projective, b: &G1Projective) -> (G1Projective, G1Projective) {
+    if a.is_zero() || b.is_zero() {
+        return (*a + b, *a - b);
+    }
+    let z1z1 = fq::sqr(&a.z);
+    let z2z2 = fq::sqr(&b.z);
+    let u1 = fq::mul(&a.x, &z2z2);
+    let u2 = fq::mul(&b.x, &z1z1);
+    let s1 = fq::mul(&fq::mul(&a.y, &b.z), &z2z2);
+    let s2 = fq::mul(&fq::mul(&b.y, &a.z), &z1z1);
+    let h = fq::sub(&u2, &u1);
+    if fq::is_zero(&h) {
+        // a = ±b: one of the two is a doubling, the other the identity.
+        return (*a + b, *a - b);
+    }
+    let i = fq::sqr(&fq::double(&h));
+    let j = fq::mul(&h, &i);
+    let v = fq::mul(&u1, &i);
+    let s1j2 = fq::double(&fq::mul(&s1, &j));
+    let zs = fq::sqr(&fq::add(&a.z, &b.z));
+    let z3 = fq::mul(&fq::sub(&fq::sub(&zs, &z1z1), &z2z2), &h);
+    let v2 = fq::double(&v);
+    let finish = |r0: Fq| {
+        let r = fq::double(&r0);
+        let x3 = fq::sub(&fq::sub(&fq::sqr(&r), &j), &v2);
+        let y3 = fq::sub(&fq::mul(&r, &fq::sub(&v, &x3)), &s1j2);
+        G1Projective::new_unchecked(x3, y3, z3)
+    };
+    // a + b: r = 2(S₂ − S₁); a − b: r = 2(−S₂ − S₁).
+    (finish(fq::sub(&s2, &s1)), finish(fq::sub(&fq::neg(&s2), &s1)))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use ark_ec::PrimeGroup;
+    use ark_ec::{CurveGroup, PrimeGroup};
     use ark_ff::UniformRand;
     use rand::SeedableRng;
 
@@ -463,6 +516,35 @@ mod tests {
                 assert!(got[2].is_zero());
             }
             assert!(G1ScalarMul::mul_many(&[], &points).is_empty());
+        }
+        crate::msm::PORTABLE_ONLY.store(false, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    #[test]
+    fn add_sub_matches_arkworks() {
+        let seed = 0x63u64;
+        let mut rng = rand_chacha::ChaCha20Rng::seed_from_u64(seed);
+        let g = G1Projective::generator();
+        for adx in [true, false] {
+            crate::msm::PORTABLE_ONLY.store(!adx, std::sync::atomic::Ordering::Relaxed);
+            for i in 0..40 {
+                let p = g * Fr::rand(&mut rng);
+                let q = g * Fr::rand(&mut rng);
+                // Normalised and not, the identity on either side, a = b, a = −b.
+                let (a, b) = match i % 8 {
+                    0 => (p, q),
+                    1 => (p.double() + g, q.double() + q),
+                    2 => (G1Projective::zero(), q),
+                    3 => (p, G1Projective::zero()),
+                    4 => (G1Projective::zero(), G1Projective::zero()),
+                    5 => (p, p.double() - p),
+                    6 => (p, -p),
+                    _ => (p.into_affine().into(), q),
+                };
+                let (s, d) = add_sub(&a, &b);
+                assert_eq!(s, a + b, "sum {i} adx={adx} seed={seed}");
+                assert_eq!(d, a - b, "difference {i} adx={adx} seed={seed}");
+            }
         }
         crate::msm::PORTABLE_ONLY.store(false, std::sync::atomic::Ordering::Relaxed);
     }

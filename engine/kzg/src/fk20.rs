@@ -249,9 +249,7 @@ pub fn g1_fft(a: &mut [G1Projective], omega: Fr) {
         for k in (0..n).step_by(2 * m) {
             for j in 0..m {
                 let t = t.next().unwrap_or_default();
-                let lo = a[k + j];
-                a[k + j] = lo + t;
-                a[k + j + m] = lo - t;
+                (a[k + j], a[k + j + m]) = gloam_cpu::curve::add_sub(&a[k + j], &t);
             }
         }
         m *= 2;
