@@ -16,7 +16,7 @@ pub fn fr_from_be(bytes: &[u8; 32]) -> Option<Fr> {
         let off = 32 - 8 * (i + 1);
         *l = u64::from_be_bytes(bytes[off..off + 8].try_into().expect("8 bytes"));
     }
-    Fr::from_bigint(ark_ff::BigInt(limbs))
+    crate::eval::fr_from_limbs(limbs)
 }
 
 /// Fr to canonical big-endian bytes.

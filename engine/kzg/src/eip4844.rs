@@ -40,14 +40,16 @@ impl KzgSettings {
         if let Some(i) = self.roots_brp.iter().position(|w| *w == z) {
             return poly[i];
         }
-        let mut den: Vec<Fr> = self.roots_brp.iter().map(|w| z - w).collect();
-        batch_inversion(&mut den);
-        let mut sum = Fr::zero();
-        for ((f, w), d) in poly.iter().zip(&self.roots_brp).zip(&den) {
-            sum += *f * w * d;
+        crate::eval::barycentric(poly, &self.roots_brp, z)
+    }
+
+    /// p(z) of a blob checked by [`crate::eval::blob_limbs`] (verification: the polynomial itself
+    /// is not needed, so its elements are never converted to Montgomery form).
+    fn evaluate_blob(&self, limbs: &[[u64; 4]], z: Fr) -> Fr {
+        if let Some(i) = self.roots_brp.iter().position(|w| *w == z) {
+            return crate::eval::fr_from_limbs(limbs[i]).expect("checked canonical");
         }
-        let n = Fr::from(FIELD_ELEMENTS_PER_BLOB as u64);
-        sum * (z.pow([FIELD_ELEMENTS_PER_BLOB as u64]) - Fr::one()) * n.inverse().expect("n < r")
+        crate::eval::barycentric_limbs(limbs, &self.roots_brp, z)
     }
 
     /// The quotient (p(X) − y)/(X − z) in evaluation form, and y = p(z). When z is a domain
@@ -122,11 +124,12 @@ impl KzgSettings {
 
     /// `verify_blob_kzg_proof`.
     pub fn verify_blob_kzg_proof(&self, blob: &Blob, commitment: &Bytes48, proof: &Bytes48) -> Result<bool, KzgError> {
-        let poly = blob_to_polynomial(blob)?;
+        let limbs = crate::eval::blob_limbs(blob.as_bytes())
+            .map_err(|index| KzgError::NonCanonicalFieldElement { what: "blob", index })?;
         let c = bytes_to_g1("commitment", 0, commitment)?;
         let pi = bytes_to_g1("proof", 0, proof)?;
         let z = challenge_fr(blob, commitment);
-        let y = self.evaluate_polynomial(&poly, z);
+        let y = self.evaluate_blob(&limbs, z);
         Ok(self.verify_kzg_proof_impl(c, z, y, pi))
     }
 
@@ -150,16 +153,12 @@ impl KzgSettings {
         let items: Vec<(G1Affine, Fr, Fr, G1Affine)> = (0..n)
             .into_par_iter()
             .map(|i| {
-                let poly = blob_to_polynomial(&blobs[i]).map_err(|e| match e {
-                    KzgError::NonCanonicalFieldElement { index, .. } => {
-                        KzgError::NonCanonicalFieldElement { what: "blob in batch", index }
-                    }
-                    e => e,
-                })?;
+                let limbs = crate::eval::blob_limbs(blobs[i].as_bytes())
+                    .map_err(|index| KzgError::NonCanonicalFieldElement { what: "blob in batch", index })?;
                 let c = bytes_to_g1("commitment", i, &commitments[i])?;
                 let pi = bytes_to_g1("proof", i, &proofs[i])?;
                 let z = challenge_fr(&blobs[i], &commitments[i]);
-                let y = self.evaluate_polynomial(&poly, z);
+                let y = self.evaluate_blob(&limbs, z);
                 Ok((c, z, y, pi))
             })
             .collect::<Result<_, KzgError>>()?;

@@ -37,6 +37,7 @@ pub mod codec;
 mod eip4844;
 mod eip7594;
 pub mod error;
+mod eval;
 pub mod fk20;
 #[doc(hidden)]
 pub mod fuzzing;
