@@ -67,6 +67,10 @@ fn submit_err(e: SubmitError) -> ErrorObjectOwned {
     }
 }
 
+/// Above this many pending transactions a send under on-demand mining answers at once (see
+/// [`RpcConfig::await_inclusion`]).
+pub const AWAIT_INCLUSION_MAX_POOL: usize = 64;
+
 /// Shared RPC context.
 pub struct RpcContext {
     pub chain: Arc<Chain>,
@@ -89,7 +93,9 @@ pub struct RpcConfig {
     /// With on-demand mining (`--block-time 0`), `eth_sendRawTransaction` and
     /// `eth_sendTransaction` answer once the transaction's block is committed, for at most this
     /// long (then with the hash anyway; the transaction stays pending). A transaction queued behind
-    /// a nonce gap answers at once. Clients that submit and then wait for a receipt by polling the
+    /// a nonce gap answers at once, and so does any send while more than
+    /// [`AWAIT_INCLUSION_MAX_POOL`] transactions are pending (under load the next blocks come
+    /// anyway, and waiting would limit throughput to the requests in flight per block). Clients that submit and then wait for a receipt by polling the
     /// block number (ethers' `tx.wait()`) otherwise race the miner: a receipt lookup that misses
     /// the block, followed by a block-number poll that already sees it, leaves them waiting for a
     /// block that never comes on an idle chain. Hardhat's automine answers after mining for the
@@ -124,6 +130,12 @@ impl RpcContext {
         // Subscribe first, so a block committed between admission and the first lookup is seen.
         let mut blocks = self.chain.blocks.subscribe();
         let h = self.admission.submit(raw).await.map_err(submit_err)?;
+        // A busy pool means more blocks follow this one's, and clients polling for the next
+        // block number see them; waiting would only cap throughput at (clients in flight) per
+        // block.
+        if self.chain.pool_len() > AWAIT_INCLUSION_MAX_POOL {
+            return Ok(h);
+        }
         let ready = match self.chain.pooled(&h) {
             // Executable now iff the pending nonce already counts it (no gap before it).
             Some(t) => t.tx.nonce() < self.chain.nonce(&t.sender, true),
