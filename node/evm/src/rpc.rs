@@ -69,7 +69,7 @@ fn submit_err(e: SubmitError) -> ErrorObjectOwned {
 
 /// Above this many pending transactions a send under on-demand mining answers at once (see
 /// [`RpcConfig::await_inclusion`]).
-pub const AWAIT_INCLUSION_MAX_POOL: usize = 64;
+pub const AWAIT_INCLUSION_MAX_POOL: usize = 16;
 
 /// Shared RPC context.
 pub struct RpcContext {
