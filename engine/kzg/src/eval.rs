@@ -20,18 +20,21 @@ const R_LIMBS: [u64; 4] = <Fr as PrimeField>::MODULUS.0;
 /// The element 2²⁵⁶ mod r, whose Montgomery representation is R² mod r (R = 2²⁵⁶).
 static R2: LazyLock<Fr> = LazyLock::new(|| Fr::from(2u64).pow([256u64]));
 
+/// Lexicographic comparison from the top limb: limbs < r.
+#[inline]
+fn below_r(limbs: &[u64; 4]) -> bool {
+    for i in (0..4).rev() {
+        if limbs[i] != R_LIMBS[i] {
+            return limbs[i] < R_LIMBS[i];
+        }
+    }
+    false
+}
+
 /// A little-endian 256-bit integer to Fr; `None` if it is not below r.
 #[inline]
 pub(crate) fn fr_from_limbs(limbs: [u64; 4]) -> Option<Fr> {
-    // Lexicographic comparison from the top limb: limbs < r.
-    let mut below = false;
-    for i in (0..4).rev() {
-        if limbs[i] != R_LIMBS[i] {
-            below = limbs[i] < R_LIMBS[i];
-            break;
-        }
-    }
-    if !below {
+    if !below_r(&limbs) {
         return None;
     }
     // `limbs` read as a Montgomery representation is a·R⁻¹; times R² (its representation) is a.
@@ -113,7 +116,11 @@ pub(crate) fn blob_limbs(bytes: &[u8]) -> Result<Vec<[u64; 4]>, usize> {
                 let off = 32 - 8 * (k + 1);
                 *x = u64::from_be_bytes(c[off..off + 8].try_into().expect("8 bytes"));
             }
-            fr_from_limbs(l).map(|_| l).ok_or(i)
+            if below_r(&l) {
+                Ok(l)
+            } else {
+                Err(i)
+            }
         })
         .collect()
 }

@@ -3,10 +3,7 @@
 //! admission / blocks / flush split printed per round.
 //!
 //!   cargo run --release -p gloam-settlement --example ingest_profile -- [ROUNDS] [BLOBS]
-//!
-//! `KZG_ONLY=1`: instead, gloam's `verify_blob_kzg_proof_batch` over the blobs (1 and 2 threads)
-//! against c-kzg's `verify_blob_kzg_proof` one blob at a time, three times each, with the ratio;
-//! `KZG_ONLY=1 KZG_LOOP=1`: only gloam's batch, ROUNDS times on one thread (for `perf record`).
+//! (The KZG batch alone against c-kzg: `gloam-bench kzg`, or gloam-kzg's `timing` test.)
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -28,42 +25,6 @@ fn main() {
         .enumerate()
         .map(|(i, c)| encode_net(&blob_tx(&test_signer(i as u64), DEV_CHAIN_ID, 0, BATCH_INBOX, c)))
         .collect();
-    if std::env::var("KZG_ONLY").is_ok() {
-        let blobs: Vec<gloam_kzg::Blob> = items.iter().map(|i| i.blob.clone()).collect();
-        let cs: Vec<gloam_kzg::Bytes48> = items.iter().map(|i| gloam_kzg::Bytes48(i.commitment)).collect();
-        let ps: Vec<gloam_kzg::Bytes48> = items.iter().map(|i| gloam_kzg::Bytes48(i.proof)).collect();
-        if std::env::var("KZG_LOOP").is_ok() {
-            let pool = rayon::ThreadPoolBuilder::new().num_threads(1).build().unwrap();
-            for _ in 0..rounds {
-                assert!(pool.install(|| kzg.verify_blob_kzg_proof_batch(&blobs, &cs, &ps)).unwrap());
-            }
-            return;
-        }
-        let ck = c_kzg::ethereum_kzg_settings(8);
-        let cb: Vec<c_kzg::Blob> = blobs.iter().map(|b| c_kzg::Blob::from_bytes(b.as_bytes()).unwrap()).collect();
-        for threads in [1, 2] {
-            let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().unwrap();
-            for _ in 0..3 {
-                let t = Instant::now();
-                assert!(pool.install(|| kzg.verify_blob_kzg_proof_batch(&blobs, &cs, &ps)).unwrap());
-                let g = t.elapsed();
-                let t = Instant::now();
-                for i in 0..blobs.len() {
-                    assert!(ck
-                        .verify_blob_kzg_proof(&cb[i], &c_kzg::Bytes48::new(cs[i].0), &c_kzg::Bytes48::new(ps[i].0))
-                        .unwrap());
-                }
-                let c = t.elapsed();
-                println!(
-                    "{threads} threads: gloam batch {:.1} ms, c-kzg serial {:.1} ms, ratio {:.2}",
-                    g.as_secs_f64() * 1e3,
-                    c.as_secs_f64() * 1e3,
-                    c.as_secs_f64() / g.as_secs_f64()
-                );
-            }
-        }
-        return;
-    }
     for round in 0..rounds {
         let dir = tempfile::tempdir().unwrap();
         let mut cfg = SettlementConfig::dev(dir.path());
